@@ -1,0 +1,121 @@
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use model::RecordKind;
+
+use crate::kind_arg::parse_kind;
+
+/// Shuanglian (双链): one registry of research supply and enterprise demand, and the engines that
+/// match them, for a regional innovation system.
+#[derive(Debug, Parser)]
+#[command(name = "shuanglian", version, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Data directory holding the embedded database (default ./shuanglian-data; the demo uses
+    /// ./shuanglian-demo).
+    #[arg(long, global = true, env = "SHUANGLIAN_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Use PostgreSQL (postgres://USER@HOST:PORT/DB) instead of the embedded SQLite store.
+    #[arg(
+        long,
+        global = true,
+        env = "SHUANGLIAN_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+    /// More log output on stderr (-v info, -vv debug); SHUANGLIAN_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the data directory and database, applying migrations.
+    Init,
+    /// Import records from a JSONL, CSV (UTF-8 or GBK) or XLSX file.
+    ///
+    /// Accepted rows are committed; rejected rows are reported with file, line, field and reason, and
+    /// the exit status is 3. Re-importing the same file changes nothing.
+    Import(ImportArgs),
+    /// Export records as JSONL, CSV or XLSX (re-importable unchanged).
+    Export(ExportArgs),
+    /// Count records per kind.
+    Stats {
+        /// Print one JSON object, e.g. {"organizations": 12, "outcomes": 2000, …}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a fresh demo data directory and load the demo records and the shared corpora.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Kind of record: organization, person, outcome or demand (Chinese names accepted).
+    #[arg(value_parser = parse_kind)]
+    pub kind: RecordKind,
+    /// The file to import (.jsonl, .json, .csv, .tsv, .xlsx).
+    pub file: PathBuf,
+    /// File format when the extension does not tell: jsonl, csv, tsv, xlsx.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Sheet of an XLSX workbook (default: the first).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Write every rejected row (file, line, field, value, reason) to this CSV file.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Import nothing if any row is rejected, and write the whole file in one transaction.
+    #[arg(long)]
+    pub all_or_nothing: bool,
+    /// Source name for rows without one (default: the file name); scopes source ids.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Licence for outcome rows without one (e.g. "CC BY-NC 2.0").
+    #[arg(long)]
+    pub licence: Option<String>,
+    /// Validate and report only; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Rows per transaction.
+    #[arg(long, default_value_t = 500)]
+    pub batch_size: usize,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[arg(value_parser = parse_kind)]
+    pub kind: RecordKind,
+    /// jsonl, csv or xlsx.
+    #[arg(long, default_value = "jsonl")]
+    pub format: String,
+    /// Output file (default: standard output; required for xlsx).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Include demands marked registered or nda (withheld by default).
+    #[arg(long)]
+    pub include_confidential: bool,
+    /// Include contact details that people did not make public (withheld by default).
+    #[arg(long)]
+    pub include_private: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder with the shared corpora (data/csl, data/beir); default ../shared when present.
+    #[arg(long, env = "SHUANGLIAN_SHARED_DIR")]
+    pub shared: Option<PathBuf>,
+    /// Load only the demo records kept in the repository, not the shared corpora.
+    #[arg(long)]
+    pub no_shared: bool,
+}

@@ -1,0 +1,169 @@
+//! `shuanglian demo`: a fresh data directory with the repository's demo records and, when present,
+//! the shared corpora (CSL Chinese papers, SciFact abstracts).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use model::RecordKind;
+use store::Target;
+
+use crate::args::{DemoArgs, Global, ImportArgs};
+
+/// Marks a directory as created by `demo`, so a later `demo` may wipe it and nothing else.
+const MARKER: &str = ".shuanglian-demo";
+
+/// Demo records written by the project (fictional, marked 示例数据), compiled into the binary so the
+/// demo works from any directory.
+const SEED: &[(&str, RecordKind, &str)] = &[
+    (
+        "organizations.csv",
+        RecordKind::Organization,
+        include_str!("../../../../data/demo/organizations.csv"),
+    ),
+    (
+        "persons.jsonl",
+        RecordKind::Person,
+        include_str!("../../../../data/demo/persons.jsonl"),
+    ),
+    (
+        "outcomes.jsonl",
+        RecordKind::Outcome,
+        include_str!("../../../../data/demo/outcomes.jsonl"),
+    ),
+    (
+        "demands.csv",
+        RecordKind::Demand,
+        include_str!("../../../../data/demo/demands.csv"),
+    ),
+];
+
+/// Shared corpora: path under the shared folder, source name, licence.
+const CORPORA: &[(&str, &str, &str)] = &[
+    ("data/csl/papers.jsonl", "CSL", "Apache-2.0"),
+    (
+        "data/beir/scifact/corpus.jsonl",
+        "SciFact (BEIR)",
+        "CC BY-NC 2.0 (benchmark and local demo only)",
+    ),
+];
+
+pub async fn run(global: &Global, args: &DemoArgs) -> anyhow::Result<u8> {
+    if global.database_url.is_some() {
+        bail!(
+            "the demo runs on the embedded store: unset --database-url / SHUANGLIAN_DATABASE_URL"
+        );
+    }
+    let dir = global
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("shuanglian-demo"));
+    prepare_dir(&dir)?;
+    let store = super::open_target(&Target::Sqlite(dir.join(Target::SQLITE_FILE))).await?;
+    println!("demo data directory: {}", dir.display());
+
+    let seed_dir = dir.join("seed");
+    std::fs::create_dir_all(&seed_dir)?;
+    for (name, kind, text) in SEED {
+        let path = seed_dir.join(name);
+        std::fs::write(&path, text)?;
+        let s =
+            super::import::import_file(&store, &import_args(*kind, path, None, None), true).await?;
+        println!(
+            "  {:<22} {:>5} {} (示例数据, written for the demo)",
+            name,
+            s.inserted,
+            kind.plural()
+        );
+    }
+
+    match (args.no_shared, shared_dir(args)) {
+        (true, _) => println!("  shared corpora skipped (--no-shared)"),
+        (false, None) => println!(
+            "  shared corpora not found (looked for ../shared); pass --shared DIR to load CSL and SciFact"
+        ),
+        (false, Some(shared)) => {
+            for (rel, source, licence) in CORPORA {
+                let path = shared.join(rel);
+                if !path.exists() {
+                    println!("  {} missing, skipped", path.display());
+                    continue;
+                }
+                let s = super::import::import_file(
+                    &store,
+                    &import_args(
+                        RecordKind::Outcome,
+                        path,
+                        Some(source.to_string()),
+                        Some(licence.to_string()),
+                    ),
+                    true,
+                )
+                .await?;
+                println!(
+                    "  {:<22} {:>5} outcomes in {:.1}s (source {source}, licence {licence})",
+                    source, s.inserted, s.seconds
+                );
+            }
+        }
+    }
+    println!();
+    super::stats(&store, false).await?;
+    println!(
+        "\nnext: shuanglian --data-dir {} stats --json   (the web UI arrives with `serve`)",
+        dir.display()
+    );
+    Ok(0)
+}
+
+fn import_args(
+    kind: RecordKind,
+    file: PathBuf,
+    source: Option<String>,
+    licence: Option<String>,
+) -> ImportArgs {
+    ImportArgs {
+        kind,
+        file,
+        format: None,
+        sheet: None,
+        report: None,
+        all_or_nothing: false,
+        source,
+        licence,
+        dry_run: false,
+        batch_size: 1000,
+        json: false,
+    }
+}
+
+fn shared_dir(args: &DemoArgs) -> Option<PathBuf> {
+    if let Some(s) = &args.shared {
+        return Some(s.clone());
+    }
+    let candidate = PathBuf::from("../shared");
+    candidate.join("data").is_dir().then_some(candidate)
+}
+
+/// Empties a previous demo directory, refusing to touch a directory the demo did not create.
+fn prepare_dir(dir: &Path) -> anyhow::Result<()> {
+    if dir.exists() {
+        let is_demo = dir.join(MARKER).exists();
+        let empty = std::fs::read_dir(dir)?.next().is_none();
+        if !is_demo && !empty {
+            bail!(
+                "{} exists and was not made by `shuanglian demo`; choose another --data-dir or remove it yourself",
+                dir.display()
+            );
+        }
+        if is_demo {
+            std::fs::remove_dir_all(dir)
+                .with_context(|| format!("cannot clear the old demo in {}", dir.display()))?;
+        }
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::write(
+        dir.join(MARKER),
+        "created by `shuanglian demo`; the next demo run replaces this directory\n",
+    )?;
+    Ok(())
+}

@@ -1,0 +1,183 @@
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::Utc;
+use indicatif::{ProgressBar, ProgressStyle};
+use ingest::{parse_file, rejected_lines, FileFormat, ParseOptions};
+use store::{ImportRun, Store, WriteOutcome};
+
+use crate::args::ImportArgs;
+use crate::EXIT_REJECTED;
+
+/// Counts of one import, printed and recorded.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Summary {
+    pub file: String,
+    pub kind: String,
+    pub format: String,
+    pub encoding: Option<String>,
+    pub rows: usize,
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub rejected_rows: usize,
+    pub warnings: usize,
+    pub written: bool,
+    pub seconds: f64,
+}
+
+pub async fn run(store: &Store, args: &ImportArgs) -> anyhow::Result<u8> {
+    let summary = import_file(store, args, false).await?;
+    if args.json {
+        println!("{}", serde_json::to_string(&summary)?);
+    }
+    Ok(if summary.rejected_rows > 0 {
+        EXIT_REJECTED
+    } else {
+        0
+    })
+}
+
+/// Imports one file; `quiet` suppresses the human summary (the demo prints its own).
+pub async fn import_file(store: &Store, args: &ImportArgs, quiet: bool) -> anyhow::Result<Summary> {
+    let started = Instant::now();
+    let started_at = Utc::now();
+    let file_label = args.file.display().to_string();
+    let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {file_label}"))?;
+    let file_sha256 = sha256_hex(&bytes);
+    drop(bytes);
+    let opts = ParseOptions {
+        format: args
+            .format
+            .as_deref()
+            .map(FileFormat::parse)
+            .transpose()
+            .map_err(anyhow::Error::msg)?,
+        sheet: args.sheet.clone(),
+        default_source: Some(args.source.clone().unwrap_or_else(|| {
+            args.file
+                .file_name()
+                .map_or_else(|| file_label.clone(), |n| n.to_string_lossy().into_owned())
+        })),
+        default_licence: args.licence.clone(),
+    };
+    let parsed = parse_file(&args.file, args.kind, &opts)?;
+    let mut summary = Summary {
+        file: file_label.clone(),
+        kind: args.kind.to_string(),
+        format: format!("{:?}", parsed.format.expect("set by parse_file")).to_lowercase(),
+        encoding: parsed.encoding.map(|e| e.name().to_string()),
+        rows: parsed.accepted.len() + rejected_lines(&parsed.rejected),
+        rejected_rows: rejected_lines(&parsed.rejected),
+        warnings: parsed.warnings.len(),
+        ..Default::default()
+    };
+
+    for w in &parsed.warnings {
+        eprintln!("warning: {w}");
+    }
+    const SHOWN: usize = 50;
+    for r in parsed.rejected.iter().take(SHOWN) {
+        eprintln!("rejected: {r}");
+    }
+    if parsed.rejected.len() > SHOWN {
+        eprintln!(
+            "… and {} more problems{}",
+            parsed.rejected.len() - SHOWN,
+            if args.report.is_some() {
+                " (all in the report)"
+            } else {
+                "; pass --report FILE for all of them"
+            }
+        );
+    }
+    if let Some(report) = &args.report {
+        ingest::write_report_csv(report, &parsed.rejected)
+            .with_context(|| format!("cannot write the report {}", report.display()))?;
+    }
+
+    let hold_back = args.dry_run || (args.all_or_nothing && !parsed.rejected.is_empty());
+    if !hold_back && !parsed.accepted.is_empty() {
+        let records: Vec<model::Record> = parsed.accepted.into_iter().map(|a| a.record).collect();
+        let batch = if args.all_or_nothing {
+            records.len()
+        } else {
+            args.batch_size.max(1)
+        };
+        let bar = ProgressBar::new(records.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} rows, {per_sec}, eta {eta}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.set_message(format!("importing {}", args.kind.plural()));
+        if records.len() < 2000 || quiet {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        }
+        for chunk in records.chunks(batch) {
+            let results = store.write_batch(chunk, "cli:import").await?;
+            for r in results {
+                match r {
+                    WriteOutcome::Inserted(_) => summary.inserted += 1,
+                    WriteOutcome::Updated(_) => summary.updated += 1,
+                    WriteOutcome::Unchanged(_) => summary.unchanged += 1,
+                }
+            }
+            bar.inc(chunk.len() as u64);
+        }
+        bar.finish_and_clear();
+        summary.written = true;
+        store
+            .record_import_run(&ImportRun {
+                kind: args.kind,
+                file: file_label.clone(),
+                file_sha256,
+                started_at,
+                finished_at: Utc::now(),
+                inserted: summary.inserted as i64,
+                updated: summary.updated as i64,
+                unchanged: summary.unchanged as i64,
+                rejected: summary.rejected_rows as i64,
+                actor: "cli".into(),
+            })
+            .await?;
+    }
+    summary.seconds = started.elapsed().as_secs_f64();
+
+    if !quiet && !args.json {
+        let enc = summary
+            .encoding
+            .as_deref()
+            .map(|e| format!(", {e}"))
+            .unwrap_or_default();
+        println!(
+            "{}: {} rows ({}{}): {} new, {} updated, {} unchanged, {} rejected in {:.2}s",
+            file_label,
+            summary.rows,
+            summary.format,
+            enc,
+            summary.inserted,
+            summary.updated,
+            summary.unchanged,
+            summary.rejected_rows,
+            summary.seconds
+        );
+        if args.dry_run {
+            println!("dry run: nothing was written");
+        } else if hold_back {
+            println!(
+                "--all-or-nothing: {} rows rejected, so nothing was imported; fix them and run again",
+                summary.rejected_rows
+            );
+        }
+    }
+    Ok(summary)
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -1,0 +1,79 @@
+mod demo;
+mod export;
+mod import;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use store::{Store, Target};
+
+use crate::args::{Cli, Command, Global};
+
+pub async fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Init => {
+            let store = open_store(&cli.global).await?;
+            println!(
+                "store ready: {} ({})",
+                target(&cli.global)?,
+                store.backend_name()
+            );
+            Ok(0)
+        }
+        Command::Import(args) => {
+            let store = open_store(&cli.global).await?;
+            import::run(&store, &args).await
+        }
+        Command::Export(args) => {
+            let store = open_store(&cli.global).await?;
+            export::run(&store, &args).await
+        }
+        Command::Stats { json } => {
+            let store = open_store(&cli.global).await?;
+            stats(&store, json).await?;
+            Ok(0)
+        }
+        Command::Demo(args) => demo::run(&cli.global, &args).await,
+    }
+}
+
+pub fn data_dir(global: &Global) -> PathBuf {
+    global
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("shuanglian-data"))
+}
+
+fn target(global: &Global) -> anyhow::Result<Target> {
+    Target::resolve(&data_dir(global), global.database_url.as_deref()).map_err(anyhow::Error::msg)
+}
+
+async fn open_store(global: &Global) -> anyhow::Result<Store> {
+    let t = target(global)?;
+    open_target(&t).await
+}
+
+async fn open_target(t: &Target) -> anyhow::Result<Store> {
+    Store::open(t)
+        .await
+        .with_context(|| format!("opening the store {t}"))
+}
+
+pub async fn stats(store: &Store, json: bool) -> anyhow::Result<()> {
+    let counts = store.counts().await?;
+    if json {
+        println!("{}", serde_json::to_string(&counts)?);
+        return Ok(());
+    }
+    for kind in model::RecordKind::ALL {
+        let by = store.counts_by(kind).await?;
+        let detail: Vec<String> = by.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        println!(
+            "{:<14} {:>8}   {}",
+            kind.plural(),
+            counts.get(kind),
+            detail.join(", ")
+        );
+    }
+    Ok(())
+}

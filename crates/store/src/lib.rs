@@ -1,0 +1,354 @@
+//! Shuanglian's system of record: one repository API over SQLite (embedded, the default) and
+//! PostgreSQL (production).
+//!
+//! Each back-end has its own pool type and its own migrations (`migrations/sqlite`,
+//! `migrations/postgres`); queries are written once with `$N` placeholders, which both accept, and
+//! [`dispatch!`] runs the same body against whichever pool is open. Every write goes through
+//! [`Store::write_batch`], inside one transaction, and appends to the outbox and the audit log.
+
+mod error;
+mod target;
+mod write;
+
+use chrono::{DateTime, Utc};
+use model::{Record, RecordKind};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Row, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub use error::StoreError;
+pub use target::Target;
+pub use write::WriteOutcome;
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Runs `$body` with `$pool` bound to the open back-end's pool; the body is compiled once per back-end.
+macro_rules! dispatch {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite($pool) => $body,
+            $crate::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use dispatch;
+
+#[derive(Clone)]
+pub(crate) enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A handle on the store; cheap to clone (it holds a connection pool).
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) backend: Backend,
+}
+
+/// A record as stored, with its id and timestamps.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub id: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub record: Record,
+}
+
+/// Number of records of each kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub organizations: i64,
+    pub persons: i64,
+    pub outcomes: i64,
+    pub demands: i64,
+}
+
+impl Counts {
+    pub fn get(&self, kind: RecordKind) -> i64 {
+        match kind {
+            RecordKind::Organization => self.organizations,
+            RecordKind::Person => self.persons,
+            RecordKind::Outcome => self.outcomes,
+            RecordKind::Demand => self.demands,
+        }
+    }
+}
+
+/// Summary of one import run, kept in `import_runs`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ImportRun {
+    pub kind: RecordKind,
+    pub file: String,
+    pub file_sha256: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub inserted: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub rejected: i64,
+    pub actor: String,
+}
+
+/// One entry of the change feed the indexers follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub kind: String,
+    pub record_id: i64,
+    pub op: String,
+}
+
+pub(crate) fn table(kind: RecordKind) -> &'static str {
+    kind.plural()
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `target` and applies pending migrations.
+    pub async fn open(target: &Target) -> Result<Store> {
+        let store = match target {
+            Target::Sqlite(path) => {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| StoreError::Io {
+                        path: dir.display().to_string(),
+                        source: e,
+                    })?;
+                }
+                let opts = SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    // WAL + NORMAL: a killed process never loses a committed transaction.
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(30));
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(opts)
+                    .await
+                    .map_err(|e| StoreError::connect(target, e))?;
+                sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+                Store {
+                    backend: Backend::Sqlite(pool),
+                }
+            }
+            Target::Postgres { url, schema } => {
+                let mut opts =
+                    PgConnectOptions::from_str(url).map_err(|e| StoreError::connect(target, e))?;
+                if let Some(schema) = schema {
+                    ensure_pg_schema(&opts, schema)
+                        .await
+                        .map_err(|e| StoreError::connect(target, e))?;
+                    opts = opts.options([("search_path", schema.as_str())]);
+                }
+                let pool = PgPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(opts)
+                    .await
+                    .map_err(|e| StoreError::connect(target, e))?;
+                sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+                Store {
+                    backend: Backend::Postgres(pool),
+                }
+            }
+        };
+        Ok(store)
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn close(&self) {
+        dispatch!(self, pool => pool.close().await)
+    }
+
+    /// Record counts per kind.
+    pub async fn counts(&self) -> Result<Counts> {
+        let mut c = Counts::default();
+        for kind in RecordKind::ALL {
+            let sql = format!("SELECT COUNT(*) FROM {}", table(kind));
+            let n: i64 = dispatch!(self, pool => sqlx::query_scalar(&sql).fetch_one(pool).await?);
+            match kind {
+                RecordKind::Organization => c.organizations = n,
+                RecordKind::Person => c.persons = n,
+                RecordKind::Outcome => c.outcomes = n,
+                RecordKind::Demand => c.demands = n,
+            }
+        }
+        Ok(c)
+    }
+
+    /// Counts of one kind grouped by a sub-kind column (`kind`, or `confidentiality` for demands).
+    pub async fn counts_by(&self, kind: RecordKind) -> Result<Vec<(String, i64)>> {
+        let col = if kind == RecordKind::Demand {
+            "confidentiality"
+        } else {
+            "kind"
+        };
+        let sql = format!(
+            "SELECT {col}, COUNT(*) FROM {} GROUP BY {col} ORDER BY {col}",
+            table(kind)
+        );
+        let rows: Vec<(String, i64)> =
+            dispatch!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await?);
+        Ok(rows)
+    }
+
+    /// One record by id.
+    pub async fn get(&self, kind: RecordKind, id: i64) -> Result<Option<Stored>> {
+        let sql = format!(
+            "SELECT id, doc, created_at, updated_at FROM {} WHERE id = $1",
+            table(kind)
+        );
+        dispatch!(self, pool => {
+            let row = sqlx::query(&sql).bind(id).fetch_optional(pool).await?;
+            row.map(|r| stored_from_row(kind, &r)).transpose()
+        })
+    }
+
+    /// A page of records in id order, starting after `after_id`; for export and reindexing.
+    pub async fn list(&self, kind: RecordKind, after_id: i64, limit: i64) -> Result<Vec<Stored>> {
+        let sql = format!(
+            "SELECT id, doc, created_at, updated_at FROM {} WHERE id > $1 ORDER BY id LIMIT $2",
+            table(kind)
+        );
+        dispatch!(self, pool => {
+            let rows = sqlx::query(&sql).bind(after_id).bind(limit).fetch_all(pool).await?;
+            rows.iter().map(|r| stored_from_row(kind, r)).collect()
+        })
+    }
+
+    /// Changes after `after_id`, oldest first.
+    pub async fn outbox_since(&self, after_id: i64, limit: i64) -> Result<Vec<OutboxEntry>> {
+        let sql = "SELECT id, kind, record_id, op FROM outbox WHERE id > $1 ORDER BY id LIMIT $2";
+        let rows: Vec<(i64, String, i64, String)> = dispatch!(self, pool =>
+            sqlx::query_as(sql).bind(after_id).bind(limit).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(id, kind, record_id, op)| OutboxEntry {
+                id,
+                kind,
+                record_id,
+                op,
+            })
+            .collect())
+    }
+
+    /// Number of audit-log entries (for tests and the operations page).
+    pub async fn audit_count(&self) -> Result<i64> {
+        Ok(dispatch!(self, pool =>
+            sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(pool).await?))
+    }
+
+    /// Appends a finished import run.
+    pub async fn record_import_run(&self, run: &ImportRun) -> Result<()> {
+        let sql = "INSERT INTO import_runs (kind, file, file_sha256, started_at, finished_at, \
+                   inserted, updated, unchanged, rejected, actor) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+        dispatch!(self, pool => {
+            sqlx::query(sql)
+                .bind(run.kind.as_str())
+                .bind(&run.file)
+                .bind(&run.file_sha256)
+                .bind(run.started_at)
+                .bind(run.finished_at)
+                .bind(run.inserted)
+                .bind(run.updated)
+                .bind(run.unchanged)
+                .bind(run.rejected)
+                .bind(&run.actor)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Number of import runs recorded.
+    pub async fn import_run_count(&self) -> Result<i64> {
+        Ok(dispatch!(self, pool =>
+            sqlx::query_scalar("SELECT COUNT(*) FROM import_runs").fetch_one(pool).await?))
+    }
+
+    /// Checks the database: SQLite's own integrity check, then that every record is findable by its
+    /// keys and parses. Returns the problems found (empty when consistent).
+    pub async fn check_consistency(&self) -> Result<Vec<String>> {
+        let mut problems = vec![];
+        if let Backend::Sqlite(pool) = &self.backend {
+            let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+                .fetch_all(pool)
+                .await?;
+            if rows != ["ok"] {
+                problems.extend(rows.into_iter().map(|r| format!("sqlite: {r}")));
+            }
+        }
+        for kind in RecordKind::ALL {
+            let t = table(kind);
+            let sql = format!(
+                "SELECT COUNT(*) FROM {t} r WHERE NOT EXISTS \
+                 (SELECT 1 FROM record_keys k WHERE k.kind = $1 AND k.record_id = r.id)"
+            );
+            let orphans: i64 = dispatch!(self, pool =>
+                sqlx::query_scalar(&sql).bind(kind.as_str()).fetch_one(pool).await?);
+            if orphans > 0 {
+                problems.push(format!("{orphans} {t} have no identity key"));
+            }
+            let mut after = 0;
+            loop {
+                let page = self.list(kind, after, 1000).await?;
+                let Some(last) = page.last() else { break };
+                after = last.id;
+            }
+        }
+        Ok(problems)
+    }
+}
+
+async fn ensure_pg_schema(
+    opts: &PgConnectOptions,
+    schema: &str,
+) -> std::result::Result<(), sqlx::Error> {
+    use sqlx::ConnectOptions;
+    if !schema
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return Err(sqlx::Error::Configuration(
+            format!("schema name '{schema}' may only use letters, digits and _").into(),
+        ));
+    }
+    let mut conn = opts.connect().await?;
+    sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
+}
+
+fn stored_from_row<R>(kind: RecordKind, row: &R) -> Result<Stored>
+where
+    R: Row,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> DateTime<Utc>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+{
+    let id: i64 = row.try_get("id")?;
+    let doc: String = row.try_get("doc")?;
+    let record = Record::from_json(kind, &doc).map_err(|e| StoreError::Corrupt {
+        kind,
+        id,
+        message: e.to_string(),
+    })?;
+    Ok(Stored {
+        id,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        record,
+    })
+}

@@ -1,0 +1,242 @@
+//! The one write path: upsert a batch of records by identity key, in one transaction.
+
+use chrono::{NaiveDate, Utc};
+use model::{content_hash, Record};
+
+use crate::{dispatch, table, Result, Store};
+
+/// What happened to one record of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOutcome {
+    Inserted(i64),
+    Updated(i64),
+    /// The stored copy already had exactly this content.
+    Unchanged(i64),
+}
+
+impl WriteOutcome {
+    pub fn id(self) -> i64 {
+        match self {
+            WriteOutcome::Inserted(id)
+            | WriteOutcome::Updated(id)
+            | WriteOutcome::Unchanged(id) => id,
+        }
+    }
+}
+
+/// A typed column value, so one loop can bind any kind's columns on either back-end.
+enum Val {
+    Text(Option<String>),
+    Int(Option<i64>),
+    Date(Option<NaiveDate>),
+}
+
+fn text(s: Option<impl ToString>) -> Val {
+    Val::Text(s.map(|v| v.to_string()))
+}
+
+/// The typed filter columns of each kind (the full record also goes into `doc`).
+fn columns(rec: &Record) -> Vec<(&'static str, Val)> {
+    match rec {
+        Record::Organization(o) => vec![
+            ("kind", text(Some(o.kind))),
+            ("name", text(Some(&o.name))),
+            ("uscc", text(o.uscc.as_ref())),
+            ("region_code", text(o.region.as_ref().map(|r| r.key()))),
+        ],
+        Record::Person(p) => vec![
+            ("kind", text(Some(p.kind))),
+            ("name", text(Some(&p.name))),
+            ("affiliation", text(p.affiliation.as_ref())),
+            ("region_code", text(p.region.as_ref().map(|r| r.key()))),
+        ],
+        Record::Outcome(o) => vec![
+            ("kind", text(Some(o.kind))),
+            ("title", text(Some(&o.title))),
+            ("lang", text(Some(&o.lang))),
+            ("year", Val::Int(o.year.map(i64::from))),
+            ("trl", Val::Int(o.trl.map(|t| i64::from(t.get())))),
+            ("doi", text(o.doi.as_ref())),
+            ("patent_no", text(o.patent_no.as_ref())),
+            ("owner_uscc", text(o.owner_uscc.as_ref())),
+            ("source", text(o.source.as_ref())),
+        ],
+        Record::Demand(d) => vec![
+            ("owner", text(Some(&d.owner))),
+            ("owner_uscc", text(d.owner_uscc.as_ref())),
+            ("title", text(Some(&d.title))),
+            ("confidentiality", text(Some(d.confidentiality))),
+            ("status", text(Some(d.status))),
+            ("deadline", Val::Date(d.deadline)),
+            ("budget_min_fen", Val::Int(d.budget.min.map(|f| f.0))),
+            ("budget_max_fen", Val::Int(d.budget.max.map(|f| f.0))),
+            ("region_code", text(d.region.as_ref().map(|r| r.key()))),
+        ],
+    }
+}
+
+/// The type of an identity key: what two keys must share to be comparable ("doi", "src:csl|").
+fn key_type(key: &str) -> &str {
+    if key.starts_with("src:") {
+        return key.split_once('|').map_or(key, |(t, _)| t);
+    }
+    key.split_once(':').map_or(key, |(t, _)| t)
+}
+
+/// True when `stored` holds a key of the same type as one of `stronger` but with another value:
+/// the weak match (say, same title) is then a different record (say, another DOI).
+fn contradicts(stronger: &[String], stored: &[String]) -> bool {
+    stronger
+        .iter()
+        .any(|k| stored.iter().any(|s| key_type(s) == key_type(k) && s != k))
+}
+
+impl Store {
+    /// Writes `records` in one transaction: each is matched to a stored copy by its identity keys
+    /// (strongest first), then inserted, updated, or left alone when its content hash is unchanged.
+    /// Inserts and updates append to the outbox and the audit log under `actor`.
+    pub async fn write_batch(&self, records: &[Record], actor: &str) -> Result<Vec<WriteOutcome>> {
+        let now = Utc::now();
+        dispatch!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut results = Vec::with_capacity(records.len());
+            for rec in records {
+                let kind = rec.kind();
+                let kind_s = kind.as_str();
+                let t = table(kind);
+                let keys = rec.identity_keys();
+                let hash = content_hash(rec);
+                let doc = serde_json::to_string(rec).expect("records serialise");
+
+                let mut found: Option<i64> = None;
+                for (i, key) in keys.iter().enumerate() {
+                    let hit: Option<i64> = sqlx::query_scalar(
+                        "SELECT record_id FROM record_keys WHERE kind = $1 AND key = $2",
+                    )
+                    .bind(kind_s)
+                    .bind(key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let Some(id) = hit else { continue };
+                    if i > 0 {
+                        let stored: Vec<String> = sqlx::query_scalar(
+                            "SELECT key FROM record_keys WHERE kind = $1 AND record_id = $2",
+                        )
+                        .bind(kind_s)
+                        .bind(id)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                        if contradicts(&keys[..i], &stored) {
+                            continue;
+                        }
+                    }
+                    found = Some(id);
+                    break;
+                }
+
+                let cols = columns(rec);
+                let outcome = match found {
+                    Some(id) => {
+                        let old: String = sqlx::query_scalar(&format!(
+                            "SELECT content_hash FROM {t} WHERE id = $1"
+                        ))
+                        .bind(id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        if old == hash {
+                            results.push(WriteOutcome::Unchanged(id));
+                            continue;
+                        }
+                        let n = cols.len();
+                        let sets: Vec<String> = cols
+                            .iter()
+                            .enumerate()
+                            .map(|(i, (c, _))| format!("{c} = ${}", i + 1))
+                            .collect();
+                        let sql = format!(
+                            "UPDATE {t} SET {}, natural_key = ${}, doc = ${}, content_hash = ${}, updated_at = ${} WHERE id = ${}",
+                            sets.join(", "), n + 1, n + 2, n + 3, n + 4, n + 5
+                        );
+                        let mut q = sqlx::query(&sql);
+                        for (_, v) in cols {
+                            q = match v {
+                                Val::Text(s) => q.bind(s),
+                                Val::Int(i) => q.bind(i),
+                                Val::Date(d) => q.bind(d),
+                            };
+                        }
+                        q.bind(&keys[0]).bind(&doc).bind(&hash).bind(now).bind(id)
+                            .execute(&mut *tx).await?;
+                        sqlx::query("DELETE FROM record_keys WHERE kind = $1 AND record_id = $2")
+                            .bind(kind_s).bind(id).execute(&mut *tx).await?;
+                        WriteOutcome::Updated(id)
+                    }
+                    None => {
+                        let n = cols.len();
+                        let names: Vec<&str> = cols.iter().map(|(c, _)| *c).collect();
+                        let params: Vec<String> = (1..=n + 5).map(|i| format!("${i}")).collect();
+                        let sql = format!(
+                            "INSERT INTO {t} ({}, natural_key, doc, content_hash, created_at, updated_at) VALUES ({}) RETURNING id",
+                            names.join(", "), params.join(", ")
+                        );
+                        let mut q = sqlx::query_scalar::<_, i64>(&sql);
+                        for (_, v) in cols {
+                            q = match v {
+                                Val::Text(s) => q.bind(s),
+                                Val::Int(i) => q.bind(i),
+                                Val::Date(d) => q.bind(d),
+                            };
+                        }
+                        let id = q.bind(&keys[0]).bind(&doc).bind(&hash).bind(now).bind(now)
+                            .fetch_one(&mut *tx).await?;
+                        WriteOutcome::Inserted(id)
+                    }
+                };
+                let id = outcome.id();
+                for key in &keys {
+                    // A weak key (a shared title) may belong to another record already: keep theirs.
+                    sqlx::query(
+                        "INSERT INTO record_keys (kind, key, record_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(kind_s).bind(key).bind(id)
+                    .execute(&mut *tx).await?;
+                }
+                let op = if matches!(outcome, WriteOutcome::Inserted(_)) { "insert" } else { "update" };
+                sqlx::query("INSERT INTO outbox (kind, record_id, op, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(kind_s).bind(id).bind(op).bind(now)
+                    .execute(&mut *tx).await?;
+                sqlx::query(
+                    "INSERT INTO audit_log (at, actor, action, kind, record_id, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(now).bind(actor).bind(op).bind(kind_s).bind(id).bind(&keys[0])
+                .execute(&mut *tx).await?;
+                results.push(outcome);
+            }
+            tx.commit().await?;
+            Ok(results)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_different_doi_contradicts_a_title_match() {
+        let incoming = vec!["doi:10.1/a".to_string(), "title:x|2020".to_string()];
+        let stored = vec!["doi:10.1/b".to_string(), "title:x|2020".to_string()];
+        assert!(contradicts(&incoming[..1], &stored));
+        let stored_without_doi = vec!["title:x|2020".to_string()];
+        assert!(!contradicts(&incoming[..1], &stored_without_doi));
+    }
+
+    #[test]
+    fn source_ids_compare_within_their_source() {
+        assert_eq!(key_type("src:csl|csl-1"), "src:csl");
+        assert!(!contradicts(
+            &["src:csl|1".to_string()],
+            &["src:scifact|1".to_string()]
+        ));
+    }
+}
