@@ -224,10 +224,10 @@ mod tests {
 
     #[test]
     fn a_different_doi_contradicts_a_title_match() {
-        let incoming = vec!["doi:10.1/a".to_string(), "title:x|2020".to_string()];
-        let stored = vec!["doi:10.1/b".to_string(), "title:x|2020".to_string()];
+        let incoming = ["doi:10.1/a".to_string(), "title:x|2020".to_string()];
+        let stored = ["doi:10.1/b".to_string(), "title:x|2020".to_string()];
         assert!(contradicts(&incoming[..1], &stored));
-        let stored_without_doi = vec!["title:x|2020".to_string()];
+        let stored_without_doi = ["title:x|2020".to_string()];
         assert!(!contradicts(&incoming[..1], &stored_without_doi));
     }
 

@@ -1,0 +1,487 @@
+//! End-to-end tests of the `shuanglian` binary on the embedded store.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_shuanglian"));
+    c.env_remove("SHUANGLIAN_DATABASE_URL")
+        .env_remove("SHUANGLIAN_DATA_DIR");
+    c
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// Runs `shuanglian --data-dir DIR ARGS…`.
+fn run(dir: &Path, args: &[&str]) -> Output {
+    bin()
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn stats(dir: &Path) -> serde_json::Value {
+    let o = run(dir, &["stats", "--json"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn ten_rows_with_three_bad_import_seven_and_report_the_three() {
+    let tmp = tempfile::tempdir().unwrap();
+    let report = tmp.path().join("report.csv");
+    let file = fixture("outcomes_10_rows_3_bad.csv");
+    let o = run(
+        tmp.path(),
+        &[
+            "import",
+            "outcome",
+            file.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    );
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(3), "{out}\n{err}");
+    assert_eq!(stats(tmp.path())["outcomes"], 7);
+    assert!(out.contains("7 new"), "{out}");
+    assert!(out.contains("3 rejected"), "{out}");
+    // Each bad row is named with file, line, field and reason.
+    assert!(
+        err.contains(
+            "outcomes_10_rows_3_bad.csv:4: owner_uscc (权利人信用代码) = '91350100M000100Y44'"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(":6: trl (技术成熟度) = '12': TRL must be a whole number 1–9"),
+        "{err}"
+    );
+    assert!(
+        err.contains(":8: title (成果名称): title is required"),
+        "{err}"
+    );
+
+    let mut rdr = csv::Reader::from_path(&report).unwrap();
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    let lines: Vec<&str> = rows.iter().map(|r| &r[1]).collect();
+    assert_eq!(lines, ["4", "6", "8"]);
+    assert!(rows[0][0].ends_with("outcomes_10_rows_3_bad.csv"));
+    assert!(rows[0][4].contains("check character"), "{:?}", rows[0]);
+
+    // The fixed file re-imported: nothing already stored changes; nothing is duplicated.
+    let o = run(tmp.path(), &["import", "outcome", file.to_str().unwrap()]);
+    assert!(
+        text(&o).0.contains("0 new, 0 updated, 7 unchanged"),
+        "{:?}",
+        text(&o)
+    );
+}
+
+#[test]
+fn all_or_nothing_imports_nothing_when_a_row_is_bad() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = fixture("outcomes_10_rows_3_bad.csv");
+    let o = run(
+        tmp.path(),
+        &[
+            "import",
+            "outcome",
+            file.to_str().unwrap(),
+            "--all-or-nothing",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(stats(tmp.path())["outcomes"], 0);
+    assert!(text(&o).0.contains("nothing was imported"));
+}
+
+#[test]
+fn gbk_csv_with_chinese_headers_imports_correctly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv_text = "单位名称,统一社会信用代码,机构类型,所在区县,主要产品\n\
+                    重庆示例汽车电子有限公司,91350100M000100Y43,企业,渝北,毫米波雷达；域控制器\n\
+                    重庆示例理工大学,,高校,沙坪坝区,\n";
+    let (gbk, _, unmappable) = encoding_rs::GBK.encode(csv_text);
+    assert!(!unmappable);
+    assert!(
+        std::str::from_utf8(&gbk).is_err(),
+        "fixture must really be GBK"
+    );
+    let file = tmp.path().join("orgs_gbk.csv");
+    std::fs::write(&file, &gbk).unwrap();
+    let o = run(
+        tmp.path(),
+        &["import", "organization", file.to_str().unwrap()],
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(out.contains("GBK/GB18030"), "{out}");
+    assert_eq!(stats(tmp.path())["organizations"], 2);
+
+    let o = run(tmp.path(), &["export", "organization", "--format", "jsonl"]);
+    let exported = String::from_utf8(o.stdout).unwrap();
+    let first: serde_json::Value = serde_json::from_str(exported.lines().next().unwrap()).unwrap();
+    assert_eq!(first["name"], "重庆示例汽车电子有限公司");
+    assert_eq!(first["region"], "500112");
+    assert_eq!(
+        first["products"],
+        serde_json::json!(["毫米波雷达", "域控制器"])
+    );
+    assert!(exported.contains("\"kind\":\"university\""));
+}
+
+#[test]
+fn unknown_columns_are_warned_about_and_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("o.csv");
+    std::fs::write(
+        &file,
+        "title,year,favourite_colour\nGraphene anodes,2020,blue\n",
+    )
+    .unwrap();
+    let o = run(tmp.path(), &["import", "outcome", file.to_str().unwrap()]);
+    let (_, err) = text(&o);
+    assert!(o.status.success());
+    assert!(
+        err.contains("warning:") && err.contains("'favourite_colour'"),
+        "{err}"
+    );
+    let o = run(tmp.path(), &["export", "outcome"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["extra"]["favourite_colour"], "blue");
+}
+
+#[test]
+fn export_and_reimport_round_trip_in_every_format() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo");
+    for (kind, file) in [
+        ("organization", "organizations.csv"),
+        ("person", "persons.jsonl"),
+        ("outcome", "outcomes.jsonl"),
+        ("demand", "demands.csv"),
+    ] {
+        let o = run(&src, &["import", kind, demo.join(file).to_str().unwrap()]);
+        assert!(o.status.success(), "{kind}: {:?}", text(&o));
+    }
+    let before = stats(&src);
+    for format in ["jsonl", "csv", "xlsx"] {
+        let dst = tmp.path().join(format!("dst-{format}"));
+        for kind in ["organization", "person", "outcome", "demand"] {
+            let out = tmp.path().join(format!("{kind}.{format}"));
+            let o = run(
+                &src,
+                &[
+                    "export",
+                    kind,
+                    "--format",
+                    format,
+                    "--output",
+                    out.to_str().unwrap(),
+                    "--include-confidential",
+                    "--include-private",
+                ],
+            );
+            assert!(o.status.success(), "{:?}", text(&o));
+            let o = run(&dst, &["import", kind, out.to_str().unwrap()]);
+            assert!(o.status.success(), "{kind} {format}: {:?}", text(&o));
+            // Re-importing our own export into the source store changes nothing.
+            let o = run(&src, &["import", kind, out.to_str().unwrap(), "--json"]);
+            let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+            assert_eq!(summary["inserted"], 0, "{kind} {format}: {summary}");
+            assert_eq!(summary["updated"], 0, "{kind} {format}: {summary}");
+        }
+        assert_eq!(stats(&dst), before, "{format}");
+        // Byte-for-byte equal canonical JSONL after the round trip.
+        for kind in ["outcome", "demand", "person"] {
+            let a = run(
+                &src,
+                &[
+                    "export",
+                    kind,
+                    "--include-confidential",
+                    "--include-private",
+                ],
+            )
+            .stdout;
+            let b = run(
+                &dst,
+                &[
+                    "export",
+                    kind,
+                    "--include-confidential",
+                    "--include-private",
+                ],
+            )
+            .stdout;
+            assert_eq!(
+                String::from_utf8_lossy(&a),
+                String::from_utf8_lossy(&b),
+                "{kind} via {format}"
+            );
+        }
+    }
+}
+
+#[test]
+fn export_withholds_confidential_demands_and_private_contacts_by_default() {
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo");
+    run(
+        tmp.path(),
+        &[
+            "import",
+            "demand",
+            demo.join("demands.csv").to_str().unwrap(),
+        ],
+    );
+    run(
+        tmp.path(),
+        &[
+            "import",
+            "person",
+            demo.join("persons.jsonl").to_str().unwrap(),
+        ],
+    );
+    let o = run(tmp.path(), &["export", "demand"]);
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(out.lines().count(), 4, "only the public demands");
+    assert!(!out.contains("\"nda\"") && !out.contains("\"registered\""));
+    assert!(!out.contains("磷酸锰铁锂"), "an nda demand's text leaked");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("withheld 4 confidential"));
+    let o = run(tmp.path(), &["export", "person", "--format", "csv"]);
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        !out.contains("li.demo@example.edu.cn"),
+        "private e-mail leaked"
+    );
+    assert!(
+        out.contains("chen.demo@example.edu.cn"),
+        "public e-mail missing"
+    );
+}
+
+#[test]
+fn xlsx_import_reads_numbers_dates_and_chinese_headers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("needs.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let headers = [
+        "需求名称",
+        "需求单位",
+        "需求描述",
+        "预算",
+        "截止日期",
+        "需求成熟度",
+        "保密级别",
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.write_string(1, 0, "电池热失控预警").unwrap();
+    ws.write_string(1, 1, "重庆示例电池公司").unwrap();
+    ws.write_string(1, 2, "需要提前5分钟预警").unwrap();
+    ws.write_string(1, 3, "50-100万").unwrap();
+    let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2027, 6, 30).unwrap();
+    let fmt = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    ws.write_datetime_with_format(1, 4, &date, &fmt).unwrap();
+    ws.write_number(1, 5, 7.0).unwrap();
+    ws.write_string(1, 6, "公开").unwrap();
+    ws.write_string(2, 0, "没有描述的需求").unwrap();
+    ws.write_string(2, 1, "重庆示例电池公司").unwrap();
+    ws.write_string(2, 6, "保密").unwrap();
+    wb.save(&file).unwrap();
+
+    let o = run(tmp.path(), &["import", "demand", file.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(3), "{out}{err}");
+    assert!(err.contains("needs.xlsx:3: problem (需求描述)"), "{err}");
+    let o = run(tmp.path(), &["export", "demand"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["deadline"], "2027-06-30");
+    assert_eq!(v["trl_needed"], 7);
+    assert_eq!(
+        v["budget"],
+        serde_json::json!({"min": 500000, "max": 1000000})
+    );
+}
+
+#[test]
+fn a_killed_import_leaves_a_consistent_store_and_a_rerun_completes_it() {
+    const ROWS: usize = 20_000;
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("big.jsonl");
+    let mut body = String::new();
+    for i in 0..ROWS {
+        body.push_str(&format!(
+            "{{\"id\":\"r{i}\",\"title\":\"合成测试成果 {i}\",\"abstract\":\"synthetic row {i} for the crash test\",\"year\":2020,\"trl\":{}}}\n",
+            i % 9 + 1
+        ));
+    }
+    std::fs::write(&file, body).unwrap();
+    let dir = tmp.path().join("data");
+    run(&dir, &["init"]);
+
+    let mut child = bin()
+        .arg("--data-dir")
+        .arg(&dir)
+        .args([
+            "import",
+            "outcome",
+            file.to_str().unwrap(),
+            "--batch-size",
+            "100",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it (SIGKILL) once some batches are committed but before it is done.
+    let db = dir.join("shuanglian.db");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let killed_at = loop {
+        let n = count_outcomes(&db);
+        if n > 0 {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            break n;
+        }
+        assert!(Instant::now() < deadline, "import never committed a batch");
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("import ended before it could be killed: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let after_kill = stats(&dir)["outcomes"].as_u64().unwrap() as usize;
+    assert!(after_kill >= killed_at as usize);
+    assert!(
+        after_kill < ROWS,
+        "the import finished before the kill; make the file larger"
+    );
+    assert_eq!(after_kill % 100, 0, "only whole batches are committed");
+    assert_eq!(consistency_problems(&db), Vec::<String>::new());
+
+    let o = run(&dir, &["import", "outcome", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert_eq!(stats(&dir)["outcomes"], ROWS);
+    assert_eq!(consistency_problems(&db), Vec::<String>::new());
+    let out = text(&o).0;
+    assert!(out.contains(&format!("{} new", ROWS - after_kill)), "{out}");
+    assert!(out.contains(&format!("{after_kill} unchanged")), "{out}");
+}
+
+fn consistency_problems(db: &Path) -> Vec<String> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let s = store::Store::open(&store::Target::Sqlite(db.to_path_buf()))
+            .await
+            .unwrap();
+        let p = s.check_consistency().await.unwrap();
+        s.close().await;
+        p
+    })
+}
+
+/// Reads the outcome count straight from the SQLite file while another process writes it.
+fn count_outcomes(db: &Path) -> i64 {
+    if !db.exists() {
+        return 0;
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = store::Store::open(&store::Target::Sqlite(db.to_path_buf())).await;
+        match store {
+            Ok(s) => {
+                let n = s.counts().await.map(|c| c.outcomes).unwrap_or(0);
+                s.close().await;
+                n
+            }
+            Err(_) => 0,
+        }
+    })
+}
+
+#[test]
+fn demo_runs_on_a_fresh_clone_without_shared_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = bin()
+        .current_dir(tmp.path())
+        .args(["demo", "--no-shared"])
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    let s = stats(&tmp.path().join("shuanglian-demo"));
+    assert!(s["organizations"].as_i64().unwrap() >= 10, "{s}");
+    assert!(s["outcomes"].as_i64().unwrap() >= 10, "{s}");
+    assert!(s["demands"].as_i64().unwrap() >= 5, "{s}");
+    // Running it again replaces the demo directory rather than piling up data.
+    let o = bin()
+        .current_dir(tmp.path())
+        .args(["demo", "--no-shared"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert_eq!(stats(&tmp.path().join("shuanglian-demo")), s);
+    // It never wipes a directory it did not make.
+    let foreign = tmp.path().join("mine");
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::fs::write(foreign.join("notes.txt"), "keep me").unwrap();
+    let o = bin()
+        .current_dir(tmp.path())
+        .args(["--data-dir", "mine", "demo", "--no-shared"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(foreign.join("notes.txt").exists());
+}
+
+#[test]
+fn shared_corpora_import_as_papers_and_a_second_import_adds_none() {
+    let shared =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/csl/papers.jsonl");
+    if !shared.exists() {
+        eprintln!("skipped: ../shared is not present");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let o = run(
+        tmp.path(),
+        &["import", "outcome", shared.to_str().unwrap(), "--json"],
+    );
+    let first: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(first["inserted"], 2000);
+    let o = run(
+        tmp.path(),
+        &["import", "outcome", shared.to_str().unwrap(), "--json"],
+    );
+    let second: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(second["inserted"], 0);
+    assert_eq!(second["unchanged"], 2000);
+    assert_eq!(stats(tmp.path())["outcomes"], 2000);
+    let o = run(tmp.path(), &["export", "outcome"]);
+    let first_line: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&o.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(first_line["kind"], "paper");
+    assert_eq!(first_line["lang"], "zh");
+}

@@ -1,0 +1,316 @@
+//! The store's test suite. Every test runs on SQLite; when `SHUANGLIAN_TEST_DATABASE_URL` names a
+//! PostgreSQL server (CI sets it), the same test also runs there, each in a schema of its own.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use model::{
+    BudgetRange, Confidentiality, Demand, OrgKind, Organization, Outcome, OutcomeKind, Person,
+    PersonKind, Record, RecordKind,
+};
+use store::{Store, Target, WriteOutcome};
+
+/// A store under test, with what must be cleaned up afterwards.
+struct Backend {
+    store: Store,
+    _dir: Option<tempfile::TempDir>,
+    pg_cleanup: Option<(String, String)>,
+}
+
+static SCHEMA_SEQ: AtomicUsize = AtomicUsize::new(0);
+
+async fn backends() -> Vec<Backend> {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = Store::open(&Target::Sqlite(dir.path().join("t.db")))
+        .await
+        .unwrap();
+    let mut out = vec![Backend {
+        store: sqlite,
+        _dir: Some(dir),
+        pg_cleanup: None,
+    }];
+    if let Ok(url) = std::env::var("SHUANGLIAN_TEST_DATABASE_URL") {
+        let schema = format!(
+            "t_{}_{}_{}",
+            std::process::id(),
+            SCHEMA_SEQ.fetch_add(1, Ordering::SeqCst),
+            chrono::Utc::now().timestamp_micros()
+        );
+        let store = Store::open(&Target::Postgres {
+            url: url.clone(),
+            schema: Some(schema.clone()),
+        })
+        .await
+        .unwrap_or_else(|e| panic!("SHUANGLIAN_TEST_DATABASE_URL is set but unusable: {e}"));
+        out.push(Backend {
+            store,
+            _dir: None,
+            pg_cleanup: Some((url, schema)),
+        });
+    }
+    out
+}
+
+async fn cleanup(backends: Vec<Backend>) {
+    for b in backends {
+        b.store.close().await;
+        if let Some((url, schema)) = b.pg_cleanup {
+            use sqlx::Connection;
+            let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+                .execute(&mut c)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+fn paper(title: &str, year: i32) -> Outcome {
+    let mut o = Outcome::new(OutcomeKind::Paper, title);
+    o.year = Some(year);
+    o
+}
+
+fn enterprise(name: &str, uscc: &str) -> Organization {
+    let mut o = Organization::new(OrgKind::Enterprise, name);
+    o.uscc = Some(uscc.parse().unwrap());
+    o
+}
+
+#[tokio::test]
+async fn insert_then_unchanged_then_update() {
+    let all = backends().await;
+    for b in &all {
+        let s = &b.store;
+        let name = s.backend_name();
+        let recs = vec![
+            Record::Outcome(paper("锂离子电池正极材料研究", 2021)),
+            Record::Outcome(paper("SiC MOSFET packaging", 2022)),
+        ];
+        let r = s.write_batch(&recs, "test").await.unwrap();
+        assert!(matches!(r[0], WriteOutcome::Inserted(_)), "{name}");
+        assert!(matches!(r[1], WriteOutcome::Inserted(_)), "{name}");
+        let again = s.write_batch(&recs, "test").await.unwrap();
+        assert!(
+            again
+                .iter()
+                .all(|w| matches!(w, WriteOutcome::Unchanged(_))),
+            "{name}: {again:?}"
+        );
+
+        let mut changed = paper("锂离子电池正极材料研究", 2021);
+        changed.trl = Some(model::Trl::new(4).unwrap());
+        let upd = s
+            .write_batch(&[Record::Outcome(changed.clone())], "test")
+            .await
+            .unwrap();
+        assert_eq!(upd, vec![WriteOutcome::Updated(r[0].id())], "{name}");
+        let got = s
+            .get(RecordKind::Outcome, r[0].id())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(got.record, Record::Outcome(changed), "{name}");
+        assert!(got.updated_at >= got.created_at);
+        assert_eq!(s.counts().await.unwrap().outcomes, 2, "{name}");
+    }
+    cleanup(all).await;
+}
+
+#[tokio::test]
+async fn a_doi_added_later_updates_the_title_matched_record() {
+    let all = backends().await;
+    for b in &all {
+        let s = &b.store;
+        let first = s
+            .write_batch(&[Record::Outcome(paper("Graphene anodes", 2020))], "t")
+            .await
+            .unwrap()[0];
+        let mut with_doi = paper("Graphene Anodes.", 2020);
+        with_doi.doi = Some("10.1000/ga".parse().unwrap());
+        let second = s
+            .write_batch(&[Record::Outcome(with_doi)], "t")
+            .await
+            .unwrap()[0];
+        assert_eq!(
+            second,
+            WriteOutcome::Updated(first.id()),
+            "{}",
+            s.backend_name()
+        );
+
+        // Same title and year but another DOI: a different paper, stored separately.
+        let mut other = paper("Graphene anodes", 2020);
+        other.doi = Some("10.1000/other".parse().unwrap());
+        let third = s.write_batch(&[Record::Outcome(other)], "t").await.unwrap()[0];
+        assert!(
+            matches!(third, WriteOutcome::Inserted(_)),
+            "{}",
+            s.backend_name()
+        );
+        assert_eq!(s.counts().await.unwrap().outcomes, 2);
+        assert!(s.check_consistency().await.unwrap().is_empty());
+    }
+    cleanup(all).await;
+}
+
+#[tokio::test]
+async fn organizations_match_by_uscc_even_when_renamed() {
+    let all = backends().await;
+    for b in &all {
+        let s = &b.store;
+        let a = s
+            .write_batch(
+                &[Record::Organization(enterprise(
+                    "重庆甲公司",
+                    "91350100M000100Y43",
+                ))],
+                "t",
+            )
+            .await
+            .unwrap()[0];
+        let b2 = s
+            .write_batch(
+                &[Record::Organization(enterprise(
+                    "重庆甲科技股份有限公司",
+                    "91350100M000100Y43",
+                ))],
+                "t",
+            )
+            .await
+            .unwrap()[0];
+        assert_eq!(b2, WriteOutcome::Updated(a.id()), "{}", s.backend_name());
+        assert_eq!(s.counts().await.unwrap().organizations, 1);
+    }
+    cleanup(all).await;
+}
+
+#[tokio::test]
+async fn every_kind_round_trips_with_dates_money_and_private_contact() {
+    let all = backends().await;
+    for b in &all {
+        let s = &b.store;
+        let mut d = Demand::new("重庆乙公司", "电池热管理", "需要热失控预警方案");
+        d.confidentiality = Confidentiality::Nda;
+        d.budget = "50-100万".parse::<BudgetRange>().unwrap();
+        d.deadline = Some(chrono::NaiveDate::from_ymd_opt(2027, 6, 30).unwrap());
+        d.region = Some("长寿区".parse().unwrap());
+        let mut p = Person::new(PersonKind::Expert, "李明");
+        p.contact.email = Some("li@example.edu.cn".into());
+        p.fields = vec!["正极材料".into()];
+        let recs = vec![
+            Record::Demand(d),
+            Record::Person(p),
+            Record::Organization(enterprise("重庆甲公司", "91350100M000100Y43")),
+            Record::Outcome(paper("x", 2020)),
+        ];
+        let ids = s.write_batch(&recs, "t").await.unwrap();
+        for (rec, w) in recs.iter().zip(&ids) {
+            let got = s.get(rec.kind(), w.id()).await.unwrap().unwrap();
+            assert_eq!(&got.record, rec, "{}", s.backend_name());
+        }
+        let c = s.counts().await.unwrap();
+        assert_eq!(
+            (c.organizations, c.persons, c.outcomes, c.demands),
+            (1, 1, 1, 1)
+        );
+        let by = s.counts_by(RecordKind::Demand).await.unwrap();
+        assert_eq!(by, vec![("nda".to_string(), 1)]);
+        let Record::Person(stored) = &s
+            .get(RecordKind::Person, ids[1].id())
+            .await
+            .unwrap()
+            .unwrap()
+            .record
+        else {
+            panic!()
+        };
+        assert!(stored.without_private_contact().contact.is_empty());
+    }
+    cleanup(all).await;
+}
+
+#[tokio::test]
+async fn writes_append_to_outbox_and_audit_log_but_unchanged_ones_do_not() {
+    let all = backends().await;
+    for b in &all {
+        let s = &b.store;
+        let recs: Vec<Record> = (0..5)
+            .map(|i| Record::Outcome(paper(&format!("paper {i}"), 2020)))
+            .collect();
+        s.write_batch(&recs, "t").await.unwrap();
+        s.write_batch(&recs, "t").await.unwrap();
+        let out = s.outbox_since(0, 100).await.unwrap();
+        assert_eq!(out.len(), 5, "{}", s.backend_name());
+        assert!(out.iter().all(|e| e.op == "insert" && e.kind == "outcome"));
+        assert_eq!(s.outbox_since(out[2].id, 100).await.unwrap().len(), 2);
+        assert_eq!(s.audit_count().await.unwrap(), 5);
+    }
+    cleanup(all).await;
+}
+
+#[tokio::test]
+async fn list_pages_in_id_order() {
+    let all = backends().await;
+    for b in &all {
+        let s = &b.store;
+        let recs: Vec<Record> = (0..25)
+            .map(|i| Record::Outcome(paper(&format!("p{i}"), 2000 + i)))
+            .collect();
+        s.write_batch(&recs, "t").await.unwrap();
+        let mut seen = vec![];
+        let mut after = 0;
+        loop {
+            let page = s.list(RecordKind::Outcome, after, 10).await.unwrap();
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            seen.extend(page.into_iter().map(|p| p.record.label().to_string()));
+        }
+        let expected: Vec<String> = (0..25).map(|i| format!("p{i}")).collect();
+        assert_eq!(seen, expected, "{}", s.backend_name());
+    }
+    cleanup(all).await;
+}
+
+#[tokio::test]
+async fn writing_to_a_closed_store_fails_with_an_error_not_a_panic() {
+    let all = backends().await;
+    for b in &all {
+        let s = &b.store;
+        s.write_batch(&[Record::Outcome(paper("kept", 2020))], "t")
+            .await
+            .unwrap();
+        s.close().await;
+        let err = s
+            .write_batch(&[Record::Outcome(paper("lost", 2020))], "t")
+            .await;
+        assert!(err.is_err());
+    }
+    cleanup(all).await;
+}
+
+#[tokio::test]
+async fn migrations_are_the_same_versions_on_both_back_ends() {
+    let names = |dir: &str| {
+        let mut v: Vec<String> =
+            std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names("sqlite"), names("postgres"));
+}
+
+#[tokio::test]
+async fn reopening_applies_no_migration_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Target::Sqlite(dir.path().join("x.db"));
+    let s = Store::open(&t).await.unwrap();
+    s.write_batch(&[Record::Outcome(paper("a", 2020))], "t")
+        .await
+        .unwrap();
+    s.close().await;
+    let s = Store::open(&t).await.unwrap();
+    assert_eq!(s.counts().await.unwrap().outcomes, 1);
+}
