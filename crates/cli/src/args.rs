@@ -52,6 +52,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check the store: database integrity, every record findable by its keys and readable.
+    Check,
     /// Create a fresh demo data directory and load the demo records and the shared corpora.
     Demo(DemoArgs),
 }

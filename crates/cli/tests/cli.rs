@@ -485,3 +485,126 @@ fn shared_corpora_import_as_papers_and_a_second_import_adds_none() {
     assert_eq!(first_line["kind"], "paper");
     assert_eq!(first_line["lang"], "zh");
 }
+
+/// A fresh PostgreSQL database for one test, when `SHUANGLIAN_TEST_DATABASE_URL` is set (CI sets it).
+struct PgDb {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl PgDb {
+    fn create(tag: &str) -> Option<PgDb> {
+        let admin_url = std::env::var("SHUANGLIAN_TEST_DATABASE_URL").ok()?;
+        let name = format!("sl_cli_{tag}_{}", std::process::id());
+        let base = admin_url.rsplit_once('/').expect("URL with a database").0;
+        let url = format!("{base}/{name}");
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            use sqlx::Connection;
+            let mut c = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+                .execute(&mut c)
+                .await
+                .unwrap();
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut c)
+                .await
+                .unwrap();
+        });
+        Some(PgDb {
+            admin_url,
+            name,
+            url,
+        })
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            use sqlx::Connection;
+            if let Ok(mut c) = sqlx::PgConnection::connect(&self.admin_url).await {
+                let _ = sqlx::query(&format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    self.name
+                ))
+                .execute(&mut c)
+                .await;
+            }
+        });
+    }
+}
+
+fn run_pg(url: &str, args: &[&str]) -> Output {
+    bin()
+        .arg("--database-url")
+        .arg(url)
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+#[test]
+fn postgres_bad_rows_reimport_and_kill_behave_as_on_sqlite() {
+    let Some(db) = PgDb::create("import") else {
+        eprintln!("skipped: SHUANGLIAN_TEST_DATABASE_URL is not set");
+        return;
+    };
+    let file = fixture("outcomes_10_rows_3_bad.csv");
+    let o = run_pg(&db.url, &["import", "outcome", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3), "{:?}", text(&o));
+    assert!(text(&o).0.contains("7 new"));
+    let o = run_pg(&db.url, &["import", "outcome", file.to_str().unwrap()]);
+    assert!(
+        text(&o).0.contains("0 new, 0 updated, 7 unchanged"),
+        "{:?}",
+        text(&o)
+    );
+
+    const ROWS: usize = 20_000;
+    let tmp = tempfile::tempdir().unwrap();
+    let big = tmp.path().join("big.jsonl");
+    let body: String = (0..ROWS)
+        .map(|i| format!("{{\"id\":\"r{i}\",\"title\":\"合成测试成果 {i}\",\"year\":2020}}\n"))
+        .collect();
+    std::fs::write(&big, body).unwrap();
+    let mut child = bin()
+        .args([
+            "--database-url",
+            &db.url,
+            "import",
+            "outcome",
+            big.to_str().unwrap(),
+            "--batch-size",
+            "100",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let count = || -> i64 {
+        let o = run_pg(&db.url, &["stats", "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["outcomes"].as_i64().unwrap()
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while count() <= 7 {
+        assert!(Instant::now() < deadline, "import never committed a batch");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "import ended before the kill"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let after_kill = count() as usize - 7;
+    assert!(after_kill < ROWS && after_kill % 100 == 0, "{after_kill}");
+    let o = run_pg(&db.url, &["check"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let o = run_pg(&db.url, &["import", "outcome", big.to_str().unwrap()]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert_eq!(count() as usize, ROWS + 7);
+}

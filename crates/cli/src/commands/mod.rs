@@ -33,6 +33,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
             stats(&store, json).await?;
             Ok(0)
         }
+        Command::Check => {
+            let store = open_store(&cli.global).await?;
+            let problems = store.check_consistency().await?;
+            for p in &problems {
+                println!("problem: {p}");
+            }
+            if problems.is_empty() {
+                println!("store is consistent: {}", store.backend_name());
+                Ok(0)
+            } else {
+                Ok(1)
+            }
+        }
         Command::Demo(args) => demo::run(&cli.global, &args).await,
     }
 }
