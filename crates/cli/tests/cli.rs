@@ -328,31 +328,11 @@ fn a_killed_import_leaves_a_consistent_store_and_a_rerun_completes_it() {
     const ROWS: usize = 20_000;
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("big.jsonl");
-    let mut body = String::new();
-    for i in 0..ROWS {
-        body.push_str(&format!(
-            "{{\"id\":\"r{i}\",\"title\":\"合成测试成果 {i}\",\"abstract\":\"synthetic row {i} for the crash test\",\"year\":2020,\"trl\":{}}}\n",
-            i % 9 + 1
-        ));
-    }
-    std::fs::write(&file, body).unwrap();
+    write_synthetic_jsonl(&file, ROWS);
     let dir = tmp.path().join("data");
     run(&dir, &["init"]);
 
-    let mut child = bin()
-        .arg("--data-dir")
-        .arg(&dir)
-        .args([
-            "import",
-            "outcome",
-            file.to_str().unwrap(),
-            "--batch-size",
-            "100",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_import(&["--data-dir", dir.to_str().unwrap()], &file);
     // Kill it (SIGKILL) once some batches are committed but before it is done.
     let db = dir.join("shuanglian.db");
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -397,6 +377,36 @@ fn consistency_problems(db: &Path) -> Vec<String> {
         s.close().await;
         p
     })
+}
+
+/// Writes `rows` synthetic outcomes as JSONL (labelled synthetic in their text).
+fn write_synthetic_jsonl(path: &Path, rows: usize) {
+    let body: String = (0..rows)
+        .map(|i| {
+            format!(
+                "{{\"id\":\"r{i}\",\"title\":\"合成测试成果 {i}\",\"abstract\":\"synthetic row {i} for the crash test\",\"year\":2020,\"trl\":{}}}\n",
+                i % 9 + 1
+            )
+        })
+        .collect();
+    std::fs::write(path, body).unwrap();
+}
+
+/// Starts `shuanglian STORE_ARGS import outcome FILE --batch-size 100` in the background.
+fn spawn_import(store_args: &[&str], file: &Path) -> std::process::Child {
+    bin()
+        .args(store_args)
+        .args([
+            "import",
+            "outcome",
+            file.to_str().unwrap(),
+            "--batch-size",
+            "100",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
 }
 
 /// Reads the outcome count straight from the SQLite file while another process writes it.
@@ -566,24 +576,8 @@ fn postgres_bad_rows_reimport_and_kill_behave_as_on_sqlite() {
     const ROWS: usize = 20_000;
     let tmp = tempfile::tempdir().unwrap();
     let big = tmp.path().join("big.jsonl");
-    let body: String = (0..ROWS)
-        .map(|i| format!("{{\"id\":\"r{i}\",\"title\":\"合成测试成果 {i}\",\"year\":2020}}\n"))
-        .collect();
-    std::fs::write(&big, body).unwrap();
-    let mut child = bin()
-        .args([
-            "--database-url",
-            &db.url,
-            "import",
-            "outcome",
-            big.to_str().unwrap(),
-            "--batch-size",
-            "100",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    write_synthetic_jsonl(&big, ROWS);
+    let mut child = spawn_import(&["--database-url", &db.url], &big);
     let count = || -> i64 {
         let o = run_pg(&db.url, &["stats", "--json"]);
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

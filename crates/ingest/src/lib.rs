@@ -98,10 +98,18 @@ pub fn parse_file(path: &Path, kind: RecordKind, opts: &ParseOptions) -> Result<
             }
         }
     }
-    for (col, n) in unknown_seen {
+    if !unknown_seen.is_empty() {
+        let cols: Vec<String> = unknown_seen
+            .iter()
+            .map(|(col, n)| format!("'{col}' ({n} rows)"))
+            .collect();
+        let what = if cols.len() == 1 {
+            format!("column {} is not a known {kind} field", cols[0])
+        } else {
+            format!("columns {} are not known {kind} fields", cols.join(", "))
+        };
         parsed.warnings.push(format!(
-            "{file}: column '{col}' is not a known {kind} field ({n} rows): its values are kept under `extra`; \
-             rename the column if it meant one of: {}",
+            "{file}: {what}: values kept under `extra`; rename a column if it meant one of: {}",
             canonical_fields(kind).join(", ")
         ));
     }
