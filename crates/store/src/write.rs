@@ -1,7 +1,9 @@
 //! The one write path: upsert a batch of records by identity key, in one transaction.
 
+use std::collections::HashMap;
+
 use chrono::{NaiveDate, Utc};
-use model::{content_hash, Record};
+use model::{content_hash, Record, RecordKind};
 
 use crate::{dispatch, table, Result, Store};
 
@@ -91,41 +93,86 @@ fn contradicts(stronger: &[String], stored: &[String]) -> bool {
         .any(|k| stored.iter().any(|s| key_type(s) == key_type(k) && s != k))
 }
 
+/// Rows per multi-row INSERT / IN list: well under SQLite's and PostgreSQL's parameter limits.
+const CHUNK: usize = 300;
+
+/// Appends `($a, $b, …), (…)` placeholders for `rows` rows of `width` values to `sql`.
+fn push_values(sql: &mut String, rows: usize, width: usize) {
+    let mut n = 0;
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..width {
+            n += 1;
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${n}"));
+        }
+        sql.push(')');
+    }
+}
+
 impl Store {
     /// Writes `records` in one transaction: each is matched to a stored copy by its identity keys
     /// (strongest first), then inserted, updated, or left alone when its content hash is unchanged.
     /// Inserts and updates append to the outbox and the audit log under `actor`.
+    ///
+    /// Keys are looked up for the whole batch at once and keys, outbox and audit rows are written with
+    /// multi-row inserts, so a new record costs one statement of its own.
     pub async fn write_batch(&self, records: &[Record], actor: &str) -> Result<Vec<WriteOutcome>> {
         let now = Utc::now();
+        let all_keys: Vec<Vec<String>> = records.iter().map(Record::identity_keys).collect();
         dispatch!(self, pool => {
             let mut tx = pool.begin().await?;
+
+            // (kind, key) → record id, for every key of the batch already stored.
+            let mut known: HashMap<(RecordKind, String), i64> = HashMap::new();
+            for kind in RecordKind::ALL {
+                let wanted: Vec<&String> = records
+                    .iter()
+                    .zip(&all_keys)
+                    .filter(|(r, _)| r.kind() == kind)
+                    .flat_map(|(_, k)| k)
+                    .collect();
+                for chunk in wanted.chunks(CHUNK) {
+                    let params: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+                    let sql = format!(
+                        "SELECT key, record_id FROM record_keys WHERE kind = $1 AND key IN ({})",
+                        params.join(", ")
+                    );
+                    let mut q = sqlx::query_as::<_, (String, i64)>(&sql).bind(kind.as_str());
+                    for k in chunk {
+                        q = q.bind(k.as_str());
+                    }
+                    for (key, id) in q.fetch_all(&mut *tx).await? {
+                        known.insert((kind, key), id);
+                    }
+                }
+            }
+
             let mut results = Vec::with_capacity(records.len());
-            for rec in records {
+            let mut new_keys: Vec<(&'static str, &String, i64)> = vec![];
+            let mut changes: Vec<(&'static str, i64, &'static str, &String)> = vec![];
+            for (rec, keys) in records.iter().zip(&all_keys) {
                 let kind = rec.kind();
                 let kind_s = kind.as_str();
                 let t = table(kind);
-                let keys = rec.identity_keys();
-                let hash = content_hash(rec);
-                let doc = serde_json::to_string(rec).expect("records serialise");
 
                 let mut found: Option<i64> = None;
                 for (i, key) in keys.iter().enumerate() {
-                    let hit: Option<i64> = sqlx::query_scalar(
-                        "SELECT record_id FROM record_keys WHERE kind = $1 AND key = $2",
-                    )
-                    .bind(kind_s)
-                    .bind(key)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    let Some(id) = hit else { continue };
+                    let Some(&id) = known.get(&(kind, key.clone())) else { continue };
                     if i > 0 {
-                        let stored: Vec<String> = sqlx::query_scalar(
+                        // A weak-key match: refuse it if a stronger key of the same type differs.
+                        let mut stored: Vec<String> = sqlx::query_scalar(
                             "SELECT key FROM record_keys WHERE kind = $1 AND record_id = $2",
                         )
                         .bind(kind_s)
                         .bind(id)
                         .fetch_all(&mut *tx)
                         .await?;
+                        stored.extend(
+                            new_keys.iter().filter(|(k, _, rid)| *k == kind_s && *rid == id).map(|(_, key, _)| (*key).clone()),
+                        );
                         if contradicts(&keys[..i], &stored) {
                             continue;
                         }
@@ -134,6 +181,8 @@ impl Store {
                     break;
                 }
 
+                let hash = content_hash(rec);
+                let doc = serde_json::to_string(rec).expect("records serialise");
                 let cols = columns(rec);
                 let outcome = match found {
                     Some(id) => {
@@ -169,6 +218,8 @@ impl Store {
                             .execute(&mut *tx).await?;
                         sqlx::query("DELETE FROM record_keys WHERE kind = $1 AND record_id = $2")
                             .bind(kind_s).bind(id).execute(&mut *tx).await?;
+                        // Keys this batch queued for the old version are stale too.
+                        new_keys.retain(|(k, _, rid)| !(*k == kind_s && *rid == id));
                         WriteOutcome::Updated(id)
                     }
                     None => {
@@ -193,24 +244,44 @@ impl Store {
                     }
                 };
                 let id = outcome.id();
-                for key in &keys {
+                for key in keys {
                     // A weak key (a shared title) may belong to another record already: keep theirs.
-                    sqlx::query(
-                        "INSERT INTO record_keys (kind, key, record_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                    )
-                    .bind(kind_s).bind(key).bind(id)
-                    .execute(&mut *tx).await?;
+                    known.entry((kind, key.clone())).or_insert(id);
+                    new_keys.push((kind_s, key, id));
                 }
                 let op = if matches!(outcome, WriteOutcome::Inserted(_)) { "insert" } else { "update" };
-                sqlx::query("INSERT INTO outbox (kind, record_id, op, created_at) VALUES ($1, $2, $3, $4)")
-                    .bind(kind_s).bind(id).bind(op).bind(now)
-                    .execute(&mut *tx).await?;
-                sqlx::query(
-                    "INSERT INTO audit_log (at, actor, action, kind, record_id, detail) VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(now).bind(actor).bind(op).bind(kind_s).bind(id).bind(&keys[0])
-                .execute(&mut *tx).await?;
+                changes.push((kind_s, id, op, &keys[0]));
                 results.push(outcome);
+            }
+
+            for chunk in new_keys.chunks(CHUNK) {
+                let mut sql = String::from("INSERT INTO record_keys (kind, key, record_id) VALUES ");
+                push_values(&mut sql, chunk.len(), 3);
+                sql.push_str(" ON CONFLICT DO NOTHING");
+                let mut q = sqlx::query(&sql);
+                for (kind_s, key, id) in chunk {
+                    q = q.bind(*kind_s).bind(key.as_str()).bind(*id);
+                }
+                q.execute(&mut *tx).await?;
+            }
+            for chunk in changes.chunks(CHUNK) {
+                let mut sql = String::from("INSERT INTO outbox (kind, record_id, op, created_at) VALUES ");
+                push_values(&mut sql, chunk.len(), 4);
+                let mut q = sqlx::query(&sql);
+                for (kind_s, id, op, _) in chunk {
+                    q = q.bind(*kind_s).bind(*id).bind(*op).bind(now);
+                }
+                q.execute(&mut *tx).await?;
+
+                let mut sql = String::from(
+                    "INSERT INTO audit_log (at, actor, action, kind, record_id, detail) VALUES ",
+                );
+                push_values(&mut sql, chunk.len(), 6);
+                let mut q = sqlx::query(&sql);
+                for (kind_s, id, op, key) in chunk {
+                    q = q.bind(now).bind(actor).bind(*op).bind(*kind_s).bind(*id).bind(key.as_str());
+                }
+                q.execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok(results)

@@ -314,3 +314,43 @@ async fn reopening_applies_no_migration_twice() {
     let s = Store::open(&t).await.unwrap();
     assert_eq!(s.counts().await.unwrap().outcomes, 1);
 }
+
+#[tokio::test]
+async fn a_record_repeated_within_one_batch_is_stored_once() {
+    let all = backends().await;
+    for b in &all {
+        let s = &b.store;
+        let mut later = paper("Repeated", 2020);
+        later.keywords = vec!["newer".into()];
+        let r = s
+            .write_batch(
+                &[
+                    Record::Outcome(paper("Repeated", 2020)),
+                    Record::Outcome(later.clone()),
+                ],
+                "t",
+            )
+            .await
+            .unwrap();
+        assert!(
+            matches!(r[0], WriteOutcome::Inserted(_)),
+            "{}",
+            s.backend_name()
+        );
+        assert_eq!(
+            r[1],
+            WriteOutcome::Updated(r[0].id()),
+            "{}",
+            s.backend_name()
+        );
+        assert_eq!(s.counts().await.unwrap().outcomes, 1);
+        let got = s
+            .get(RecordKind::Outcome, r[0].id())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(got.record, Record::Outcome(later));
+        assert!(s.check_consistency().await.unwrap().is_empty());
+    }
+    cleanup(all).await;
+}
