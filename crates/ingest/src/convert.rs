@@ -360,3 +360,129 @@ pub fn convert_row(
         free_text_regions,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(pairs: &[(&str, &str)]) -> RawRow {
+        RawRow {
+            line: 2,
+            values: pairs
+                .iter()
+                .map(|(h, v)| (h.to_string(), RawValue::Text(v.to_string())))
+                .collect(),
+            error: None,
+        }
+    }
+
+    fn convert(kind: RecordKind, pairs: &[(&str, &str)]) -> Converted {
+        convert_row(
+            kind,
+            &ColumnMap::new(kind),
+            &row(pairs),
+            &ParseOptions::default(),
+        )
+    }
+
+    #[test]
+    fn demand_needs_an_explicit_confidentiality() {
+        let c = convert(
+            RecordKind::Demand,
+            &[
+                ("需求名称", "热管理"),
+                ("需求单位", "甲公司"),
+                ("需求描述", "…"),
+            ],
+        );
+        let errs = c.result.unwrap_err();
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].field, "confidentiality");
+        assert!(errs[0].reason.contains("nda (保密)"));
+    }
+
+    #[test]
+    fn every_bad_field_of_a_row_is_reported_at_once() {
+        let c = convert(
+            RecordKind::Outcome,
+            &[
+                ("title", ""),
+                ("trl", "12"),
+                ("doi", "nope"),
+                ("ipc", "H01M 4/36; XX"),
+            ],
+        );
+        let fields: Vec<String> = c.result.unwrap_err().into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["title", "trl", "ipc", "doi"]);
+    }
+
+    #[test]
+    fn list_cells_split_on_chinese_and_ascii_separators() {
+        let c = convert(
+            RecordKind::Outcome,
+            &[
+                ("title", "x"),
+                ("keywords", "锂电池；正极材料、碳包覆, LFP"),
+                ("owners", "重庆示例大学; Li, Ming"),
+            ],
+        );
+        let Record::Outcome(o) = c.result.unwrap() else {
+            panic!()
+        };
+        assert_eq!(o.keywords, ["锂电池", "正极材料", "碳包覆", "LFP"]);
+        // Owner names may contain commas: only semicolons and the like separate them.
+        assert_eq!(o.owners, ["重庆示例大学", "Li, Ming"]);
+    }
+
+    #[test]
+    fn budget_columns_and_range_text_agree() {
+        let base = [
+            ("title", "t"),
+            ("owner", "o"),
+            ("problem", "p"),
+            ("confidentiality", "public"),
+        ];
+        let mut a = base.to_vec();
+        a.push(("预算", "50-100万"));
+        let mut b = base.to_vec();
+        b.extend([("budget_min", "500000"), ("budget_max", "1000000")]);
+        let (Record::Demand(da), Record::Demand(db)) = (
+            convert(RecordKind::Demand, &a).result.unwrap(),
+            convert(RecordKind::Demand, &b).result.unwrap(),
+        ) else {
+            panic!()
+        };
+        assert_eq!(da.budget, db.budget);
+        let mut bad = base.to_vec();
+        bad.extend([("budget_min", "100万"), ("budget_max", "50万")]);
+        let errs = convert(RecordKind::Demand, &bad).result.unwrap_err();
+        assert!(errs[0].reason.contains("swap"));
+    }
+
+    #[test]
+    fn unknown_columns_go_to_extra_and_are_listed() {
+        let c = convert(
+            RecordKind::Outcome,
+            &[("title", "x"), ("学科", "工学"), ("empty", "")],
+        );
+        assert_eq!(c.unknown_fields, ["学科", "empty"]);
+        let Record::Outcome(o) = c.result.unwrap() else {
+            panic!()
+        };
+        assert_eq!(o.extra.get("学科").unwrap(), "工学");
+        assert!(
+            !o.extra.contains_key("empty"),
+            "blank unknown cells add nothing"
+        );
+    }
+
+    #[test]
+    fn an_unknown_region_is_kept_and_flagged() {
+        let c = convert(
+            RecordKind::Organization,
+            &[("name", "Lab"), ("kind", "lab"), ("region", "慕尼黑")],
+        );
+        assert_eq!(c.free_text_regions, ["慕尼黑"]);
+        assert!(c.result.is_ok());
+    }
+}
