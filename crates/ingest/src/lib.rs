@@ -38,6 +38,8 @@ pub struct Parsed {
     pub warnings: Vec<String>,
     pub encoding: Option<Encoding>,
     pub format: Option<FileFormat>,
+    /// SHA-256 of the file's bytes.
+    pub sha256: String,
 }
 
 /// Options that apply to every row of a file.
@@ -61,6 +63,7 @@ pub fn parse_file(path: &Path, kind: RecordKind, opts: &ParseOptions) -> Result<
     let mut parsed = Parsed {
         encoding: table.encoding,
         format: Some(table.format),
+        sha256: table.sha256.clone(),
         ..Default::default()
     };
     let mut unknown_seen: std::collections::BTreeMap<String, usize> = Default::default();

@@ -57,6 +57,8 @@ impl FileFormat {
 pub struct Table {
     pub format: FileFormat,
     pub encoding: Option<Encoding>,
+    /// SHA-256 of the file's bytes, recorded with each import run.
+    pub sha256: String,
     pub rows: Vec<RawRow>,
 }
 
@@ -88,19 +90,28 @@ pub fn read_file(
         path: p.clone(),
         message,
     };
-    if format == FileFormat::Xlsx {
-        let rows = read_xlsx(path, sheet).map_err(invalid)?;
-        return Ok(Table {
-            format,
-            encoding: None,
-            rows,
-        });
-    }
     let bytes = std::fs::read(path).map_err(|e| ReadError::Io {
         path: p.clone(),
         source: e,
     })?;
+    let sha256 = {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    if format == FileFormat::Xlsx {
+        let rows = read_xlsx(bytes, sheet).map_err(invalid)?;
+        return Ok(Table {
+            format,
+            encoding: None,
+            sha256,
+            rows,
+        });
+    }
     let (text, encoding) = decode(&bytes).map_err(invalid)?;
+    drop(bytes);
     let rows = match format {
         FileFormat::Jsonl => read_jsonl(&text),
         FileFormat::Csv | FileFormat::Tsv => {
@@ -112,6 +123,7 @@ pub fn read_file(
     Ok(Table {
         format,
         encoding: Some(encoding),
+        sha256,
         rows,
     })
 }
@@ -292,9 +304,10 @@ fn cell_text(cell: &calamine::Data) -> String {
     }
 }
 
-fn read_xlsx(path: &Path, sheet: Option<&str>) -> Result<Vec<RawRow>, String> {
-    use calamine::{open_workbook_auto, Reader};
-    let mut wb = open_workbook_auto(path).map_err(|e| format!("cannot open workbook: {e}"))?;
+fn read_xlsx(bytes: Vec<u8>, sheet: Option<&str>) -> Result<Vec<RawRow>, String> {
+    use calamine::{open_workbook_auto_from_rs, Reader};
+    let mut wb = open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|e| format!("cannot open workbook: {e}"))?;
     let names = wb.sheet_names().to_vec();
     let name = match sheet {
         Some(s) => names

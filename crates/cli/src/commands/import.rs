@@ -43,9 +43,6 @@ pub async fn import_file(store: &Store, args: &ImportArgs, quiet: bool) -> anyho
     let started = Instant::now();
     let started_at = Utc::now();
     let file_label = args.file.display().to_string();
-    let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {file_label}"))?;
-    let file_sha256 = sha256_hex(&bytes);
-    drop(bytes);
     let opts = ParseOptions {
         format: args
             .format
@@ -131,7 +128,7 @@ pub async fn import_file(store: &Store, args: &ImportArgs, quiet: bool) -> anyho
             .record_import_run(&ImportRun {
                 kind: args.kind,
                 file: file_label.clone(),
-                file_sha256,
+                file_sha256: parsed.sha256.clone(),
                 started_at,
                 finished_at: Utc::now(),
                 inserted: summary.inserted as i64,
@@ -172,12 +169,4 @@ pub async fn import_file(store: &Store, args: &ImportArgs, quiet: bool) -> anyho
         }
     }
     Ok(summary)
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }

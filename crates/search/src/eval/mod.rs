@@ -1,0 +1,4 @@
+//! The evaluation harness's parts: benchmark loading and ranking metrics.
+
+pub mod beir;
+pub mod metrics;

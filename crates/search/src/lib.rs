@@ -1,0 +1,4 @@
+//! Search: lexical and (later) vector indexes, fusion, filters, explanations, and the evaluation harness
+//! that measures every ranking change.
+
+pub mod eval;

@@ -1,0 +1,252 @@
+//! Text analysis shared by indexing and querying, for Chinese, English and text that mixes them.
+//!
+//! The pipeline: NFKC normalisation (full-width → half-width) and case folding, character by character
+//! so every token keeps byte offsets into the *original* text (for highlighting); then the text is cut into
+//! runs — Han characters go to jieba in search mode (a long word also yields its dictionary sub-words,
+//! "锂离子电池" → 锂离子, 离子, 电池, 锂离子电池), Latin words are stop-word filtered and Snowball-stemmed,
+//! numbers and alphanumerics ("5g", "100mah", "0.5c", "lifepo4") are kept whole.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use unicode_normalization::UnicodeNormalization;
+
+/// One token with its place in the original text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub text: String,
+    /// Byte offsets into the text given to [`Analyzer::analyze`].
+    pub offset_from: usize,
+    pub offset_to: usize,
+    pub position: usize,
+}
+
+/// The analyzer. Building one loads jieba's dictionary (tens of milliseconds): share it.
+pub struct Analyzer {
+    jieba: jieba_rs::Jieba,
+    stemmer: rust_stemmers::Stemmer,
+    stop_en: HashSet<&'static str>,
+    stop_zh: HashSet<&'static str>,
+}
+
+fn word_list(text: &'static str) -> HashSet<&'static str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Analyzer::new()
+    }
+}
+
+/// The kind of a run of normalised characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Run {
+    Han,
+    Word,
+    Other,
+}
+
+fn run_of(c: char) -> Run {
+    if is_han(c) {
+        Run::Han
+    } else if c.is_alphanumeric() {
+        Run::Word
+    } else {
+        Run::Other
+    }
+}
+
+pub fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF | 0xF900..=0xFAFF)
+}
+
+/// Folds `text` (NFKC, lower case) and maps every byte of the result back to the original byte offset.
+fn fold_with_offsets(text: &str) -> (String, Vec<usize>) {
+    let mut out = String::with_capacity(text.len());
+    let mut map = Vec::with_capacity(text.len() + 1);
+    for (i, c) in text.char_indices() {
+        for n in std::iter::once(c).nfkc() {
+            for l in n.to_lowercase() {
+                let before = out.len();
+                out.push(l);
+                map.extend(std::iter::repeat_n(i, out.len() - before));
+            }
+        }
+    }
+    map.push(text.len());
+    (out, map)
+}
+
+impl Analyzer {
+    pub fn new() -> Self {
+        Analyzer {
+            jieba: jieba_rs::Jieba::new(),
+            stemmer: rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English),
+            stop_en: word_list(include_str!("../../../data/text/stopwords-en.txt")),
+            stop_zh: word_list(include_str!("../../../data/text/stopwords-zh.txt")),
+        }
+    }
+
+    /// A process-wide analyzer, built on first use.
+    pub fn shared() -> &'static Analyzer {
+        static A: OnceLock<Analyzer> = OnceLock::new();
+        A.get_or_init(Analyzer::new)
+    }
+
+    /// Analyzes `text` into tokens with offsets into `text`.
+    pub fn analyze(&self, text: &str) -> Vec<Token> {
+        let (norm, map) = fold_with_offsets(text);
+        let mut tokens = Vec::new();
+        let chars: Vec<(usize, char)> = norm.char_indices().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let kind = run_of(chars[i].1);
+            let mut j = i + 1;
+            while j < chars.len() {
+                let (_, c) = chars[j];
+                let same = run_of(c) == kind
+                    // Keep decimals ("0.5c", "3.6v") inside one word.
+                    || (kind == Run::Word
+                        && c == '.'
+                        && chars[j - 1].1.is_ascii_digit()
+                        && chars.get(j + 1).is_some_and(|(_, n)| n.is_ascii_digit()));
+                if !same {
+                    break;
+                }
+                j += 1;
+            }
+            let end = chars.get(j).map_or(norm.len(), |(b, _)| *b);
+            let piece = &norm[chars[i].0..end];
+            match kind {
+                Run::Han => self.push_han(piece, chars[i].0, &map, &mut tokens),
+                Run::Word => self.push_word(piece, chars[i].0, &map, &mut tokens),
+                Run::Other => {}
+            }
+            i = j;
+        }
+        for (p, t) in tokens.iter_mut().enumerate() {
+            t.position = p;
+        }
+        tokens
+    }
+
+    /// Just the token texts, for queries and tests.
+    pub fn terms(&self, text: &str) -> Vec<String> {
+        self.analyze(text).into_iter().map(|t| t.text).collect()
+    }
+
+    fn push_han(&self, run: &str, base: usize, map: &[usize], out: &mut Vec<Token>) {
+        for w in self.jieba.cut_for_search(run, true) {
+            if self.stop_zh.contains(w.word) {
+                continue;
+            }
+            out.push(Token {
+                text: w.word.to_string(),
+                offset_from: map[base + w.byte_start],
+                offset_to: map[base + w.byte_end],
+                position: 0,
+            });
+        }
+    }
+
+    fn push_word(&self, word: &str, base: usize, map: &[usize], out: &mut Vec<Token>) {
+        if self.stop_en.contains(word) {
+            return;
+        }
+        let has_digit = word.bytes().any(|b| b.is_ascii_digit());
+        let text = if has_digit || !word.is_ascii() {
+            word.to_string()
+        } else {
+            self.stemmer.stem(word).into_owned()
+        };
+        out.push(Token {
+            text,
+            offset_from: map[base],
+            offset_to: map[base + word.len()],
+            position: 0,
+        });
+    }
+}
+
+/// Folds text the way the analyzer does (NFKC, lower case), for exact comparisons outside it.
+pub fn fold(text: &str) -> String {
+    fold_with_offsets(text).0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms(s: &str) -> Vec<String> {
+        Analyzer::shared().terms(s)
+    }
+
+    #[test]
+    fn chinese_search_mode_yields_sub_words() {
+        let t = terms("锂离子电池正极材料");
+        for w in ["锂离子", "离子", "电池", "正极", "材料"] {
+            assert!(t.iter().any(|x| x == w), "{w} missing from {t:?}");
+        }
+    }
+
+    #[test]
+    fn mixed_text_keeps_acronyms_and_segments_chinese() {
+        let t = terms("SiC MOSFET 封装");
+        assert_eq!(&t[..2], ["sic", "mosfet"]);
+        assert!(t.contains(&"封装".to_string()), "{t:?}");
+    }
+
+    #[test]
+    fn numbers_and_units_are_kept() {
+        let t = terms("5G+工业互联网");
+        assert_eq!(t[0], "5g");
+        assert!(t.contains(&"工业".to_string()), "{t:?}");
+        assert!(t.contains(&"互联网".to_string()), "{t:?}");
+        let t = terms("0.5C放电比容量155mAh/g, 3.6 V");
+        assert!(t.contains(&"0.5c".to_string()), "{t:?}");
+        assert!(t.contains(&"155mah".to_string()), "{t:?}");
+        assert!(t.contains(&"3.6".to_string()), "{t:?}");
+    }
+
+    #[test]
+    fn english_is_stemmed_and_stop_words_dropped() {
+        assert_eq!(
+            terms("The batteries are charging quickly"),
+            ["batteri", "charg", "quick"]
+        );
+        // Negation is meaning, not noise.
+        assert!(terms("not effective").contains(&"not".to_string()));
+    }
+
+    #[test]
+    fn full_width_and_case_fold_before_analysis() {
+        assert_eq!(terms("ＳｉＣ　ＭＯＳＦＥＴ"), ["sic", "mosfet"]);
+        assert_eq!(terms("ＬｉＦｅＰＯ４"), ["lifepo4"]);
+    }
+
+    #[test]
+    fn offsets_point_into_the_original_text() {
+        let text = "高性能ＳｉＣ器件";
+        for t in Analyzer::shared().analyze(text) {
+            let original = &text[t.offset_from..t.offset_to];
+            assert_eq!(fold(original), t.text, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn chinese_stop_words_are_dropped() {
+        let t = terms("电池的热管理和安全");
+        assert!(
+            !t.contains(&"的".to_string()) && !t.contains(&"和".to_string()),
+            "{t:?}"
+        );
+        assert!(
+            t.contains(&"热管理".to_string()) || t.contains(&"管理".to_string()),
+            "{t:?}"
+        );
+    }
+}
