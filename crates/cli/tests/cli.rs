@@ -595,7 +595,10 @@ fn postgres_bad_rows_reimport_and_kill_behave_as_on_sqlite() {
     child.kill().unwrap();
     child.wait().unwrap();
     let after_kill = count() as usize - 7;
-    assert!(after_kill < ROWS && after_kill.is_multiple_of(100), "{after_kill}");
+    assert!(
+        after_kill < ROWS && after_kill.is_multiple_of(100),
+        "{after_kill}"
+    );
     let o = run_pg(&db.url, &["check"]);
     assert!(o.status.success(), "{:?}", text(&o));
     let o = run_pg(&db.url, &["import", "outcome", big.to_str().unwrap()]);
