@@ -54,6 +54,10 @@ pub enum Command {
     },
     /// Check the store: database integrity, every record findable by its keys and readable.
     Check,
+    /// Evaluate ranking quality and speed on a BEIR-format benchmark directory.
+    Eval(EvalArgs),
+    /// Rebuild the search index from the store.
+    Reindex,
     /// Create a fresh demo data directory and load the demo records and the shared corpora.
     Demo(DemoArgs),
 }
@@ -120,4 +124,34 @@ pub struct DemoArgs {
     /// Load only the demo records kept in the repository, not the shared corpora.
     #[arg(long)]
     pub no_shared: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Directory with corpus.jsonl, queries.jsonl and qrels/<split>.tsv.
+    pub dir: PathBuf,
+    /// Judgement split to evaluate (tune on dev/train splits, report test).
+    #[arg(long, default_value = "test")]
+    pub split: String,
+    /// lexical, dense or hybrid.
+    #[arg(long, default_value = "lexical")]
+    pub mode: String,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// Ranking depth per query.
+    #[arg(long, default_value_t = 100)]
+    pub k: usize,
+    /// BM25 term-frequency saturation (default: the tuned value).
+    #[arg(long)]
+    pub k1: Option<f32>,
+    /// BM25 length normalisation (default: the tuned value).
+    #[arg(long)]
+    pub b: Option<f32>,
+    /// Extra weight of title matches.
+    #[arg(long)]
+    pub w_title: Option<f32>,
+    /// Extra weight of keyword matches.
+    #[arg(long)]
+    pub w_keywords: Option<f32>,
 }

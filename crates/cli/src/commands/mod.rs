@@ -1,6 +1,8 @@
 mod demo;
+mod eval;
 mod export;
 mod import;
+mod reindex;
 
 use std::path::PathBuf;
 
@@ -45,6 +47,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
             } else {
                 Ok(1)
             }
+        }
+        Command::Eval(args) => eval::run(&args),
+        Command::Reindex => {
+            let store = open_store(&cli.global).await?;
+            reindex::run(&store, &data_dir(&cli.global)).await
         }
         Command::Demo(args) => demo::run(&cli.global, &args).await,
     }

@@ -1,4 +1,5 @@
-//! The evaluation harness's parts: benchmark loading and ranking metrics.
+//! The evaluation harness: benchmark loading, ranking metrics, and evaluation runs.
 
 pub mod beir;
 pub mod metrics;
+pub mod run;

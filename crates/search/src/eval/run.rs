@@ -1,0 +1,87 @@
+//! One evaluation run: index a BEIR corpus through the product's indexing path (record → `SearchItem`
+//! → `LexicalWriter::upsert`), run every judged query, and score the rankings.
+
+use std::time::Instant;
+
+use model::{Lang, Outcome, OutcomeKind, Record};
+
+use super::beir::BeirSet;
+use super::metrics::{mrr_at, ndcg_at, recall_at};
+use crate::lexical::{Bm25Params, Filters, LexicalIndex, Result};
+use crate::SearchItem;
+
+/// The figures `shuanglian eval` prints.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EvalReport {
+    #[serde(rename = "ndcg@10")]
+    pub ndcg_10: f64,
+    #[serde(rename = "recall@100")]
+    pub recall_100: f64,
+    #[serde(rename = "mrr@10")]
+    pub mrr_10: f64,
+    pub queries: usize,
+    pub index_s: f64,
+    pub qps: f64,
+    /// Depth of each ranking (`--k`).
+    pub k: usize,
+    pub docs: usize,
+}
+
+/// The outcome record a BEIR document stands for, as an import of the corpus would create it.
+pub fn doc_record(doc: &super::beir::Doc) -> Record {
+    let mut o = Outcome::new(OutcomeKind::Paper, doc.title.clone());
+    o.abstract_text = Some(doc.text.clone()).filter(|t| !t.is_empty());
+    o.lang = Lang::detect(&format!("{} {}", doc.title, doc.text));
+    o.source_id = Some(doc.id.clone());
+    Record::Outcome(o)
+}
+
+/// Indexes `set` into `index` and evaluates the lexical ranking with `params`, ranking `k` deep.
+pub fn evaluate_lexical(
+    set: &BeirSet,
+    index: &LexicalIndex,
+    params: &Bm25Params,
+    k: usize,
+) -> Result<EvalReport> {
+    let started = Instant::now();
+    let mut writer = index.writer()?;
+    for (i, doc) in set.corpus.iter().enumerate() {
+        let item = SearchItem::from_record(i as u64, &doc_record(doc)).expect("outcomes index");
+        writer.upsert(&item)?;
+    }
+    writer.commit()?;
+    index.reload()?;
+    let index_s = started.elapsed().as_secs_f64();
+
+    let started = Instant::now();
+    let filters = Filters::default();
+    let mut rankings = Vec::with_capacity(set.queries.len());
+    for q in &set.queries {
+        let hits = index.search(&q.text, &filters, params, k.max(100))?;
+        rankings.push(hits);
+    }
+    let query_s = started.elapsed().as_secs_f64().max(1e-9);
+
+    let (mut ndcg, mut recall, mut mrr) = (0.0, 0.0, 0.0);
+    for (q, hits) in set.queries.iter().zip(&rankings) {
+        let ranked: Vec<&str> = hits
+            .iter()
+            .map(|h| set.corpus[h.id as usize].id.as_str())
+            .collect();
+        let judged = &set.qrels[&q.id];
+        ndcg += ndcg_at(&ranked, judged, 10);
+        recall += recall_at(&ranked[..ranked.len().min(k)], judged, 100);
+        mrr += mrr_at(&ranked, judged, 10);
+    }
+    let n = set.queries.len().max(1) as f64;
+    Ok(EvalReport {
+        ndcg_10: ndcg / n,
+        recall_100: recall / n,
+        mrr_10: mrr / n,
+        queries: set.queries.len(),
+        index_s,
+        qps: set.queries.len() as f64 / query_s,
+        k,
+        docs: set.corpus.len(),
+    })
+}

@@ -1,0 +1,502 @@
+//! The lexical index: tantivy stores the postings, field lengths and filter fields; scoring is our own
+//! BM25 over them, so `k1`, `b` and the per-field weights are parameters rather than constants, and
+//! filters are applied while candidates are gathered (a filter never leaves fewer than `limit` hits when
+//! that many match).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use model::RecordKind;
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
+};
+use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
+use tantivy::{DocId, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use crate::item::SearchItem;
+
+/// Name under which the shared analyzer is registered with tantivy.
+const TOKENIZER: &str = "shuanglian";
+
+/// BM25 parameters and field weights. Defaults are the values tuned on the dev splits (BENCHMARKS.md).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Bm25Params {
+    pub k1: f32,
+    pub b: f32,
+    /// Weight of the whole text (title + abstract + keywords).
+    pub w_all: f32,
+    /// Extra weight of a match in the title.
+    pub w_title: f32,
+    /// Extra weight of a match in the keywords.
+    pub w_keywords: f32,
+}
+
+impl Default for Bm25Params {
+    fn default() -> Self {
+        Bm25Params {
+            k1: 1.2,
+            b: 0.75,
+            w_all: 1.0,
+            w_title: 0.0,
+            w_keywords: 0.0,
+        }
+    }
+}
+
+/// Restrictions applied during search. Empty lists mean "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Filters {
+    pub record_kinds: Vec<RecordKind>,
+    /// Sub-kinds such as `paper`, `patent`, `lab`, `expert`.
+    pub kinds: Vec<String>,
+    pub langs: Vec<String>,
+    /// Region codes (or free-text regions as stored).
+    pub regions: Vec<String>,
+    pub clusters: Vec<String>,
+    pub trl: Option<(u8, u8)>,
+    pub year: Option<(i32, i32)>,
+}
+
+/// One ranked result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub record_kind: RecordKind,
+    pub id: u64,
+    pub score: f32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LexicalError {
+    #[error("lexical index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("lexical index: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("lexical index at {path}: {message}")]
+    Open { path: String, message: String },
+}
+
+pub type Result<T> = std::result::Result<T, LexicalError>;
+
+#[derive(Clone, Copy)]
+struct Fields {
+    key: Field,
+    record_kind: Field,
+    id: Field,
+    kind: Field,
+    lang: Field,
+    region: Field,
+    cluster: Field,
+    trl: Field,
+    year: Field,
+    all: Field,
+    title: Field,
+    keywords: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let fields = Fields {
+        key: b.add_text_field("key", STRING),
+        record_kind: b.add_u64_field("record_kind", FAST | INDEXED | STORED),
+        id: b.add_u64_field("id", FAST | STORED),
+        kind: b.add_text_field("kind", STRING),
+        lang: b.add_text_field("lang", STRING),
+        region: b.add_text_field("region", STRING),
+        cluster: b.add_text_field("cluster", STRING),
+        trl: b.add_u64_field("trl", FAST),
+        year: b.add_u64_field("year", FAST),
+        all: b.add_text_field("all", text.clone()),
+        title: b.add_text_field("title", text.clone()),
+        keywords: b.add_text_field("keywords", text),
+    };
+    (b.build(), fields)
+}
+
+fn kind_code(k: RecordKind) -> u64 {
+    match k {
+        RecordKind::Organization => 0,
+        RecordKind::Person => 1,
+        RecordKind::Outcome => 2,
+        RecordKind::Demand => 3,
+    }
+}
+
+fn kind_from_code(c: u64) -> RecordKind {
+    match c {
+        0 => RecordKind::Organization,
+        1 => RecordKind::Person,
+        2 => RecordKind::Outcome,
+        _ => RecordKind::Demand,
+    }
+}
+
+/// The analyzer from `text`, as a tantivy tokenizer.
+#[derive(Clone, Default)]
+struct AnalyzerTokenizer;
+
+struct VecTokenStream {
+    tokens: Vec<Token>,
+    next: usize,
+}
+
+impl TokenStream for VecTokenStream {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.tokens.len()
+    }
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next - 1]
+    }
+}
+
+impl Tokenizer for AnalyzerTokenizer {
+    type TokenStream<'a> = VecTokenStream;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+        let tokens = text::Analyzer::shared()
+            .analyze(text)
+            .into_iter()
+            .map(|t| Token {
+                offset_from: t.offset_from,
+                offset_to: t.offset_to,
+                position: t.position,
+                text: t.text,
+                position_length: 1,
+            })
+            .collect();
+        VecTokenStream { tokens, next: 0 }
+    }
+}
+
+/// A lexical index over searchable items.
+pub struct LexicalIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+}
+
+impl LexicalIndex {
+    fn wrap(index: Index, fields: Fields) -> Result<Self> {
+        index
+            .tokenizers()
+            .register(TOKENIZER, TextAnalyzer::from(AnalyzerTokenizer));
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(LexicalIndex {
+            index,
+            reader,
+            fields,
+        })
+    }
+
+    /// An index in memory (tests, evaluation runs that need no persistence).
+    pub fn in_memory() -> Result<Self> {
+        let (schema, fields) = schema();
+        Self::wrap(Index::create_in_ram(schema), fields)
+    }
+
+    /// Opens the index in `dir`, creating it when absent.
+    pub fn open_or_create(dir: &Path) -> Result<Self> {
+        let open_err = |message: String| LexicalError::Open {
+            path: dir.display().to_string(),
+            message,
+        };
+        std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
+        let (schema, fields) = schema();
+        let mmap =
+            tantivy::directory::MmapDirectory::open(dir).map_err(|e| open_err(e.to_string()))?;
+        let index = Index::open_or_create(mmap, schema).map_err(|e| {
+            open_err(format!(
+                "{e}; the index is derived data: delete the folder and run `shuanglian reindex`"
+            ))
+        })?;
+        Self::wrap(index, fields)
+    }
+
+    /// A writer; documents become visible after [`LexicalWriter::commit`].
+    pub fn writer(&self) -> Result<LexicalWriter> {
+        let writer = self.index.writer(64 * 1024 * 1024)?;
+        Ok(LexicalWriter {
+            writer,
+            fields: self.fields,
+        })
+    }
+
+    /// Makes committed changes visible to searches.
+    pub fn reload(&self) -> Result<()> {
+        Ok(self.reader.reload()?)
+    }
+
+    /// Number of indexed items.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Ranks the items matching `query` under `filters`, best first, at most `limit`.
+    pub fn search(
+        &self,
+        query: &str,
+        filters: &Filters,
+        params: &Bm25Params,
+        limit: usize,
+    ) -> Result<Vec<Hit>> {
+        let searcher = self.reader.searcher();
+        let n_docs = searcher.num_docs() as f32;
+        if n_docs == 0.0 || limit == 0 {
+            return Ok(vec![]);
+        }
+        // Query terms with their counts: a repeated word weighs more, as in BM25's query-term frequency.
+        let mut q_terms: Vec<(String, f32)> = vec![];
+        for t in text::Analyzer::shared().terms(query) {
+            match q_terms.iter_mut().find(|(x, _)| *x == t) {
+                Some((_, n)) => *n += 1.0,
+                None => q_terms.push((t, 1.0)),
+            }
+        }
+        let f = self.fields;
+        let weighted: Vec<(Field, f32)> = [
+            (f.all, params.w_all),
+            (f.title, params.w_title),
+            (f.keywords, params.w_keywords),
+        ]
+        .into_iter()
+        .filter(|(_, w)| *w > 0.0)
+        .collect();
+
+        // Collection statistics per field: average length and each term's document frequency.
+        let mut avgdl: HashMap<Field, f32> = HashMap::new();
+        for &(field, _) in &weighted {
+            let mut tokens = 0u64;
+            for seg in searcher.segment_readers() {
+                tokens += seg.inverted_index(field)?.total_num_tokens();
+            }
+            avgdl.insert(field, (tokens as f32 / n_docs).max(1.0));
+        }
+
+        let mut candidates: Vec<(f32, u32, DocId)> = vec![];
+        for (seg_ord, seg) in searcher.segment_readers().iter().enumerate() {
+            let allowed = self.allowed_docs(seg, filters)?;
+            let mut scores = vec![0f32; seg.max_doc() as usize];
+            for &(field, weight) in &weighted {
+                let inv = seg.inverted_index(field)?;
+                let norms = seg.get_fieldnorms_reader(field)?;
+                let avg = avgdl[&field];
+                for (term_text, qtf) in &q_terms {
+                    let term = Term::from_field_text(field, term_text);
+                    let df = searcher.doc_freq(&term)? as f32;
+                    if df == 0.0 {
+                        continue;
+                    }
+                    let idf = (1.0 + (n_docs - df + 0.5) / (df + 0.5)).ln();
+                    let Some(mut postings) =
+                        inv.read_postings(&term, IndexRecordOption::WithFreqs)?
+                    else {
+                        continue;
+                    };
+                    use tantivy::postings::Postings;
+                    use tantivy::DocSet;
+                    let mut doc = postings.doc();
+                    while doc != tantivy::TERMINATED {
+                        let tf = postings.term_freq() as f32;
+                        let dl = norms.fieldnorm(doc) as f32;
+                        let norm = params.k1 * (1.0 - params.b + params.b * dl / avg);
+                        scores[doc as usize] +=
+                            weight * qtf * idf * tf * (params.k1 + 1.0) / (tf + norm);
+                        doc = postings.advance();
+                    }
+                }
+            }
+            for (doc, s) in scores.into_iter().enumerate() {
+                if s > 0.0 && allowed.as_ref().is_none_or(|a| a[doc]) {
+                    candidates.push((s, seg_ord as u32, doc as DocId));
+                }
+            }
+        }
+        // Best first; ties in a stable, reproducible order.
+        let by_rank = |a: &(f32, u32, DocId), b: &(f32, u32, DocId)| {
+            b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
+        };
+        if candidates.len() > limit {
+            candidates.select_nth_unstable_by(limit - 1, by_rank);
+            candidates.truncate(limit);
+        }
+        candidates.sort_unstable_by(by_rank);
+
+        let mut hits = Vec::with_capacity(candidates.len());
+        let mut columns: HashMap<
+            u32,
+            (
+                tantivy::columnar::Column<u64>,
+                tantivy::columnar::Column<u64>,
+            ),
+        > = HashMap::new();
+        for (score, seg_ord, doc) in candidates {
+            let seg = &searcher.segment_readers()[seg_ord as usize];
+            if let std::collections::hash_map::Entry::Vacant(e) = columns.entry(seg_ord) {
+                let ff = seg.fast_fields();
+                e.insert((ff.u64("record_kind")?, ff.u64("id")?));
+            }
+            let (rk, id) = &columns[&seg_ord];
+            hits.push(Hit {
+                record_kind: kind_from_code(rk.first(doc).unwrap_or(2)),
+                id: id.first(doc).unwrap_or(0),
+                score,
+            });
+        }
+        Ok(hits)
+    }
+
+    /// The documents of one segment that pass `filters` (and are not deleted); `None` = all of them.
+    fn allowed_docs(
+        &self,
+        seg: &tantivy::SegmentReader,
+        filters: &Filters,
+    ) -> Result<Option<Vec<bool>>> {
+        let f = self.fields;
+        let term_groups: Vec<Vec<Term>> = vec![
+            filters
+                .record_kinds
+                .iter()
+                .map(|k| Term::from_field_u64(f.record_kind, kind_code(*k)))
+                .collect(),
+            filters
+                .kinds
+                .iter()
+                .map(|v| Term::from_field_text(f.kind, v))
+                .collect(),
+            filters
+                .langs
+                .iter()
+                .map(|v| Term::from_field_text(f.lang, v))
+                .collect(),
+            filters
+                .regions
+                .iter()
+                .map(|v| Term::from_field_text(f.region, v))
+                .collect(),
+            filters
+                .clusters
+                .iter()
+                .map(|v| Term::from_field_text(f.cluster, v))
+                .collect(),
+        ];
+        let active: Vec<&Vec<Term>> = term_groups.iter().filter(|g| !g.is_empty()).collect();
+        let alive = seg.alive_bitset();
+        if active.is_empty() && filters.trl.is_none() && filters.year.is_none() && alive.is_none() {
+            return Ok(None);
+        }
+        let max = seg.max_doc() as usize;
+        let mut allowed: Vec<bool> = (0..max)
+            .map(|d| alive.is_none_or(|a| a.is_alive(d as DocId)))
+            .collect();
+        for group in active {
+            let mut in_group = vec![false; max];
+            for term in group {
+                let inv = seg.inverted_index(term.field())?;
+                if let Some(mut p) = inv.read_postings(term, IndexRecordOption::Basic)? {
+                    use tantivy::DocSet;
+                    let mut d = p.doc();
+                    while d != tantivy::TERMINATED {
+                        in_group[d as usize] = true;
+                        d = p.advance();
+                    }
+                }
+            }
+            for (a, g) in allowed.iter_mut().zip(in_group) {
+                *a &= g;
+            }
+        }
+        let ff = seg.fast_fields();
+        if let Some((lo, hi)) = filters.trl {
+            let col = ff.u64("trl")?;
+            for (d, a) in allowed.iter_mut().enumerate() {
+                *a &= col
+                    .first(d as DocId)
+                    .is_some_and(|v| (lo as u64..=hi as u64).contains(&v));
+            }
+        }
+        if let Some((lo, hi)) = filters.year {
+            let col = ff.u64("year")?;
+            for (d, a) in allowed.iter_mut().enumerate() {
+                *a &= col
+                    .first(d as DocId)
+                    .is_some_and(|v| (lo.max(0) as u64..=hi.max(0) as u64).contains(&v));
+            }
+        }
+        Ok(Some(allowed))
+    }
+}
+
+/// Adds, replaces and deletes items; nothing is visible until `commit`.
+pub struct LexicalWriter {
+    writer: IndexWriter<TantivyDocument>,
+    fields: Fields,
+}
+
+fn key(kind: RecordKind, id: u64) -> String {
+    format!("{}:{id}", kind.as_str())
+}
+
+impl LexicalWriter {
+    /// Adds `item`, replacing any earlier version of the same record.
+    pub fn upsert(&mut self, item: &SearchItem) -> Result<()> {
+        let f = self.fields;
+        self.delete(item.record_kind, item.id);
+        let mut doc = TantivyDocument::new();
+        doc.add_text(f.key, key(item.record_kind, item.id));
+        doc.add_u64(f.record_kind, kind_code(item.record_kind));
+        doc.add_u64(f.id, item.id);
+        doc.add_text(f.kind, &item.kind);
+        doc.add_text(f.lang, &item.lang);
+        if let Some(r) = &item.region {
+            doc.add_text(f.region, r);
+        }
+        for c in &item.clusters {
+            doc.add_text(f.cluster, c);
+        }
+        if let Some(t) = item.trl {
+            doc.add_u64(f.trl, t as u64);
+        }
+        if let Some(y) = item.year {
+            doc.add_u64(f.year, y.max(0) as u64);
+        }
+        doc.add_text(f.all, item.all_text());
+        doc.add_text(f.title, &item.title);
+        doc.add_text(f.keywords, item.keywords.join("; "));
+        self.writer.add_document(doc)?;
+        Ok(())
+    }
+
+    /// Removes a record from the index.
+    pub fn delete(&mut self, kind: RecordKind, id: u64) {
+        self.writer
+            .delete_term(Term::from_field_text(self.fields.key, &key(kind, id)));
+    }
+
+    /// Removes everything (before a full rebuild).
+    pub fn clear(&mut self) -> Result<()> {
+        self.writer.delete_all_documents()?;
+        Ok(())
+    }
+
+    /// Makes the changes durable; searchers see them after [`LexicalIndex::reload`].
+    pub fn commit(&mut self) -> Result<()> {
+        self.writer.commit()?;
+        Ok(())
+    }
+}
