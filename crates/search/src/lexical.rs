@@ -35,7 +35,7 @@ pub struct Bm25Params {
 impl Default for Bm25Params {
     fn default() -> Self {
         Bm25Params {
-            k1: 1.2,
+            k1: 1.3,
             b: 0.75,
             w_all: 1.0,
             w_title: 0.0,
