@@ -605,3 +605,80 @@ fn postgres_bad_rows_reimport_and_kill_behave_as_on_sqlite() {
     assert!(o.status.success(), "{:?}", text(&o));
     assert_eq!(count() as usize, ROWS + 7);
 }
+
+#[test]
+fn eval_prints_the_metrics_object_and_names_bad_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("mini");
+    std::fs::create_dir_all(dir.join("qrels")).unwrap();
+    std::fs::write(
+        dir.join("corpus.jsonl"),
+        "{\"_id\":\"d1\",\"title\":\"锂离子电池正极材料\",\"text\":\"磷酸锰铁锂碳包覆\"}\n\
+         {\"_id\":\"d2\",\"title\":\"SiC MOSFET packaging\",\"text\":\"low inductance power module\"}\n\
+         {\"_id\":\"d3\",\"title\":\"压铸件缺陷检测\",\"text\":\"X射线在线检测\"}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("queries.jsonl"),
+        "{\"_id\":\"q1\",\"text\":\"正极材料碳包覆\"}\n{\"_id\":\"q2\",\"text\":\"SiC module packaging\"}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("qrels/test.tsv"),
+        "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t2\n",
+    )
+    .unwrap();
+    let o = bin()
+        .args(["eval", dir.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{:?}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for key in [
+        "ndcg@10",
+        "recall@100",
+        "mrr@10",
+        "queries",
+        "index_s",
+        "qps",
+    ] {
+        assert!(v.get(key).is_some(), "{key} missing from {v}");
+    }
+    assert_eq!(v["queries"], 2);
+    assert_eq!(
+        v["ndcg@10"], 1.0,
+        "both queries find their document first: {v}"
+    );
+
+    std::fs::write(
+        dir.join("queries.jsonl"),
+        "{\"_id\":\"q1\",\"text\":\"x\"}\n{broken\n",
+    )
+    .unwrap();
+    let o = bin()
+        .args(["eval", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).1.contains("queries.jsonl:2: not valid JSON"),
+        "{:?}",
+        text(&o)
+    );
+    let o = bin()
+        .args(["eval", dir.to_str().unwrap(), "--mode", "dense"])
+        .output()
+        .unwrap();
+    assert!(text(&o).1.contains("not available yet"), "{:?}", text(&o));
+}
+
+#[test]
+fn reindex_rebuilds_the_lexical_index_from_the_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = fixture("outcomes_10_rows_3_bad.csv");
+    run(tmp.path(), &["import", "outcome", file.to_str().unwrap()]);
+    let o = run(tmp.path(), &["reindex"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(text(&o).0.contains("reindexed 7 records"), "{:?}", text(&o));
+    assert!(tmp.path().join("index/lexical/meta.json").exists());
+}
