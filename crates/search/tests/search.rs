@@ -16,7 +16,14 @@ fn item(
         id,
         kind: kind.into(),
         lang: model::Lang::detect(title).to_string(),
-        region: Some(if id % 2 == 0 { "500112" } else { "510100" }.into()),
+        region: Some(
+            if id.is_multiple_of(2) {
+                "500112"
+            } else {
+                "510100"
+            }
+            .into(),
+        ),
         clusters: vec![],
         trl,
         year,
@@ -134,7 +141,7 @@ fn filters_apply_during_search_and_never_cut_the_list_short() {
     };
     assert!(ids(&idx, "电池 锂 检测 packaging anodes", &f, 10)
         .iter()
-        .all(|id| id % 2 == 0));
+        .all(|id| id.is_multiple_of(2)));
     // A filter that removes the best hits still fills the requested number from the rest.
     let many: Vec<SearchItem> = (0..50)
         .map(|i| {
