@@ -69,6 +69,12 @@ fn fold_with_offsets(text: &str) -> (String, Vec<usize>) {
     let mut out = String::with_capacity(text.len());
     let mut map = Vec::with_capacity(text.len() + 1);
     for (i, c) in text.char_indices() {
+        // ASCII is already NFKC: only case needs folding (most of an English corpus).
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+            map.push(i);
+            continue;
+        }
         for n in std::iter::once(c).nfkc() {
             for l in n.to_lowercase() {
                 let before = out.len();
@@ -139,6 +145,25 @@ impl Analyzer {
         self.analyze(text).into_iter().map(|t| t.text).collect()
     }
 
+    /// Snowball stem, memoised per thread: word frequencies are Zipfian, so most calls are repeats.
+    fn stem(&self, word: &str) -> String {
+        thread_local! {
+            static CACHE: std::cell::RefCell<std::collections::HashMap<String, String>> =
+                std::cell::RefCell::new(std::collections::HashMap::new());
+        }
+        CACHE.with(|c| {
+            let mut c = c.borrow_mut();
+            if let Some(s) = c.get(word) {
+                return s.clone();
+            }
+            let s = self.stemmer.stem(word).into_owned();
+            if c.len() < 200_000 {
+                c.insert(word.to_string(), s.clone());
+            }
+            s
+        })
+    }
+
     fn push_han(&self, run: &str, base: usize, map: &[usize], out: &mut Vec<Token>) {
         for w in self.jieba.cut_for_search(run, true) {
             if self.stop_zh.contains(w.word) {
@@ -161,7 +186,7 @@ impl Analyzer {
         let text = if has_digit || !word.is_ascii() {
             word.to_string()
         } else {
-            self.stemmer.stem(word).into_owned()
+            self.stem(word)
         };
         out.push(Token {
             text,
