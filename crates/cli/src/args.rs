@@ -58,6 +58,8 @@ pub enum Command {
     Eval(EvalArgs),
     /// Rebuild the search index from the store.
     Reindex,
+    /// Search the registry (lexical; run `reindex` once first).
+    Search(SearchArgs),
     /// Create a fresh demo data directory and load the demo records and the shared corpora.
     Demo(DemoArgs),
 }
@@ -96,6 +98,9 @@ pub struct ImportArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Data directory whose search index to update after the import (set from --data-dir).
+    #[arg(skip)]
+    pub index_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -154,4 +159,19 @@ pub struct EvalArgs {
     /// Extra weight of keyword matches.
     #[arg(long)]
     pub w_keywords: Option<f32>,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Query text, Chinese or English.
+    pub query: String,
+    /// Only this kind of record: organization, person, outcome or demand.
+    #[arg(long, value_parser = parse_kind)]
+    pub kind: Option<RecordKind>,
+    /// Number of hits.
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    /// Print hits as JSON lines.
+    #[arg(long)]
+    pub json: bool,
 }

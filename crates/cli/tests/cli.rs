@@ -682,3 +682,53 @@ fn reindex_rebuilds_the_lexical_index_from_the_store() {
     assert!(text(&o).0.contains("reindexed 7 records"), "{:?}", text(&o));
     assert!(tmp.path().join("index/lexical/meta.json").exists());
 }
+
+#[test]
+fn imports_after_a_reindex_reach_search_through_the_outbox() {
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo");
+    run(
+        tmp.path(),
+        &[
+            "import",
+            "outcome",
+            demo.join("outcomes.jsonl").to_str().unwrap(),
+        ],
+    );
+    assert!(run(tmp.path(), &["reindex"]).status.success());
+    let o = run(tmp.path(), &["search", "热失控 预警", "--json"]);
+    let first: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&o.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(first["title"], "一种动力电池包热失控早期预警方法");
+
+    // New records after the rebuild are found without another reindex.
+    run(
+        tmp.path(),
+        &[
+            "import",
+            "demand",
+            demo.join("demands.csv").to_str().unwrap(),
+        ],
+    );
+    let o = run(
+        tmp.path(),
+        &[
+            "search",
+            "Mini LED 背光 均匀性",
+            "--kind",
+            "demand",
+            "--json",
+        ],
+    );
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(out.contains("车载Mini LED背光亮度均匀性"), "{out}");
+    // Confidential demands never come back from search.
+    let o = run(
+        tmp.path(),
+        &["search", "磷酸锰铁锂 倍率", "--kind", "demand"],
+    );
+    assert!(
+        !String::from_utf8_lossy(&o.stdout).contains("磷酸锰铁锂"),
+        "an nda demand leaked"
+    );
+}

@@ -239,6 +239,17 @@ impl LexicalIndex {
         Ok(self.reader.reload()?)
     }
 
+    /// The last store outbox entry the committed index includes (0 when never synced).
+    pub fn outbox_position(&self) -> Result<i64> {
+        let metas = self.index.load_metas()?;
+        Ok(metas
+            .payload
+            .as_deref()
+            .and_then(|p| p.strip_prefix("outbox:"))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0))
+    }
+
     /// Number of indexed items.
     pub fn len(&self) -> u64 {
         self.reader.searcher().num_docs()
@@ -498,6 +509,15 @@ impl LexicalWriter {
     /// Makes the changes durable; searchers see them after [`LexicalIndex::reload`].
     pub fn commit(&mut self) -> Result<()> {
         self.writer.commit()?;
+        Ok(())
+    }
+
+    /// Commits, recording atomically with the changes the last store outbox entry they include, so
+    /// an index killed mid-update resumes from where its committed state really is.
+    pub fn commit_at_outbox(&mut self, outbox_id: i64) -> Result<()> {
+        let mut prepared = self.writer.prepare_commit()?;
+        prepared.set_payload(&format!("outbox:{outbox_id}"));
+        prepared.commit()?;
         Ok(())
     }
 }

@@ -241,6 +241,13 @@ impl Store {
             .collect())
     }
 
+    /// The newest outbox entry's id (0 when empty).
+    pub async fn outbox_head(&self) -> Result<i64> {
+        let id: Option<i64> = dispatch!(self, pool =>
+            sqlx::query_scalar("SELECT MAX(id) FROM outbox").fetch_one(pool).await?);
+        Ok(id.unwrap_or(0))
+    }
+
     /// Number of audit-log entries (for tests and the operations page).
     pub async fn audit_count(&self) -> Result<i64> {
         Ok(dispatch!(self, pool =>

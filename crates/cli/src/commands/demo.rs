@@ -133,6 +133,7 @@ fn import_args(
         dry_run: false,
         batch_size: 1000,
         json: false,
+        index_dir: None,
     }
 }
 

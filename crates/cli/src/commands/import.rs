@@ -139,6 +139,13 @@ pub async fn import_file(store: &Store, args: &ImportArgs, quiet: bool) -> anyho
             })
             .await?;
     }
+    if summary.written && (summary.inserted + summary.updated) > 0 {
+        let data_dir = args.index_dir.clone();
+        if let Some(dir) = data_dir {
+            let n = super::reindex::sync(store, &dir).await?;
+            tracing::info!(changes = n, "lexical index brought up to date");
+        }
+    }
     summary.seconds = started.elapsed().as_secs_f64();
 
     if !quiet && !args.json {

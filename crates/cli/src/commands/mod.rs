@@ -22,8 +22,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
             );
             Ok(0)
         }
-        Command::Import(args) => {
+        Command::Import(mut args) => {
             let store = open_store(&cli.global).await?;
+            args.index_dir = Some(data_dir(&cli.global));
             import::run(&store, &args).await
         }
         Command::Export(args) => {
@@ -52,6 +53,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Reindex => {
             let store = open_store(&cli.global).await?;
             reindex::run(&store, &data_dir(&cli.global)).await
+        }
+        Command::Search(args) => {
+            let store = open_store(&cli.global).await?;
+            reindex::search(&store, &data_dir(&cli.global), &args).await
         }
         Command::Demo(args) => demo::run(&cli.global, &args).await,
     }
