@@ -6,7 +6,7 @@
 //! "锂离子电池" → 锂离子, 离子, 电池, 锂离子电池), Latin words are stop-word filtered and Snowball-stemmed,
 //! numbers and alphanumerics ("5g", "100mah", "0.5c", "lifepo4") are kept whole.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::sync::OnceLock;
 
 use unicode_normalization::UnicodeNormalization;
@@ -145,25 +145,6 @@ impl Analyzer {
         self.analyze(text).into_iter().map(|t| t.text).collect()
     }
 
-    /// Snowball stem, memoised per thread: word frequencies are Zipfian, so most calls are repeats.
-    fn stem(&self, word: &str) -> String {
-        thread_local! {
-            static CACHE: std::cell::RefCell<std::collections::HashMap<String, String>> =
-                std::cell::RefCell::new(std::collections::HashMap::new());
-        }
-        CACHE.with(|c| {
-            let mut c = c.borrow_mut();
-            if let Some(s) = c.get(word) {
-                return s.clone();
-            }
-            let s = self.stemmer.stem(word).into_owned();
-            if c.len() < 200_000 {
-                c.insert(word.to_string(), s.clone());
-            }
-            s
-        })
-    }
-
     fn push_han(&self, run: &str, base: usize, map: &[usize], out: &mut Vec<Token>) {
         for w in self.jieba.cut_for_search(run, true) {
             if self.stop_zh.contains(w.word) {
@@ -179,14 +160,8 @@ impl Analyzer {
     }
 
     fn push_word(&self, word: &str, base: usize, map: &[usize], out: &mut Vec<Token>) {
-        if self.stop_en.contains(word) {
+        let Some(text) = self.word_term(word) else {
             return;
-        }
-        let has_digit = word.bytes().any(|b| b.is_ascii_digit());
-        let text = if has_digit || !word.is_ascii() {
-            word.to_string()
-        } else {
-            self.stem(word)
         };
         out.push(Token {
             text,
@@ -194,6 +169,32 @@ impl Analyzer {
             offset_to: map[base + word.len()],
             position: 0,
         });
+    }
+
+    /// The indexed form of a Latin or alphanumeric word, or `None` for a stop word. Stems are memoised
+    /// per thread: word frequencies are Zipfian, so most calls are repeats.
+    fn word_term(&self, word: &str) -> Option<String> {
+        thread_local! {
+            static CACHE: std::cell::RefCell<rustc_hash::FxHashMap<String, Option<String>>> =
+                Default::default();
+        }
+        CACHE.with(|c| {
+            let mut c = c.borrow_mut();
+            if let Some(t) = c.get(word) {
+                return t.clone();
+            }
+            let term = if self.stop_en.contains(word) {
+                None
+            } else if word.bytes().any(|b| b.is_ascii_digit()) || !word.is_ascii() {
+                Some(word.to_string())
+            } else {
+                Some(self.stemmer.stem(word).into_owned())
+            };
+            if c.len() < 200_000 {
+                c.insert(word.to_string(), term.clone());
+            }
+            term
+        })
     }
 }
 
