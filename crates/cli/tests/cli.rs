@@ -34,6 +34,15 @@ fn text(o: &Output) -> (String, String) {
     )
 }
 
+/// Imports one of the repository's demo files (`data/demo/FILE`) as `kind`.
+fn import_demo(dir: &Path, kind: &str, file: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/demo")
+        .join(file);
+    let o = run(dir, &["import", kind, path.to_str().unwrap()]);
+    assert!(o.status.success(), "{kind} {file}: {:?}", text(&o));
+}
+
 fn stats(dir: &Path) -> serde_json::Value {
     let o = run(dir, &["stats", "--json"]);
     assert!(o.status.success(), "{:?}", text(&o));
@@ -170,15 +179,13 @@ fn unknown_columns_are_warned_about_and_kept() {
 fn export_and_reimport_round_trip_in_every_format() {
     let tmp = tempfile::tempdir().unwrap();
     let src = tmp.path().join("src");
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo");
     for (kind, file) in [
         ("organization", "organizations.csv"),
         ("person", "persons.jsonl"),
         ("outcome", "outcomes.jsonl"),
         ("demand", "demands.csv"),
     ] {
-        let o = run(&src, &["import", kind, demo.join(file).to_str().unwrap()]);
-        assert!(o.status.success(), "{kind}: {:?}", text(&o));
+        import_demo(&src, kind, file);
     }
     let before = stats(&src);
     for format in ["jsonl", "csv", "xlsx"] {
@@ -242,23 +249,8 @@ fn export_and_reimport_round_trip_in_every_format() {
 #[test]
 fn export_withholds_confidential_demands_and_private_contacts_by_default() {
     let tmp = tempfile::tempdir().unwrap();
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo");
-    run(
-        tmp.path(),
-        &[
-            "import",
-            "demand",
-            demo.join("demands.csv").to_str().unwrap(),
-        ],
-    );
-    run(
-        tmp.path(),
-        &[
-            "import",
-            "person",
-            demo.join("persons.jsonl").to_str().unwrap(),
-        ],
-    );
+    import_demo(tmp.path(), "demand", "demands.csv");
+    import_demo(tmp.path(), "person", "persons.jsonl");
     let o = run(tmp.path(), &["export", "demand"]);
     let out = String::from_utf8(o.stdout).unwrap();
     assert_eq!(out.lines().count(), 4, "only the public demands");
@@ -686,15 +678,7 @@ fn reindex_rebuilds_the_lexical_index_from_the_store() {
 #[test]
 fn imports_after_a_reindex_reach_search_through_the_outbox() {
     let tmp = tempfile::tempdir().unwrap();
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo");
-    run(
-        tmp.path(),
-        &[
-            "import",
-            "outcome",
-            demo.join("outcomes.jsonl").to_str().unwrap(),
-        ],
-    );
+    import_demo(tmp.path(), "outcome", "outcomes.jsonl");
     assert!(run(tmp.path(), &["reindex"]).status.success());
     let o = run(tmp.path(), &["search", "热失控 预警", "--json"]);
     let first: serde_json::Value =
@@ -702,14 +686,7 @@ fn imports_after_a_reindex_reach_search_through_the_outbox() {
     assert_eq!(first["title"], "一种动力电池包热失控早期预警方法");
 
     // New records after the rebuild are found without another reindex.
-    run(
-        tmp.path(),
-        &[
-            "import",
-            "demand",
-            demo.join("demands.csv").to_str().unwrap(),
-        ],
-    );
+    import_demo(tmp.path(), "demand", "demands.csv");
     let o = run(
         tmp.path(),
         &[
