@@ -396,32 +396,22 @@ impl LexicalIndex {
         filters: &Filters,
     ) -> Result<Option<Vec<bool>>> {
         let f = self.fields;
+        let texts = |field: Field, values: &[String]| -> Vec<Term> {
+            values
+                .iter()
+                .map(|v| Term::from_field_text(field, v))
+                .collect()
+        };
         let term_groups: Vec<Vec<Term>> = vec![
             filters
                 .record_kinds
                 .iter()
                 .map(|k| Term::from_field_u64(f.record_kind, kind_code(*k)))
                 .collect(),
-            filters
-                .kinds
-                .iter()
-                .map(|v| Term::from_field_text(f.kind, v))
-                .collect(),
-            filters
-                .langs
-                .iter()
-                .map(|v| Term::from_field_text(f.lang, v))
-                .collect(),
-            filters
-                .regions
-                .iter()
-                .map(|v| Term::from_field_text(f.region, v))
-                .collect(),
-            filters
-                .clusters
-                .iter()
-                .map(|v| Term::from_field_text(f.cluster, v))
-                .collect(),
+            texts(f.kind, &filters.kinds),
+            texts(f.lang, &filters.langs),
+            texts(f.region, &filters.regions),
+            texts(f.cluster, &filters.clusters),
         ];
         let active: Vec<&Vec<Term>> = term_groups.iter().filter(|g| !g.is_empty()).collect();
         let alive = seg.alive_bitset();

@@ -49,7 +49,11 @@ pub async fn sync(store: &Store, data_dir: &Path) -> anyhow::Result<usize> {
     if !dir.join("meta.json").exists() {
         return Ok(0);
     }
-    let index = LexicalIndex::open_or_create(&dir)?;
+    sync_index(store, &LexicalIndex::open_or_create(&dir)?).await
+}
+
+/// Applies the outbox entries past the index's recorded position, committing the new position with them.
+async fn sync_index(store: &Store, index: &LexicalIndex) -> anyhow::Result<usize> {
     let mut pos = index.outbox_position()?;
     let mut writer = index.writer()?;
     let mut applied = 0;
@@ -74,6 +78,9 @@ pub async fn sync(store: &Store, data_dir: &Path) -> anyhow::Result<usize> {
         writer.commit_at_outbox(last_id)?;
         pos = last_id;
     }
+    if applied > 0 {
+        index.reload()?;
+    }
     Ok(applied)
 }
 
@@ -90,8 +97,9 @@ pub async fn search(
             data_dir.display()
         );
     }
-    sync(store, data_dir).await?;
+    // One open serves both the catch-up with the store and the search.
     let index = LexicalIndex::open_or_create(&dir)?;
+    sync_index(store, &index).await?;
     let filters = search::Filters {
         record_kinds: args.kind.into_iter().collect(),
         ..Default::default()
