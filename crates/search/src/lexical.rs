@@ -3,12 +3,12 @@
 //! filters are applied while candidates are gathered (a filter never leaves fewer than `limit` hits when
 //! that many match).
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::path::Path;
 
 use model::RecordKind;
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STRING,
 };
 use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
 use tantivy::{DocId, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
@@ -105,8 +105,8 @@ fn schema() -> (Schema, Fields) {
     );
     let fields = Fields {
         key: b.add_text_field("key", STRING),
-        record_kind: b.add_u64_field("record_kind", FAST | INDEXED | STORED),
-        id: b.add_u64_field("id", FAST | STORED),
+        record_kind: b.add_u64_field("record_kind", FAST | INDEXED),
+        id: b.add_u64_field("id", FAST),
         kind: b.add_text_field("kind", STRING),
         lang: b.add_text_field("lang", STRING),
         region: b.add_text_field("region", STRING),
@@ -142,40 +142,95 @@ fn kind_from_code(c: u64) -> RecordKind {
 #[derive(Clone, Default)]
 struct AnalyzerTokenizer;
 
-struct VecTokenStream {
-    tokens: Vec<Token>,
+/// The analyzer's tokens of one text, stored compactly: every term's bytes in one buffer, so indexing a
+/// document allocates a handful of times rather than once per token.
+struct BufferedTokenStream {
+    terms: String,
+    /// (end of the term in `terms`, offset_from, offset_to)
+    spans: Vec<(usize, usize, usize)>,
     next: usize,
+    token: Token,
 }
 
-impl TokenStream for VecTokenStream {
+impl TokenStream for BufferedTokenStream {
     fn advance(&mut self) -> bool {
+        let Some(&(end, from, to)) = self.spans.get(self.next) else {
+            return false;
+        };
+        let start = match self.next {
+            0 => 0,
+            n => self.spans[n - 1].0,
+        };
+        self.token.text.clear();
+        self.token.text.push_str(&self.terms[start..end]);
+        self.token.offset_from = from;
+        self.token.offset_to = to;
+        self.token.position = self.next;
         self.next += 1;
-        self.next <= self.tokens.len()
+        true
     }
     fn token(&self) -> &Token {
-        &self.tokens[self.next - 1]
+        &self.token
     }
     fn token_mut(&mut self) -> &mut Token {
-        &mut self.tokens[self.next - 1]
+        &mut self.token
     }
 }
 
 impl Tokenizer for AnalyzerTokenizer {
-    type TokenStream<'a> = VecTokenStream;
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        let tokens = text::Analyzer::shared()
-            .analyze(text)
-            .into_iter()
-            .map(|t| Token {
-                offset_from: t.offset_from,
-                offset_to: t.offset_to,
-                position: t.position,
-                text: t.text,
-                position_length: 1,
-            })
-            .collect();
-        VecTokenStream { tokens, next: 0 }
+    type TokenStream<'a> = BufferedTokenStream;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> BufferedTokenStream {
+        let mut terms = String::with_capacity(text.len());
+        let mut spans = Vec::with_capacity(text.len() / 6);
+        text::Analyzer::shared().analyze_each(text, |t, from, to| {
+            terms.push_str(t);
+            spans.push((terms.len(), from, to));
+        });
+        BufferedTokenStream {
+            terms,
+            spans,
+            next: 0,
+            token: Token::default(),
+        }
     }
+}
+
+/// The `k` best positive scores as (score, index), best first; equal scores in index order, so rankings
+/// are reproducible. Finds the k-th best score by selection over the positive scores (gathered without
+/// branches: a score array is half zeros in no pattern a branch predictor could learn), then keeps what
+/// beats it: linear in the number of documents, with no per-candidate heap work.
+fn top_k(scores: &[f32], k: usize) -> Vec<(f32, u32)> {
+    if k == 0 {
+        return vec![];
+    }
+    let mut positive = vec![0f32; scores.len()];
+    let mut n = 0;
+    for &s in scores {
+        positive[n] = s;
+        n += usize::from(s > 0.0);
+    }
+    let positive = &mut positive[..n];
+    let threshold = if n > k {
+        let (_, kth, _) = positive.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+        *kth
+    } else {
+        f32::MIN_POSITIVE
+    };
+    let mut above: Vec<(f32, u32)> = Vec::with_capacity(k + 16);
+    let mut at: Vec<u32> = vec![];
+    for (i, &s) in scores.iter().enumerate() {
+        if s > threshold {
+            above.push((s, i as u32));
+        } else if s == threshold {
+            // `threshold` is positive, so this is a positive score.
+            at.push(i as u32);
+        }
+    }
+    above.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let room = k.saturating_sub(above.len());
+    above.extend(at.into_iter().take(room).map(|i| (threshold, i)));
+    above.truncate(k);
+    above
 }
 
 /// A lexical index over searchable items.
@@ -183,6 +238,25 @@ pub struct LexicalIndex {
     index: Index,
     reader: IndexReader,
     fields: Fields,
+    view: std::sync::Mutex<Option<std::sync::Arc<ScoringView>>>,
+}
+
+/// Per-segment data derived from one searcher generation and one set of BM25 parameters.
+struct ScoringView {
+    generation: u64,
+    params: Bm25Params,
+    n_docs: f32,
+    fields: Vec<FieldView>,
+    /// Record kind and store id per segment and document.
+    kinds: Vec<Vec<RecordKind>>,
+    ids: Vec<Vec<u64>>,
+}
+
+/// One weighted text field: its weight and, per segment and document, `k1 · (1 − b + b · dl / avgdl)`.
+struct FieldView {
+    field: Field,
+    weight: f32,
+    norms: Vec<Vec<f32>>,
 }
 
 impl LexicalIndex {
@@ -198,6 +272,7 @@ impl LexicalIndex {
             index,
             reader,
             fields,
+            view: Default::default(),
         })
     }
 
@@ -215,6 +290,15 @@ impl LexicalIndex {
         };
         std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
         let (schema, fields) = schema();
+        // The index is derived data: one written by an older schema is dropped and rebuilt from the store
+        // (an empty index at outbox position 0 makes the next sync rebuild it in full).
+        if let Ok(existing) = Index::open_in_dir(dir) {
+            if existing.schema() != schema {
+                drop(existing);
+                std::fs::remove_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
+                std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
+            }
+        }
         let mmap =
             tantivy::directory::MmapDirectory::open(dir).map_err(|e| open_err(e.to_string()))?;
         let index = Index::open_or_create(mmap, schema).map_err(|e| {
@@ -227,10 +311,13 @@ impl LexicalIndex {
 
     /// A writer; documents become visible after [`LexicalWriter::commit`].
     pub fn writer(&self) -> Result<LexicalWriter> {
+        // One indexing thread per core (tantivy caps it at 8 and at 15 MB of arena per thread).
         let writer = self.index.writer(64 * 1024 * 1024)?;
         Ok(LexicalWriter {
             writer,
             fields: self.fields,
+            cleared: false,
+            added: Default::default(),
         })
     }
 
@@ -259,25 +346,18 @@ impl LexicalIndex {
         self.len() == 0
     }
 
-    /// Ranks the items matching `query` under `filters`, best first, at most `limit`.
-    pub fn search(
+    /// What a search over the current searcher needs per segment, computed once per (searcher generation,
+    /// k1, b, field weights) rather than once per query: BM25 length normalisers per document and the
+    /// decoded record kind and id columns.
+    fn scoring_view(
         &self,
-        query: &str,
-        filters: &Filters,
+        searcher: &tantivy::Searcher,
         params: &Bm25Params,
-        limit: usize,
-    ) -> Result<Vec<Hit>> {
-        let searcher = self.reader.searcher();
-        let n_docs = searcher.num_docs() as f32;
-        if n_docs == 0.0 || limit == 0 {
-            return Ok(vec![]);
-        }
-        // Query terms with their counts: a repeated word weighs more, as in BM25's query-term frequency.
-        let mut q_terms: Vec<(String, f32)> = vec![];
-        for t in text::Analyzer::shared().terms(query) {
-            match q_terms.iter_mut().find(|(x, _)| *x == t) {
-                Some((_, n)) => *n += 1.0,
-                None => q_terms.push((t, 1.0)),
+    ) -> Result<std::sync::Arc<ScoringView>> {
+        let mut cached = self.view.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(v) = cached.as_ref() {
+            if v.generation == searcher.generation().generation_id() && v.params == *params {
+                return Ok(v.clone());
             }
         }
         let f = self.fields;
@@ -289,28 +369,94 @@ impl LexicalIndex {
         .into_iter()
         .filter(|(_, w)| *w > 0.0)
         .collect();
-
-        // Collection statistics per field: average length and each term's document frequency.
-        let mut avgdl: HashMap<Field, f32> = HashMap::new();
-        for &(field, _) in &weighted {
+        let n_docs = (searcher.num_docs() as f32).max(1.0);
+        let segments = searcher.segment_readers();
+        let mut fields = Vec::with_capacity(weighted.len());
+        for &(field, weight) in &weighted {
             let mut tokens = 0u64;
-            for seg in searcher.segment_readers() {
+            for seg in segments {
                 tokens += seg.inverted_index(field)?.total_num_tokens();
             }
-            avgdl.insert(field, (tokens as f32 / n_docs).max(1.0));
+            let avgdl = (tokens as f32 / n_docs).max(1.0);
+            let mut norms = Vec::with_capacity(segments.len());
+            for seg in segments {
+                let reader = seg.get_fieldnorms_reader(field)?;
+                norms.push(
+                    (0..seg.max_doc())
+                        .map(|d| {
+                            let dl = reader.fieldnorm(d) as f32;
+                            params.k1 * (1.0 - params.b + params.b * dl / avgdl)
+                        })
+                        .collect(),
+                );
+            }
+            fields.push(FieldView {
+                field,
+                weight,
+                norms,
+            });
         }
+        let mut kinds = Vec::with_capacity(segments.len());
+        let mut ids = Vec::with_capacity(segments.len());
+        for seg in segments {
+            let ff = seg.fast_fields();
+            let (rk, id) = (ff.u64("record_kind")?, ff.u64("id")?);
+            kinds.push(
+                (0..seg.max_doc())
+                    .map(|d| kind_from_code(rk.first(d).unwrap_or(2)))
+                    .collect(),
+            );
+            ids.push(
+                (0..seg.max_doc())
+                    .map(|d| id.first(d).unwrap_or(0))
+                    .collect(),
+            );
+        }
+        let view = std::sync::Arc::new(ScoringView {
+            generation: searcher.generation().generation_id(),
+            params: *params,
+            n_docs,
+            fields,
+            kinds,
+            ids,
+        });
+        *cached = Some(view.clone());
+        Ok(view)
+    }
+
+    /// Ranks the items matching `query` under `filters`, best first, at most `limit`.
+    pub fn search(
+        &self,
+        query: &str,
+        filters: &Filters,
+        params: &Bm25Params,
+        limit: usize,
+    ) -> Result<Vec<Hit>> {
+        let searcher = self.reader.searcher();
+        if searcher.num_docs() == 0 || limit == 0 {
+            return Ok(vec![]);
+        }
+        let view = self.scoring_view(&searcher, params)?;
+        // Query terms with their counts: a repeated word weighs more, as in BM25's query-term frequency.
+        let mut q_terms: Vec<(String, f32)> = vec![];
+        text::Analyzer::shared().analyze_each(query, |t, _, _| {
+            match q_terms.iter_mut().find(|(x, _)| x == t) {
+                Some((_, n)) => *n += 1.0,
+                None => q_terms.push((t.to_string(), 1.0)),
+            }
+        });
 
         // One term-dictionary lookup per (field, term, segment): the term infos give the collection's
         // document frequency and then open the postings.
         let segments = searcher.segment_readers();
-        let mut plan: Vec<(usize, f32, f32, Vec<Option<tantivy::postings::TermInfo>>)> = vec![];
-        for (wi, &(field, _)) in weighted.iter().enumerate() {
+        let mut plan: Vec<(usize, f32, Vec<Option<tantivy::postings::TermInfo>>)> = vec![];
+        for (fi, fv) in view.fields.iter().enumerate() {
             for (term_text, qtf) in &q_terms {
-                let term = Term::from_field_text(field, term_text);
+                let term = Term::from_field_text(fv.field, term_text);
                 let mut infos = Vec::with_capacity(segments.len());
                 let mut df = 0u32;
                 for seg in segments {
-                    let info = seg.inverted_index(field)?.get_term_info(&term)?;
+                    let info = seg.inverted_index(fv.field)?.get_term_info(&term)?;
                     df += info.as_ref().map_or(0, |i| i.doc_freq);
                     infos.push(info);
                 }
@@ -318,75 +464,66 @@ impl LexicalIndex {
                     continue;
                 }
                 let df = df as f32;
-                let idf = (1.0 + (n_docs - df + 0.5) / (df + 0.5)).ln();
-                plan.push((wi, *qtf, idf, infos));
+                let idf = (1.0 + (view.n_docs - df + 0.5) / (df + 0.5)).ln();
+                let factor = fv.weight * qtf * idf * (params.k1 + 1.0);
+                plan.push((fi, factor, infos));
             }
         }
 
-        let mut candidates: Vec<(f32, u32, DocId)> = vec![];
+        // One score array over all segments (segment `i` starts at `bases[i]`), then one top-k pass.
+        let mut bases = Vec::with_capacity(segments.len() + 1);
+        bases.push(0usize);
+        for seg in segments {
+            bases.push(bases.last().copied().unwrap_or(0) + seg.max_doc() as usize);
+        }
+        let mut scores = vec![0f32; bases[segments.len()]];
         for (seg_ord, seg) in segments.iter().enumerate() {
-            let allowed = self.allowed_docs(seg, filters)?;
-            let mut scores = vec![0f32; seg.max_doc() as usize];
-            for (wi, qtf, idf, infos) in &plan {
+            let seg_scores = &mut scores[bases[seg_ord]..bases[seg_ord + 1]];
+            for (fi, factor, infos) in &plan {
                 let Some(info) = &infos[seg_ord] else {
                     continue;
                 };
-                let (field, weight) = weighted[*wi];
-                let inv = seg.inverted_index(field)?;
-                let norms = seg.get_fieldnorms_reader(field)?;
-                let avg = avgdl[&field];
-                let mut postings =
-                    inv.read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
-                use tantivy::postings::Postings;
-                use tantivy::DocSet;
-                let factor = weight * qtf * idf * (params.k1 + 1.0);
-                let mut doc = postings.doc();
-                while doc != tantivy::TERMINATED {
-                    let tf = postings.term_freq() as f32;
-                    let dl = norms.fieldnorm(doc) as f32;
-                    let norm = params.k1 * (1.0 - params.b + params.b * dl / avg);
-                    scores[doc as usize] += factor * tf / (tf + norm);
-                    doc = postings.advance();
+                let fv = &view.fields[*fi];
+                let norms = &fv.norms[seg_ord];
+                // Whole decoded blocks of 128 postings at a time: a tight loop over two slices.
+                let mut block = seg
+                    .inverted_index(fv.field)?
+                    .read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
+                loop {
+                    let docs = block.docs();
+                    if docs.is_empty() {
+                        break;
+                    }
+                    for (&doc, &tf) in docs.iter().zip(block.freqs()) {
+                        let tf = tf as f32;
+                        seg_scores[doc as usize] += factor * tf / (tf + norms[doc as usize]);
+                    }
+                    block.advance();
                 }
             }
-            for (doc, s) in scores.into_iter().enumerate() {
-                if s > 0.0 && allowed.as_ref().is_none_or(|a| a[doc]) {
-                    candidates.push((s, seg_ord as u32, doc as DocId));
+            if let Some(allowed) = self.allowed_docs(seg, filters)? {
+                for (s, ok) in seg_scores.iter_mut().zip(allowed) {
+                    if !ok {
+                        *s = 0.0;
+                    }
                 }
             }
         }
-        // Best first; ties in a stable, reproducible order.
-        let by_rank = |a: &(f32, u32, DocId), b: &(f32, u32, DocId)| {
-            b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
-        };
-        if candidates.len() > limit {
-            candidates.select_nth_unstable_by(limit - 1, by_rank);
-            candidates.truncate(limit);
-        }
-        candidates.sort_unstable_by(by_rank);
-
-        let mut hits = Vec::with_capacity(candidates.len());
-        let mut columns: HashMap<
-            u32,
-            (
-                tantivy::columnar::Column<u64>,
-                tantivy::columnar::Column<u64>,
-            ),
-        > = HashMap::new();
-        for (score, seg_ord, doc) in candidates {
-            let seg = &searcher.segment_readers()[seg_ord as usize];
-            if let std::collections::hash_map::Entry::Vacant(e) = columns.entry(seg_ord) {
-                let ff = seg.fast_fields();
-                e.insert((ff.u64("record_kind")?, ff.u64("id")?));
-            }
-            let (rk, id) = &columns[&seg_ord];
-            hits.push(Hit {
-                record_kind: kind_from_code(rk.first(doc).unwrap_or(2)),
-                id: id.first(doc).unwrap_or(0),
+        let candidates: Vec<(f32, u32, DocId)> = top_k(&scores, limit)
+            .into_iter()
+            .map(|(score, global)| {
+                let seg = bases.partition_point(|&b| b <= global as usize) - 1;
+                (score, seg as u32, global - bases[seg] as u32)
+            })
+            .collect();
+        Ok(candidates
+            .into_iter()
+            .map(|(score, seg, doc)| Hit {
+                record_kind: view.kinds[seg as usize][doc as usize],
+                id: view.ids[seg as usize][doc as usize],
                 score,
-            });
-        }
-        Ok(hits)
+            })
+            .collect())
     }
 
     /// The documents of one segment that pass `filters` (and are not deleted); `None` = all of them.
@@ -464,6 +601,10 @@ impl LexicalIndex {
 pub struct LexicalWriter {
     writer: IndexWriter<TantivyDocument>,
     fields: Fields,
+    /// Set by [`LexicalWriter::clear`]: the index holds nothing but what this writer added since, so an
+    /// upsert of a record not yet added needs no delete (a rebuild then skips one delete per document).
+    cleared: bool,
+    added: HashSet<(u64, u64)>,
 }
 
 fn key(kind: RecordKind, id: u64) -> String {
@@ -474,7 +615,10 @@ impl LexicalWriter {
     /// Adds `item`, replacing any earlier version of the same record.
     pub fn upsert(&mut self, item: &SearchItem) -> Result<()> {
         let f = self.fields;
-        self.delete(item.record_kind, item.id);
+        let fresh = self.cleared && self.added.insert((kind_code(item.record_kind), item.id));
+        if !fresh {
+            self.delete(item.record_kind, item.id);
+        }
         let mut doc = TantivyDocument::new();
         doc.add_text(f.key, key(item.record_kind, item.id));
         doc.add_u64(f.record_kind, kind_code(item.record_kind));
@@ -509,6 +653,8 @@ impl LexicalWriter {
     /// Removes everything (before a full rebuild).
     pub fn clear(&mut self) -> Result<()> {
         self.writer.delete_all_documents()?;
+        self.cleared = true;
+        self.added.clear();
         Ok(())
     }
 

@@ -244,3 +244,79 @@ fn confidential_demands_never_enter_the_shared_index() {
     d.confidentiality = model::Confidentiality::Public;
     assert!(SearchItem::from_record(1, &model::Record::Demand(d)).is_some());
 }
+
+#[test]
+fn scores_equal_bm25_computed_by_hand() {
+    // Two documents; "battery" in both, "anode" in one. Our BM25: idf = ln(1 + (N − df + 0.5)/(df + 0.5)),
+    // tf part = tf·(k1+1) / (tf + k1·(1 − b + b·dl/avgdl)) over the `all` field (title + body).
+    let idx = index(&[
+        item(1, "paper", "battery anode", "", None, None),
+        item(2, "paper", "battery", "cathode cathode", None, None),
+    ]);
+    let p = Bm25Params::default();
+    let hits = idx
+        .search("battery anode", &Filters::default(), &p, 10)
+        .unwrap();
+    let avgdl = (2.0 + 3.0) / 2.0; // doc 1: 2 tokens, doc 2: 3 tokens
+    let idf = |df: f32| (1.0f32 + (2.0 - df + 0.5) / (df + 0.5)).ln();
+    let part = |tf: f32, dl: f32| tf * (p.k1 + 1.0) / (tf + p.k1 * (1.0 - p.b + p.b * dl / avgdl));
+    let s1 = idf(2.0) * part(1.0, 2.0) + idf(1.0) * part(1.0, 2.0);
+    let s2 = idf(2.0) * part(1.0, 3.0);
+    assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), vec![1, 2]);
+    assert!(
+        (hits[0].score - s1).abs() < 1e-5,
+        "{} vs {s1}",
+        hits[0].score
+    );
+    assert!(
+        (hits[1].score - s2).abs() < 1e-5,
+        "{} vs {s2}",
+        hits[1].score
+    );
+}
+
+#[test]
+fn equal_scores_rank_in_a_stable_order_and_the_limit_holds() {
+    let items: Vec<SearchItem> = (1..=30)
+        .map(|i| item(i, "paper", "graphene anode", "", None, None))
+        .collect();
+    let idx = index(&items);
+    let first = ids(&idx, "graphene", &Filters::default(), 7);
+    assert_eq!(first.len(), 7);
+    assert_eq!(first, ids(&idx, "graphene", &Filters::default(), 7));
+    // The top 7 of a longer list are the same 7, in the same order.
+    assert_eq!(first, ids(&idx, "graphene", &Filters::default(), 20)[..7]);
+    assert_eq!(ids(&idx, "graphene", &Filters::default(), 100).len(), 30);
+}
+
+#[test]
+fn a_rebuild_that_upserts_a_record_twice_keeps_one_copy() {
+    let idx = index(&corpus());
+    let mut w = idx.writer().unwrap();
+    w.clear().unwrap();
+    let gan = item(3, "paper", "Gallium nitride", "GaN HEMT", None, None);
+    w.upsert(&gan).unwrap();
+    w.upsert(&gan).unwrap();
+    w.upsert(&item(4, "paper", "graphene", "", None, None))
+        .unwrap();
+    w.commit().unwrap();
+    idx.reload().unwrap();
+    assert_eq!(idx.len(), 2);
+    assert_eq!(ids(&idx, "gallium", &Filters::default(), 10), vec![3]);
+}
+
+#[test]
+fn an_index_from_an_older_schema_is_dropped_for_a_rebuild() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut b = tantivy::schema::Schema::builder();
+        let f = b.add_text_field("old", tantivy::schema::TEXT);
+        let old = tantivy::Index::create_in_dir(dir.path(), b.build()).unwrap();
+        let mut w: tantivy::IndexWriter = old.writer(15_000_000).unwrap();
+        w.add_document(tantivy::doc!(f => "stale")).unwrap();
+        w.commit().unwrap();
+    }
+    let idx = LexicalIndex::open_or_create(dir.path()).unwrap();
+    assert!(idx.is_empty());
+    assert_eq!(idx.outbox_position().unwrap(), 0);
+}

@@ -52,7 +52,13 @@ enum Run {
 }
 
 fn run_of(c: char) -> Run {
-    if is_han(c) {
+    if c.is_ascii() {
+        if c.is_ascii_alphanumeric() {
+            Run::Word
+        } else {
+            Run::Other
+        }
+    } else if is_han(c) {
         Run::Han
     } else if c.is_alphanumeric() {
         Run::Word
@@ -65,12 +71,31 @@ pub fn is_han(c: char) -> bool {
     matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF | 0xF900..=0xFAFF)
 }
 
+/// Where each byte of the folded text came from in the original.
+enum OffsetMap {
+    /// ASCII input: folding keeps every byte where it was.
+    Identity,
+    Table(Vec<usize>),
+}
+
+impl OffsetMap {
+    fn at(&self, i: usize) -> usize {
+        match self {
+            OffsetMap::Identity => i,
+            OffsetMap::Table(t) => t[i],
+        }
+    }
+}
+
 /// Folds `text` (NFKC, lower case) and maps every byte of the result back to the original byte offset.
-fn fold_with_offsets(text: &str) -> (String, Vec<usize>) {
+fn fold_with_offsets(text: &str) -> (String, OffsetMap) {
+    // ASCII is already NFKC: only case needs folding (most of an English corpus).
+    if text.is_ascii() {
+        return (text.to_ascii_lowercase(), OffsetMap::Identity);
+    }
     let mut out = String::with_capacity(text.len());
     let mut map = Vec::with_capacity(text.len() + 1);
     for (i, c) in text.char_indices() {
-        // ASCII is already NFKC: only case needs folding (most of an English corpus).
         if c.is_ascii() {
             out.push(c.to_ascii_lowercase());
             map.push(i);
@@ -85,7 +110,7 @@ fn fold_with_offsets(text: &str) -> (String, Vec<usize>) {
         }
     }
     map.push(text.len());
-    (out, map)
+    (out, OffsetMap::Table(map))
 }
 
 impl Analyzer {
@@ -106,39 +131,48 @@ impl Analyzer {
 
     /// Analyzes `text` into tokens with offsets into `text`.
     pub fn analyze(&self, text: &str) -> Vec<Token> {
-        let (norm, map) = fold_with_offsets(text);
         let mut tokens = Vec::new();
-        let chars: Vec<(usize, char)> = norm.char_indices().collect();
-        let mut i = 0;
-        while i < chars.len() {
-            let kind = run_of(chars[i].1);
-            let mut j = i + 1;
-            while j < chars.len() {
-                let (_, c) = chars[j];
+        self.analyze_each(text, |t, from, to| {
+            tokens.push(Token {
+                text: t.to_string(),
+                offset_from: from,
+                offset_to: to,
+                position: tokens.len(),
+            })
+        });
+        tokens
+    }
+
+    /// Calls `each(term, offset_from, offset_to)` for every token of `text`, in order (positions are the
+    /// call count). No allocation per token: indexing hands the term straight to the index.
+    pub fn analyze_each(&self, text: &str, mut each: impl FnMut(&str, usize, usize)) {
+        let (norm, map) = fold_with_offsets(text);
+        let mut rest = norm.char_indices().peekable();
+        while let Some((start, first)) = rest.next() {
+            let kind = run_of(first);
+            let mut prev = first;
+            let mut end = norm.len();
+            while let Some(&(b, c)) = rest.peek() {
                 let same = run_of(c) == kind
                     // Keep decimals ("0.5c", "3.6v") inside one word.
                     || (kind == Run::Word
                         && c == '.'
-                        && chars[j - 1].1.is_ascii_digit()
-                        && chars.get(j + 1).is_some_and(|(_, n)| n.is_ascii_digit()));
+                        && prev.is_ascii_digit()
+                        && norm[b + 1..].starts_with(|n: char| n.is_ascii_digit()));
                 if !same {
+                    end = b;
                     break;
                 }
-                j += 1;
+                prev = c;
+                rest.next();
             }
-            let end = chars.get(j).map_or(norm.len(), |(b, _)| *b);
-            let piece = &norm[chars[i].0..end];
+            let piece = &norm[start..end];
             match kind {
-                Run::Han => self.push_han(piece, chars[i].0, &map, &mut tokens),
-                Run::Word => self.push_word(piece, chars[i].0, &map, &mut tokens),
+                Run::Han => self.each_han(piece, start, &map, &mut each),
+                Run::Word => self.each_word(piece, start, &map, &mut each),
                 Run::Other => {}
             }
-            i = j;
         }
-        for (p, t) in tokens.iter_mut().enumerate() {
-            t.position = p;
-        }
-        tokens
     }
 
     /// Loads everything lazily loaded now (the Chinese dictionary), so timings measure analysis only.
@@ -151,56 +185,64 @@ impl Analyzer {
         self.analyze(text).into_iter().map(|t| t.text).collect()
     }
 
-    fn push_han(&self, run: &str, base: usize, map: &[usize], out: &mut Vec<Token>) {
+    fn each_han(
+        &self,
+        run: &str,
+        base: usize,
+        map: &OffsetMap,
+        each: &mut impl FnMut(&str, usize, usize),
+    ) {
         let jieba = self.jieba.get_or_init(jieba_rs::Jieba::new);
         for w in jieba.cut_for_search(run, true) {
-            if self.stop_zh.contains(w.word) {
-                continue;
+            if !self.stop_zh.contains(w.word) {
+                each(
+                    w.word,
+                    map.at(base + w.byte_start),
+                    map.at(base + w.byte_end),
+                );
             }
-            out.push(Token {
-                text: w.word.to_string(),
-                offset_from: map[base + w.byte_start],
-                offset_to: map[base + w.byte_end],
-                position: 0,
-            });
         }
     }
 
-    fn push_word(&self, word: &str, base: usize, map: &[usize], out: &mut Vec<Token>) {
-        let Some(text) = self.word_term(word) else {
-            return;
-        };
-        out.push(Token {
-            text,
-            offset_from: map[base],
-            offset_to: map[base + word.len()],
-            position: 0,
-        });
+    fn each_word(
+        &self,
+        word: &str,
+        base: usize,
+        map: &OffsetMap,
+        each: &mut impl FnMut(&str, usize, usize),
+    ) {
+        let (from, to) = (map.at(base), map.at(base + word.len()));
+        self.with_word_term(word, |t| each(t, from, to));
     }
 
-    /// The indexed form of a Latin or alphanumeric word, or `None` for a stop word. Stems are memoised
-    /// per thread: word frequencies are Zipfian, so most calls are repeats.
-    fn word_term(&self, word: &str) -> Option<String> {
+    /// Calls `f` with the indexed form of a Latin or alphanumeric word, unless it is a stop word. Stems
+    /// are memoised per thread: word frequencies are Zipfian, so most calls are repeats.
+    fn with_word_term(&self, word: &str, f: impl FnOnce(&str)) {
         thread_local! {
-            static CACHE: std::cell::RefCell<rustc_hash::FxHashMap<String, Option<String>>> =
+            static CACHE: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Option<Box<str>>>> =
                 Default::default();
         }
         CACHE.with(|c| {
             let mut c = c.borrow_mut();
             if let Some(t) = c.get(word) {
-                return t.clone();
+                if let Some(t) = t {
+                    f(t);
+                }
+                return;
             }
-            let term = if self.stop_en.contains(word) {
+            let term: Option<Box<str>> = if self.stop_en.contains(word) {
                 None
             } else if word.bytes().any(|b| b.is_ascii_digit()) || !word.is_ascii() {
-                Some(word.to_string())
+                Some(word.into())
             } else {
-                Some(self.stemmer.stem(word).into_owned())
+                Some(self.stemmer.stem(word).into())
             };
-            if c.len() < 200_000 {
-                c.insert(word.to_string(), term.clone());
+            if let Some(t) = &term {
+                f(t);
             }
-            term
+            if c.len() < 200_000 {
+                c.insert(word.into(), term);
+            }
         })
     }
 }

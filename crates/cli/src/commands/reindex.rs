@@ -12,9 +12,20 @@ pub fn lexical_dir(data_dir: &Path) -> PathBuf {
 /// Rebuilds the lexical index from the store.
 pub async fn run(store: &Store, data_dir: &Path) -> anyhow::Result<u8> {
     let started = std::time::Instant::now();
+    let index = LexicalIndex::open_or_create(&lexical_dir(data_dir))?;
+    let n = rebuild(store, &index).await?;
+    println!(
+        "reindexed {n} records into {} in {:.2}s",
+        lexical_dir(data_dir).display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(0)
+}
+
+/// Replaces the index's content with every searchable record in the store, at the current outbox head.
+async fn rebuild(store: &Store, index: &LexicalIndex) -> anyhow::Result<usize> {
     // Read the outbox head first: changes after it are picked up by the next sync.
     let head = store.outbox_head().await?;
-    let index = LexicalIndex::open_or_create(&lexical_dir(data_dir))?;
     let mut writer = index.writer()?;
     writer.clear()?;
     let mut n = 0usize;
@@ -34,12 +45,7 @@ pub async fn run(store: &Store, data_dir: &Path) -> anyhow::Result<u8> {
     }
     writer.commit_at_outbox(head)?;
     index.reload()?;
-    println!(
-        "reindexed {n} records into {} in {:.2}s",
-        lexical_dir(data_dir).display(),
-        started.elapsed().as_secs_f64()
-    );
-    Ok(0)
+    Ok(n)
 }
 
 /// Brings an existing lexical index up to date with the store's outbox (after imports and edits).
@@ -55,6 +61,10 @@ pub async fn sync(store: &Store, data_dir: &Path) -> anyhow::Result<usize> {
 /// Applies the outbox entries past the index's recorded position, committing the new position with them.
 async fn sync_index(store: &Store, index: &LexicalIndex) -> anyhow::Result<usize> {
     let mut pos = index.outbox_position()?;
+    if pos == 0 && index.is_empty() {
+        // Never filled (or dropped for a new schema): a full rebuild, not a replay of the outbox.
+        return rebuild(store, index).await;
+    }
     let mut writer = index.writer()?;
     let mut applied = 0;
     loop {

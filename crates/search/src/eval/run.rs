@@ -50,6 +50,7 @@ pub fn evaluate_lexical(
     let records: Vec<Record> = set.corpus.iter().map(doc_record).collect();
     let started = Instant::now();
     let mut writer = index.writer()?;
+    writer.clear()?;
     for (i, record) in records.iter().enumerate() {
         let item = SearchItem::from_record(i as u64, record).expect("outcomes index");
         writer.upsert(&item)?;
