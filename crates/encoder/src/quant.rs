@@ -1,0 +1,134 @@
+//! Quantized operands of the matrix products: 4-bit weights repacked once at load into a layout the
+//! SIMD kernels read linearly, and 8-bit activations quantized per token and block of 32 (an f32 scale
+//! and the block's sum, as the reference engine does).
+
+use crate::EncoderError;
+
+/// Rows of output handled together by one kernel step (one AVX-512 register of i32 / f32 lanes).
+pub const TILE: usize = 16;
+/// Weights per quantization block.
+pub const BLOCK: usize = 32;
+/// Bytes of one repacked (tile, block): 16 rows × 32 nibble values, one per byte.
+pub const TILE_BLOCK_BYTES: usize = TILE * BLOCK;
+
+/// A linear layer `y = x·Wᵀ + b` with Q4_0 weights, repacked.
+///
+/// Layout of `q`: for tile `r` (rows 16r..16r+16), block `b` (inputs 32b..32b+32), group `g` (inputs
+/// 32b+4g..32b+4g+4): 64 bytes holding, for each of the 16 rows, its 4 weights as unsigned nibble values
+/// 0..15 (the stored value is `(nibble − 8) · scale`). One 64-byte load then feeds 16 rows × 4 inputs to a
+/// dot-product instruction. `d` holds the 16 row scales of each (tile, block).
+pub struct PackedQ4 {
+    pub rows: usize,
+    pub cols: usize,
+    pub q: Vec<u8>,
+    pub d: Vec<f32>,
+    pub bias: Vec<f32>,
+}
+
+impl PackedQ4 {
+    /// Repacks ggml Q4_0 rows (`rows` × `cols/32` blocks of 18 bytes: f16 scale, then byte j holding
+    /// element j in its low nibble and element j+16 in its high nibble).
+    pub fn from_q4_0(
+        name: &str,
+        raw: &[u8],
+        rows: usize,
+        cols: usize,
+        bias: Vec<f32>,
+    ) -> Result<PackedQ4, EncoderError> {
+        if rows % TILE != 0 || cols % BLOCK != 0 || bias.len() != rows {
+            return Err(EncoderError::Shape(format!(
+                "{name}: {rows}×{cols} with {} biases does not fit 16-row tiles and 32-wide blocks",
+                bias.len()
+            )));
+        }
+        let nb = cols / BLOCK;
+        let tiles = rows / TILE;
+        let mut q = vec![0u8; tiles * nb * TILE_BLOCK_BYTES];
+        let mut d = vec![0f32; tiles * nb * TILE];
+        for row in 0..rows {
+            let (tile, r) = (row / TILE, row % TILE);
+            for b in 0..nb {
+                let blk = &raw[(row * nb + b) * 18..(row * nb + b + 1) * 18];
+                d[(tile * nb + b) * TILE + r] = half::f16::from_le_bytes([blk[0], blk[1]]).to_f32();
+                let base = (tile * nb + b) * TILE_BLOCK_BYTES;
+                for j in 0..16 {
+                    let byte = blk[2 + j];
+                    for (e, v) in [(j, byte & 0x0f), (j + 16, byte >> 4)] {
+                        let (g, k) = (e / 4, e % 4);
+                        q[base + g * 64 + r * 4 + k] = v;
+                    }
+                }
+            }
+        }
+        Ok(PackedQ4 {
+            rows,
+            cols,
+            q,
+            d,
+            bias,
+        })
+    }
+
+    pub fn blocks(&self) -> usize {
+        self.cols / BLOCK
+    }
+}
+
+/// Dequantizes one Q4_0 row of `cols` values (the word-embedding lookup).
+pub fn dequant_row(raw: &[u8], cols: usize, out: &mut [f32]) {
+    for b in 0..cols / BLOCK {
+        let blk = &raw[b * 18..(b + 1) * 18];
+        let scale = half::f16::from_le_bytes([blk[0], blk[1]]).to_f32();
+        for j in 0..16 {
+            let byte = blk[2 + j];
+            out[b * BLOCK + j] = ((byte & 0x0f) as f32 - 8.0) * scale;
+            out[b * BLOCK + j + 16] = ((byte >> 4) as f32 - 8.0) * scale;
+        }
+    }
+}
+
+/// Activations of `tokens` rows of `cols`, as int8 per block of 32 with an f32 scale and the block's sum.
+pub struct Q8Rows {
+    pub tokens: usize,
+    pub cols: usize,
+    /// Two's-complement int8 values, stored as bytes so the kernels can read 4 at a time.
+    pub q: Vec<u8>,
+    pub d: Vec<f32>,
+    pub sum: Vec<i32>,
+}
+
+impl Q8Rows {
+    /// Quantizes `x` (`tokens` × `cols`, row-major): scale = max|x|/127 per block, values rounded half to
+    /// even and clamped to [−128, 127].
+    pub fn quantize(x: &[f32], cols: usize) -> Q8Rows {
+        let tokens = x.len() / cols;
+        let nb = cols / BLOCK;
+        let mut q = vec![0u8; x.len()];
+        let mut d = vec![0f32; tokens * nb];
+        let mut sum = vec![0i32; tokens * nb];
+        for (i, (blk, out)) in x
+            .chunks_exact(BLOCK)
+            .zip(q.chunks_exact_mut(BLOCK))
+            .enumerate()
+        {
+            let amax = blk.iter().fold(0f32, |m, v| m.max(v.abs()));
+            let scale = amax / 127.0;
+            let inv = if scale > 0.0 { 1.0 / scale } else { 0.0 };
+            let mut s = 0i32;
+            for (o, &v) in out.iter_mut().zip(blk) {
+                let r = (v * inv).round_ties_even().clamp(-128.0, 127.0) as i32;
+                s += r;
+                *o = r as i8 as u8;
+            }
+            d[i] = scale;
+            sum[i] = s;
+        }
+        Q8Rows {
+            tokens,
+            cols,
+            q,
+            d,
+            sum,
+        }
+    }
+}
