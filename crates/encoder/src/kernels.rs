@@ -104,14 +104,16 @@ fn tile_scalar(x: &Q8Rows, w: &PackedQ4, tile: usize, out: &mut [f32]) {
         for b in 0..nb {
             let wq = &w.q[(tile * nb + b) * TILE_BLOCK_BYTES..][..TILE_BLOCK_BYTES];
             let wd = &w.d[(tile * nb + b) * TILE..][..TILE];
-            let xq = &x.q[t * x.cols + b * BLOCK..][..BLOCK];
+            let xq: Vec<i32> = (0..BLOCK)
+                .map(|i| x.value(t * x.cols + b * BLOCK + i) as i32)
+                .collect();
             let da = x.d[t * nb + b];
             let corr = 8 * x.sum[t * nb + b];
             for r in 0..TILE {
                 let mut isum = 0i32;
                 for g in 0..BLOCK / 4 {
                     for k in 0..4 {
-                        isum += wq[g * 64 + r * 4 + k] as i32 * xq[g * 4 + k] as i8 as i32;
+                        isum += wq[g * 64 + r * 4 + k] as i32 * xq[g * 4 + k];
                     }
                 }
                 acc[r] += (isum - corr) as f32 * (wd[r] * da);
@@ -134,12 +136,6 @@ mod x86 {
 
     /// Tokens processed together: each 64-byte weight load is reused for this many tokens.
     const TOKENS: usize = 4;
-
-    /// Four activation bytes as one i32, to be broadcast to every lane.
-    #[inline(always)]
-    fn act4(q: &[u8], i: usize) -> i32 {
-        i32::from_le_bytes([q[i], q[i + 1], q[i + 2], q[i + 3]])
-    }
 
     pub fn tile_avx512_vnni(x: &Q8Rows, w: &PackedQ4, tile: usize, out: &mut [f32]) {
         let mut t = 0;
@@ -173,7 +169,7 @@ mod x86 {
                 let src = &wq[b * TILE_BLOCK_BYTES + g * 64..][..64];
                 let wv = _mm512_loadu_si512(src.as_ptr().cast());
                 for j in 0..M {
-                    let a = _mm512_set1_epi32(act4(&x.q, (t0 + j) * x.cols + b * BLOCK + g * 4));
+                    let a = _mm512_set1_epi32(x.words[((t0 + j) * x.cols + b * BLOCK) / 4 + g]);
                     isum[j] = _mm512_dpbusd_epi32(isum[j], wv, a);
                 }
             }
@@ -228,7 +224,7 @@ mod x86 {
                 let w_lo = _mm256_loadu_si256(src.as_ptr().cast());
                 let w_hi = _mm256_loadu_si256(src[32..].as_ptr().cast());
                 for j in 0..M {
-                    let a = _mm256_set1_epi32(act4(&x.q, (t0 + j) * x.cols + b * BLOCK + g * 4));
+                    let a = _mm256_set1_epi32(x.words[((t0 + j) * x.cols + b * BLOCK) / 4 + g]);
                     s_lo[j] = _mm256_add_epi16(s_lo[j], _mm256_maddubs_epi16(w_lo, a));
                     s_hi[j] = _mm256_add_epi16(s_hi[j], _mm256_maddubs_epi16(w_hi, a));
                 }
@@ -296,7 +292,7 @@ mod tests {
             for t in 0..tokens {
                 let nb = cols / 32;
                 let direct: f32 = (0..cols)
-                    .map(|i| wrow[i] * (x.q[t * cols + i] as i8 as f32) * x.d[t * nb + i / 32])
+                    .map(|i| wrow[i] * x.value(t * cols + i) as f32 * x.d[t * nb + i / 32])
                     .sum::<f32>()
                     + r as f32 * 0.1;
                 let got = want[t * rows + r];

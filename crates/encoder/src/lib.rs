@@ -314,7 +314,7 @@ impl Encoder {
             }
             at += w.ids.len();
         }
-        math::layer_norm(&mut x, &self.emb_ln.0, &self.emb_ln.1, self.dims.eps);
+        residual_norm(&mut x, None, &self.emb_ln, self.dims.eps);
 
         let heads = self.dims.heads;
         let dim = h / heads;
@@ -355,8 +355,7 @@ impl Encoder {
             }
             self.kernel
                 .matmul(&Q8Rows::quantize(&ctx, h), &layer.attn_out, &mut proj);
-            add_assign(&mut x, &proj);
-            math::layer_norm(&mut x, &layer.attn_ln.0, &layer.attn_ln.1, self.dims.eps);
+            residual_norm(&mut x, Some(&proj), &layer.attn_ln, self.dims.eps);
 
             self.kernel
                 .matmul(&Q8Rows::quantize(&x, h), &layer.ff_in, &mut mid);
@@ -366,8 +365,7 @@ impl Encoder {
                 &layer.ff_out,
                 &mut proj,
             );
-            add_assign(&mut x, &proj);
-            math::layer_norm(&mut x, &layer.out_ln.0, &layer.out_ln.1, self.dims.eps);
+            residual_norm(&mut x, Some(&proj), &layer.out_ln, self.dims.eps);
         }
         spans
             .iter()
@@ -385,10 +383,15 @@ impl Encoder {
     }
 }
 
-fn add_assign(x: &mut [f32], y: &[f32]) {
-    for (a, b) in x.iter_mut().zip(y) {
-        *a += b;
-    }
+/// `x = LayerNorm(x + residual)`, in parallel over groups of rows.
+fn residual_norm(x: &mut [f32], residual: Option<&[f32]>, ln: &(Vec<f32>, Vec<f32>), eps: f32) {
+    let rows = 64 * ln.0.len();
+    x.par_chunks_mut(rows).enumerate().for_each(|(i, chunk)| {
+        if let Some(r) = residual {
+            math::add_assign(chunk, &r[i * rows..i * rows + chunk.len()]);
+        }
+        math::layer_norm(chunk, &ln.0, &ln.1, eps);
+    });
 }
 
 /// Cosine similarity of two vectors.

@@ -91,44 +91,100 @@ pub fn dequant_row(raw: &[u8], cols: usize, out: &mut [f32]) {
 pub struct Q8Rows {
     pub tokens: usize,
     pub cols: usize,
-    /// Two's-complement int8 values, stored as bytes so the kernels can read 4 at a time.
-    pub q: Vec<u8>,
+    /// The int8 values four to a little-endian word, as the kernels broadcast them (`words[i]` holds
+    /// values 4i..4i+4 of the row-major matrix).
+    pub words: Vec<i32>,
     pub d: Vec<f32>,
     pub sum: Vec<i32>,
 }
 
+/// Tokens quantized per parallel task.
+const QUANT_TOKENS: usize = 32;
+
 impl Q8Rows {
     /// Quantizes `x` (`tokens` × `cols`, row-major): scale = max|x|/127 per block, values rounded half to
-    /// even and clamped to [−128, 127].
+    /// even and clamped to [−128, 127]. Parallel over groups of tokens on the current rayon pool.
     pub fn quantize(x: &[f32], cols: usize) -> Q8Rows {
+        use rayon::prelude::*;
         let tokens = x.len() / cols;
         let nb = cols / BLOCK;
-        let mut q = vec![0u8; x.len()];
+        let mut words = vec![0i32; x.len() / 4];
         let mut d = vec![0f32; tokens * nb];
         let mut sum = vec![0i32; tokens * nb];
-        for (i, (blk, out)) in x
-            .chunks_exact(BLOCK)
-            .zip(q.chunks_exact_mut(BLOCK))
-            .enumerate()
-        {
-            let amax = blk.iter().fold(0f32, |m, v| m.max(v.abs()));
-            let scale = amax / 127.0;
-            let inv = if scale > 0.0 { 1.0 / scale } else { 0.0 };
-            let mut s = 0i32;
-            for (o, &v) in out.iter_mut().zip(blk) {
-                let r = (v * inv).round_ties_even().clamp(-128.0, 127.0) as i32;
-                s += r;
-                *o = r as i8 as u8;
-            }
-            d[i] = scale;
-            sum[i] = s;
-        }
+        x.par_chunks(QUANT_TOKENS * cols)
+            .zip(words.par_chunks_mut(QUANT_TOKENS * cols / 4))
+            .zip(d.par_chunks_mut(QUANT_TOKENS * nb))
+            .zip(sum.par_chunks_mut(QUANT_TOKENS * nb))
+            .for_each(|(((x, w), d), s)| quantize_blocks(x, w, d, s));
         Q8Rows {
             tokens,
             cols,
-            q,
+            words,
             d,
             sum,
+        }
+    }
+
+    /// Value `i` of the row-major matrix.
+    pub fn value(&self, i: usize) -> i8 {
+        self.words[i / 4].to_le_bytes()[i % 4] as i8
+    }
+}
+
+crate::math::multiversion! {
+    fn quantize_blocks(x: &[f32], words: &mut [i32], d: &mut [f32], sum: &mut [i32]) => quantize_blocks_body
+}
+
+#[inline(always)]
+fn quantize_blocks_body(x: &[f32], words: &mut [i32], d: &mut [f32], sum: &mut [i32]) {
+    for (i, (blk, out)) in x
+        .chunks_exact(BLOCK)
+        .zip(words.chunks_exact_mut(BLOCK / 4))
+        .enumerate()
+    {
+        let mut lanes = [0f32; 16];
+        for (j, v) in blk.iter().enumerate() {
+            let a = v.abs();
+            lanes[j % 16] = if a > lanes[j % 16] { a } else { lanes[j % 16] };
+        }
+        let amax = lanes.iter().fold(0f32, |m, &v| if v > m { v } else { m });
+        let scale = amax / 127.0;
+        let inv = if scale > 0.0 { 1.0 / scale } else { 0.0 };
+        let mut q = [0i32; BLOCK];
+        for (o, &v) in q.iter_mut().zip(blk) {
+            *o = round_half_even(v * inv).clamp(-128.0, 127.0) as i32;
+        }
+        sum[i] = q.iter().sum();
+        for (w, c) in out.iter_mut().zip(q.chunks_exact(4)) {
+            *w = (c[0] & 0xff) | (c[1] & 0xff) << 8 | (c[2] & 0xff) << 16 | c[3] << 24;
+        }
+        d[i] = scale;
+    }
+}
+
+/// Round half to even for |x| < 2^22, by adding and removing 1.5·2^23 (the FPU rounds to nearest even);
+/// `f32::round_ties_even` is a library call here, this is two additions.
+#[inline(always)]
+fn round_half_even(x: f32) -> f32 {
+    const MAGIC: f32 = 12_582_912.0;
+    (x + MAGIC) - MAGIC
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rounding_is_half_to_even() {
+        for (x, want) in [
+            (0.5f32, 0.0f32),
+            (1.5, 2.0),
+            (2.5, 2.0),
+            (-0.5, 0.0),
+            (-1.5, -2.0),
+            (126.49, 126.0),
+            (-127.6, -128.0),
+        ] {
+            assert_eq!(super::round_half_even(x), want, "{x}");
+            assert_eq!(x.round_ties_even(), want, "{x}");
         }
     }
 }
