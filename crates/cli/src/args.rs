@@ -57,7 +57,14 @@ pub enum Command {
     /// Evaluate ranking quality and speed on a BEIR-format benchmark directory.
     Eval(EvalArgs),
     /// Rebuild the search index from the store.
-    Reindex,
+    Reindex(ReindexArgs),
+    /// Print multilingual-e5-small embeddings of texts as JSON (one line per text).
+    Embed(EmbedArgs),
+    /// The encoder's weights: `shuanglian model status`.
+    Model {
+        #[command(subcommand)]
+        command: ModelCommand,
+    },
     /// Search the registry (lexical; run `reindex` once first).
     Search(SearchArgs),
     /// Create a fresh demo data directory and load the demo records and the shared corpora.
@@ -174,4 +181,54 @@ pub struct SearchArgs {
     /// Print hits as JSON lines.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReindexArgs {
+    /// Also embed every searchable record with the multilingual encoder (vectors cached in the store
+    /// by text hash: unchanged texts are never encoded again).
+    #[arg(long)]
+    pub dense: bool,
+    #[command(flatten)]
+    pub encoder: EncoderArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct EncoderArgs {
+    /// The weights file (default: $SHUANGLIAN_MODEL, else DATA_DIR/models/e5-small-q4.bin; get it with
+    /// scripts/fetch-model).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Encoder threads (0 = one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Force a kernel: avx512-vnni, avx2 or scalar (default: the fastest this CPU runs).
+    #[arg(long)]
+    pub kernel: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EmbedArgs {
+    /// Embed as search queries ("query: " prefix); the default is passages ("passage: ").
+    #[arg(long)]
+    pub query: bool,
+    /// Texts to embed.
+    pub texts: Vec<String>,
+    /// Also embed every line of this UTF-8 file.
+    #[arg(long)]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub encoder: EncoderArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Whether the weights are present and intact, and which kernel runs.
+    Status {
+        #[command(flatten)]
+        encoder: EncoderArgs,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
 }

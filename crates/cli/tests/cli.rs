@@ -709,3 +709,100 @@ fn imports_after_a_reindex_reach_search_through_the_outbox() {
         "an nda demand leaked"
     );
 }
+
+/// The encoder's weights for the tests that need them: `SHUANGLIAN_MODEL`, else the repository's
+/// `shuanglian-data/models/` (where `scripts/fetch-model` puts them). `None` when absent, unless
+/// `SHUANGLIAN_REQUIRE_MODEL=1` (CI): then absence fails the test.
+fn weights() -> Option<PathBuf> {
+    let p = std::env::var_os("SHUANGLIAN_MODEL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../shuanglian-data/models/e5-small-q4.bin")
+        });
+    if p.exists() {
+        return Some(p);
+    }
+    assert!(
+        std::env::var("SHUANGLIAN_REQUIRE_MODEL").as_deref() != Ok("1"),
+        "SHUANGLIAN_REQUIRE_MODEL=1 but no weights at {}",
+        p.display()
+    );
+    eprintln!("skipped: no encoder weights at {}", p.display());
+    None
+}
+
+#[test]
+fn model_status_says_what_is_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("none.bin");
+    let o = run(
+        tmp.path(),
+        &["model", "status", "--model", missing.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let out = text(&o).0;
+    assert!(
+        out.contains("not usable") && out.contains("fetch-model"),
+        "{out}"
+    );
+    // The kernel list always includes the portable one.
+    assert!(out.contains("scalar"), "{out}");
+}
+
+#[test]
+fn embed_prints_the_reference_vector() {
+    let Some(model) = weights() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let o = run(
+        tmp.path(),
+        &[
+            "embed",
+            "--query",
+            "--model",
+            model.to_str().unwrap(),
+            "锂电池正极材料的制备方法",
+        ],
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let v: serde_json::Value = serde_json::from_str(text(&o).0.trim()).unwrap();
+    let got: Vec<f64> = v["embedding"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    assert_eq!(got.len(), 384);
+    let reference =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/encoder/e5_reference.jsonl");
+    let Ok(rows) = std::fs::read_to_string(reference) else {
+        return;
+    };
+    let row = rows
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|r| r["text"] == "锂电池正极材料的制备方法" && r["kind"] == "query")
+        .unwrap();
+    let cos: f64 = got
+        .iter()
+        .zip(row["embedding"].as_array().unwrap())
+        .map(|(a, b)| a * b.as_f64().unwrap())
+        .sum();
+    assert!(cos >= 0.995, "cosine {cos}");
+    assert_eq!(v["tokens"], row["tokens"]);
+}
+
+#[test]
+fn dense_reindex_never_encodes_an_unchanged_text_twice() {
+    let Some(model) = weights() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    import_demo(tmp.path(), "demand", "demands.csv");
+    let m = model.to_str().unwrap();
+    let o = run(tmp.path(), &["reindex", "--dense", "--model", m]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let first = text(&o).0;
+    assert!(first.contains("reused 0 cached"), "{first}");
+    assert!(!first.contains("embedded 0 texts"), "{first}");
+    let o = run(tmp.path(), &["reindex", "--dense", "--model", m]);
+    assert!(text(&o).0.contains("embedded 0 texts"), "{:?}", text(&o));
+}

@@ -125,6 +125,8 @@ fn tile_scalar(x: &Q8Rows, w: &PackedQ4, tile: usize, out: &mut [f32]) {
 
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
+// Index loops over parallel register arrays (`isum[j]`, `acc[j]`) read more plainly than zips here.
+#[allow(clippy::needless_range_loop)]
 mod x86 {
     //! SIMD kernels. Safety: each `unsafe fn` here needs only the CPU features in its
     //! `#[target_feature]`; the safe wrappers are called from [`super::Kernel::matmul`], which checks

@@ -35,7 +35,7 @@ impl PackedQ4 {
         cols: usize,
         bias: Vec<f32>,
     ) -> Result<PackedQ4, EncoderError> {
-        if rows % TILE != 0 || cols % BLOCK != 0 || bias.len() != rows {
+        if !rows.is_multiple_of(TILE) || !cols.is_multiple_of(BLOCK) || bias.len() != rows {
             return Err(EncoderError::Shape(format!(
                 "{name}: {rows}×{cols} with {} biases does not fit 16-row tiles and 32-wide blocks",
                 bias.len()

@@ -354,3 +354,41 @@ async fn a_record_repeated_within_one_batch_is_stored_once() {
     }
     cleanup(all).await;
 }
+
+#[tokio::test]
+async fn embeddings_are_cached_by_model_and_text() {
+    let bs = backends().await;
+    for b in &bs {
+        let s = &b.store;
+        let (h1, h2) = (
+            store::text_hash("锂电池正极材料"),
+            store::text_hash("SiC MOSFET"),
+        );
+        assert!(s
+            .cached_embeddings("m1", std::slice::from_ref(&h1))
+            .await
+            .unwrap()
+            .is_empty());
+        let v1 = vec![0.25f32, -1.5, 3.0e-7];
+        s.put_embeddings(
+            "m1",
+            &[(h1.clone(), v1.clone()), (h2.clone(), vec![1.0; 3])],
+        )
+        .await
+        .unwrap();
+        // The same text again is kept as it was (same text, same vector).
+        s.put_embeddings("m1", &[(h1.clone(), vec![9.0; 3])])
+            .await
+            .unwrap();
+        let got = s
+            .cached_embeddings("m1", &[h1.clone(), h2.clone(), "nope".into()])
+            .await
+            .unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[&h1], v1);
+        // Another model does not see them.
+        assert!(s.cached_embeddings("m2", &[h1]).await.unwrap().is_empty());
+        assert_eq!(s.embedding_count("m1").await.unwrap(), 2);
+    }
+    cleanup(bs).await;
+}

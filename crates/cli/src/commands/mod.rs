@@ -1,4 +1,5 @@
 mod demo;
+mod encode;
 mod eval;
 mod export;
 mod import;
@@ -50,10 +51,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
             }
         }
         Command::Eval(args) => eval::run(&args),
-        Command::Reindex => {
+        Command::Reindex(args) => {
             let store = open_store(&cli.global).await?;
-            reindex::run(&store, &data_dir(&cli.global)).await
+            let dir = data_dir(&cli.global);
+            let code = reindex::run(&store, &dir).await?;
+            if args.dense {
+                encode::embed_store(&store, &dir, &args.encoder).await?;
+            }
+            Ok(code)
         }
+        Command::Embed(args) => encode::embed(&data_dir(&cli.global), &args),
+        Command::Model { command } => match command {
+            crate::args::ModelCommand::Status { encoder, json } => {
+                encode::status(&data_dir(&cli.global), &encoder, json)
+            }
+        },
         Command::Search(args) => {
             let store = open_store(&cli.global).await?;
             reindex::search(&store, &data_dir(&cli.global), &args).await

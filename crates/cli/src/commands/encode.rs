@@ -1,0 +1,182 @@
+//! `embed`, `model status` and the dense half of `reindex`: the multilingual encoder from the CLI.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use encoder::{Encoder, Kernel, Kind, Options};
+use model::RecordKind;
+use search::SearchItem;
+use store::Store;
+
+use crate::args::{EmbedArgs, EncoderArgs};
+
+fn model_path(data_dir: &Path, args: &EncoderArgs) -> PathBuf {
+    args.model
+        .clone()
+        .unwrap_or_else(|| encoder::default_model_path(data_dir))
+}
+
+fn options(args: &EncoderArgs, verify: bool) -> anyhow::Result<Options> {
+    let kernel =
+        match &args.kernel {
+            None => None,
+            Some(k) => Some(Kernel::from_name(k).with_context(|| {
+                format!("unknown --kernel '{k}': use avx512-vnni, avx2 or scalar")
+            })?),
+        };
+    Ok(Options {
+        threads: args.threads,
+        kernel,
+        verify_checksum: verify,
+    })
+}
+
+/// Loads the encoder, checking the weights' SHA-256.
+pub fn load(data_dir: &Path, args: &EncoderArgs) -> anyhow::Result<Encoder> {
+    Ok(Encoder::load(
+        &model_path(data_dir, args),
+        &options(args, true)?,
+    )?)
+}
+
+/// `shuanglian embed`: one JSON line per text with its token count and vector.
+pub fn embed(data_dir: &Path, args: &EmbedArgs) -> anyhow::Result<u8> {
+    let mut texts = args.texts.clone();
+    if let Some(file) = &args.file {
+        let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+            let line = std::str::from_utf8(line).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}:{}: not valid UTF-8 (byte {} of the line); convert the file to UTF-8",
+                    file.display(),
+                    i + 1,
+                    e.valid_up_to()
+                )
+            })?;
+            let line = line.trim_end_matches('\r');
+            if !line.trim().is_empty() {
+                texts.push(line.to_string());
+            }
+        }
+    }
+    if texts.is_empty() {
+        bail!("nothing to embed: give texts as arguments or --file PATH");
+    }
+    let e = load(data_dir, &args.encoder)?;
+    let kind = if args.query {
+        Kind::Query
+    } else {
+        Kind::Passage
+    };
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let vectors = e.embed(&refs, kind);
+    for (t, v) in texts.iter().zip(vectors) {
+        println!(
+            "{}",
+            serde_json::json!({
+                "text": t,
+                "kind": if args.query { "query" } else { "passage" },
+                "tokens": e.token_count(t, kind),
+                "model": encoder::MODEL_ID,
+                "embedding": v.to_vec(),
+            })
+        );
+    }
+    Ok(0)
+}
+
+/// `shuanglian model status`: exit 0 when the weights load and check out, 1 otherwise.
+pub fn status(data_dir: &Path, args: &EncoderArgs, json: bool) -> anyhow::Result<u8> {
+    let path = model_path(data_dir, args);
+    let available: Vec<&str> = Kernel::available().iter().map(|k| k.name()).collect();
+    let loaded = Encoder::load(&path, &options(args, true)?);
+    let (ok, kernel, threads, problem) = match &loaded {
+        Ok(e) => (true, Some(e.kernel().name()), e.threads(), None),
+        Err(err) => (false, None, 0, Some(err.to_string())),
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "path": path.display().to_string(),
+                "present": path.exists(),
+                "ok": ok,
+                "model": encoder::MODEL_ID,
+                "sha256": encoder::MODEL_SHA256,
+                "kernel": kernel,
+                "kernels_available": available,
+                "threads": threads,
+                "problem": problem,
+            })
+        );
+    } else {
+        println!("model    {}", encoder::MODEL_ID);
+        println!("weights  {}", path.display());
+        match &problem {
+            None => println!("status   ok (SHA-256 verified)"),
+            Some(p) => println!("status   not usable: {p}"),
+        }
+        println!(
+            "kernel   {} (this CPU runs: {})",
+            kernel.unwrap_or("-"),
+            available.join(", ")
+        );
+        if ok {
+            println!("threads  {threads}");
+        }
+    }
+    Ok(if ok { 0 } else { 1 })
+}
+
+/// Embeds every searchable record's text, reusing cached vectors: returns (encoded, reused).
+pub async fn embed_store(
+    store: &Store,
+    data_dir: &Path,
+    args: &EncoderArgs,
+) -> anyhow::Result<(usize, usize)> {
+    let started = std::time::Instant::now();
+    let e = load(data_dir, args)?;
+    let (mut encoded, mut reused) = (0, 0);
+    for kind in RecordKind::ALL {
+        let mut after = 0;
+        loop {
+            let page = store.list(kind, after, 256).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            let texts: Vec<String> = page
+                .iter()
+                .filter_map(|s| SearchItem::from_record(s.id as u64, &s.record))
+                .map(|i| i.all_text())
+                .collect();
+            let hashes: Vec<String> = texts.iter().map(|t| store::text_hash(t)).collect();
+            let cached = store.cached_embeddings(encoder::MODEL_ID, &hashes).await?;
+            let mut todo: Vec<(String, &str)> = vec![];
+            for (h, t) in hashes.iter().zip(&texts) {
+                if !cached.contains_key(h) && !todo.iter().any(|(x, _)| x == h) {
+                    todo.push((h.clone(), t));
+                }
+            }
+            reused += texts.len() - todo.len();
+            if todo.is_empty() {
+                continue;
+            }
+            let refs: Vec<&str> = todo.iter().map(|(_, t)| *t).collect();
+            let vectors = e.embed(&refs, Kind::Passage);
+            let items: Vec<(String, Vec<f32>)> = todo
+                .iter()
+                .zip(vectors)
+                .map(|((h, _), v)| (h.clone(), v.to_vec()))
+                .collect();
+            store.put_embeddings(encoder::MODEL_ID, &items).await?;
+            encoded += items.len();
+            tracing::info!(encoded, reused, "embedding the registry");
+        }
+    }
+    println!(
+        "embedded {encoded} texts, reused {reused} cached vectors ({}, kernel {}) in {:.1}s",
+        encoder::MODEL_ID,
+        e.kernel().name(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok((encoded, reused))
+}

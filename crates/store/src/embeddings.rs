@@ -1,0 +1,84 @@
+//! The embedding cache: vectors keyed by (model, SHA-256 of the text), on both back-ends.
+
+use std::collections::HashMap;
+
+use crate::{dispatch, Result, Store};
+
+/// Key of a text in the cache: lower-case hex SHA-256 of its UTF-8 bytes (with any prefix the model
+/// adds left out: the model id says how the text is encoded).
+pub fn text_hash(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn to_bytes(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+fn from_bytes(b: &[u8]) -> Vec<f32> {
+    b.chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+impl Store {
+    /// The cached vectors among `hashes` for `model`.
+    pub async fn cached_embeddings(
+        &self,
+        model: &str,
+        hashes: &[String],
+    ) -> Result<HashMap<String, Vec<f32>>> {
+        let mut found = HashMap::new();
+        for chunk in hashes.chunks(500) {
+            let placeholders: Vec<String> =
+                (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT text_hash, vector FROM embeddings WHERE model = $1 AND text_hash IN ({})",
+                placeholders.join(", ")
+            );
+            let rows: Vec<(String, Vec<u8>)> = dispatch!(self, pool => {
+                let mut q = sqlx::query_as(&sql).bind(model);
+                for h in chunk {
+                    q = q.bind(h);
+                }
+                q.fetch_all(pool).await?
+            });
+            for (h, v) in rows {
+                found.insert(h, from_bytes(&v));
+            }
+        }
+        Ok(found)
+    }
+
+    /// Stores vectors for `model` (an existing entry for the same text is kept: same text, same vector).
+    pub async fn put_embeddings(&self, model: &str, items: &[(String, Vec<f32>)]) -> Result<()> {
+        for chunk in items.chunks(200) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| format!("($1, ${}, ${}, ${})", 3 * i + 2, 3 * i + 3, 3 * i + 4))
+                .collect();
+            let sql = format!(
+                "INSERT INTO embeddings (model, text_hash, dim, vector) VALUES {} \
+                 ON CONFLICT (model, text_hash) DO NOTHING",
+                values.join(", ")
+            );
+            dispatch!(self, pool => {
+                let mut q = sqlx::query(&sql).bind(model);
+                for (h, v) in chunk {
+                    q = q.bind(h).bind(v.len() as i32).bind(to_bytes(v));
+                }
+                q.execute(pool).await?;
+            });
+        }
+        Ok(())
+    }
+
+    /// Number of cached vectors for `model`.
+    pub async fn embedding_count(&self, model: &str) -> Result<i64> {
+        Ok(dispatch!(self, pool =>
+            sqlx::query_scalar("SELECT COUNT(*) FROM embeddings WHERE model = $1")
+                .bind(model).fetch_one(pool).await?))
+    }
+}
