@@ -147,31 +147,82 @@ impl Analyzer {
     /// call count). No allocation per token: indexing hands the term straight to the index.
     pub fn analyze_each(&self, text: &str, mut each: impl FnMut(&str, usize, usize)) {
         let (norm, map) = fold_with_offsets(text);
-        let mut rest = norm.char_indices().peekable();
-        while let Some((start, first)) = rest.next() {
-            let kind = run_of(first);
-            let mut prev = first;
-            let mut end = norm.len();
-            while let Some(&(b, c)) = rest.peek() {
-                let same = run_of(c) == kind
-                    // Keep decimals ("0.5c", "3.6v") inside one word.
-                    || (kind == Run::Word
-                        && c == '.'
-                        && prev.is_ascii_digit()
-                        && norm[b + 1..].starts_with(|n: char| n.is_ascii_digit()));
-                if !same {
-                    end = b;
+        // One borrow of this thread's stem cache per text rather than per word; a callback that itself
+        // analyses text (re-entrancy) gets a scratch cache instead of a borrow error.
+        STEMS.with(|cell| {
+            let mut scratch = StemCache::default();
+            let mut guard = cell.try_borrow_mut();
+            let cache = match guard.as_deref_mut() {
+                Ok(c) => c,
+                Err(_) => &mut scratch,
+            };
+            if matches!(map, OffsetMap::Identity) {
+                self.each_ascii(&norm, cache, &mut each);
+                return;
+            }
+            let mut rest = norm.char_indices().peekable();
+            while let Some((start, first)) = rest.next() {
+                let kind = run_of(first);
+                let mut prev = first;
+                let mut end = norm.len();
+                while let Some(&(b, c)) = rest.peek() {
+                    let same = run_of(c) == kind
+                        // Keep decimals ("0.5c", "3.6v") inside one word.
+                        || (kind == Run::Word
+                            && c == '.'
+                            && prev.is_ascii_digit()
+                            && norm[b + 1..].starts_with(|n: char| n.is_ascii_digit()));
+                    if !same {
+                        end = b;
+                        break;
+                    }
+                    prev = c;
+                    rest.next();
+                }
+                let piece = &norm[start..end];
+                match kind {
+                    Run::Han => self.each_han(piece, start, &map, &mut each),
+                    Run::Word => {
+                        let (from, to) = (map.at(start), map.at(end));
+                        self.with_word_term(cache, piece, |t| each(t, from, to));
+                    }
+                    Run::Other => {}
+                }
+            }
+        })
+    }
+
+    /// The same cut as [`Analyzer::analyze_each`] for ASCII text, byte by byte (most English text):
+    /// alphanumeric runs are words, a '.' between digits stays inside one, everything else separates.
+    fn each_ascii(
+        &self,
+        norm: &str,
+        cache: &mut StemCache,
+        each: &mut impl FnMut(&str, usize, usize),
+    ) {
+        let b = norm.as_bytes();
+        let n = b.len();
+        let mut i = 0;
+        while i < n {
+            if !b[i].is_ascii_alphanumeric() {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            i += 1;
+            while i < n {
+                let c = b[i];
+                let decimal = c == b'.'
+                    && b[i - 1].is_ascii_digit()
+                    && i + 1 < n
+                    && b[i + 1].is_ascii_digit();
+                if c.is_ascii_alphanumeric() || decimal {
+                    i += 1;
+                } else {
                     break;
                 }
-                prev = c;
-                rest.next();
             }
-            let piece = &norm[start..end];
-            match kind {
-                Run::Han => self.each_han(piece, start, &map, &mut each),
-                Run::Word => self.each_word(piece, start, &map, &mut each),
-                Run::Other => {}
-            }
+            self.with_word_term(cache, &norm[start..i], |t| each(t, start, i));
         }
     }
 
@@ -204,47 +255,36 @@ impl Analyzer {
         }
     }
 
-    fn each_word(
-        &self,
-        word: &str,
-        base: usize,
-        map: &OffsetMap,
-        each: &mut impl FnMut(&str, usize, usize),
-    ) {
-        let (from, to) = (map.at(base), map.at(base + word.len()));
-        self.with_word_term(word, |t| each(t, from, to));
-    }
-
     /// Calls `f` with the indexed form of a Latin or alphanumeric word, unless it is a stop word. Stems
     /// are memoised per thread: word frequencies are Zipfian, so most calls are repeats.
-    fn with_word_term(&self, word: &str, f: impl FnOnce(&str)) {
-        thread_local! {
-            static CACHE: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Option<Box<str>>>> =
-                Default::default();
-        }
-        CACHE.with(|c| {
-            let mut c = c.borrow_mut();
-            if let Some(t) = c.get(word) {
-                if let Some(t) = t {
-                    f(t);
-                }
-                return;
-            }
-            let term: Option<Box<str>> = if self.stop_en.contains(word) {
-                None
-            } else if word.bytes().any(|b| b.is_ascii_digit()) || !word.is_ascii() {
-                Some(word.into())
-            } else {
-                Some(self.stemmer.stem(word).into())
-            };
-            if let Some(t) = &term {
+    fn with_word_term(&self, cache: &mut StemCache, word: &str, f: impl FnOnce(&str)) {
+        if let Some(t) = cache.get(word) {
+            if let Some(t) = t {
                 f(t);
             }
-            if c.len() < 200_000 {
-                c.insert(word.into(), term);
-            }
-        })
+            return;
+        }
+        let term: Option<Box<str>> = if self.stop_en.contains(word) {
+            None
+        } else if word.bytes().any(|b| b.is_ascii_digit()) || !word.is_ascii() {
+            Some(word.into())
+        } else {
+            Some(self.stemmer.stem(word).into())
+        };
+        if let Some(t) = &term {
+            f(t);
+        }
+        if cache.len() < 200_000 {
+            cache.insert(word.into(), term);
+        }
     }
+}
+
+/// Word → indexed term (`None` for a stop word).
+type StemCache = rustc_hash::FxHashMap<Box<str>, Option<Box<str>>>;
+
+thread_local! {
+    static STEMS: std::cell::RefCell<StemCache> = Default::default();
 }
 
 /// Folds text the way the analyzer does (NFKC, lower case), for exact comparisons outside it.
