@@ -143,20 +143,25 @@ fn quantize_blocks_body(x: &[f32], words: &mut [i32], d: &mut [f32], sum: &mut [
         .enumerate()
     {
         let mut lanes = [0f32; 16];
-        for (j, v) in blk.iter().enumerate() {
-            let a = v.abs();
-            lanes[j % 16] = if a > lanes[j % 16] { a } else { lanes[j % 16] };
+        for half in blk.chunks_exact(16) {
+            for (l, v) in lanes.iter_mut().zip(half) {
+                let a = v.abs();
+                *l = if a > *l { a } else { *l };
+            }
         }
         let amax = lanes.iter().fold(0f32, |m, &v| if v > m { v } else { m });
         let scale = amax / 127.0;
         let inv = if scale > 0.0 { 1.0 / scale } else { 0.0 };
-        let mut q = [0i32; BLOCK];
+        let mut q = [0u8; BLOCK];
+        let mut s = 0i32;
         for (o, &v) in q.iter_mut().zip(blk) {
-            *o = round_half_even(v * inv).clamp(-128.0, 127.0) as i32;
+            let r = round_half_even(v * inv).clamp(-128.0, 127.0) as i32;
+            s += r;
+            *o = r as i8 as u8;
         }
-        sum[i] = q.iter().sum();
+        sum[i] = s;
         for (w, c) in out.iter_mut().zip(q.chunks_exact(4)) {
-            *w = (c[0] & 0xff) | (c[1] & 0xff) << 8 | (c[2] & 0xff) << 16 | c[3] << 24;
+            *w = i32::from_le_bytes([c[0], c[1], c[2], c[3]]);
         }
         d[i] = scale;
     }
