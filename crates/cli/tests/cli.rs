@@ -775,7 +775,12 @@ fn embed_prints_the_reference_vector() {
     assert_eq!(got.len(), 384);
     let reference =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/encoder/e5_reference.jsonl");
-    let Ok(rows) = std::fs::read_to_string(reference) else {
+    let Ok(rows) = std::fs::read_to_string(&reference) else {
+        assert!(
+            std::env::var("SHUANGLIAN_REQUIRE_MODEL").as_deref() != Ok("1"),
+            "reference vectors missing at {}",
+            reference.display()
+        );
         return;
     };
     let row = rows
@@ -805,4 +810,18 @@ fn dense_reindex_never_encodes_an_unchanged_text_twice() {
     assert!(!first.contains("embedded 0 texts"), "{first}");
     let o = run(tmp.path(), &["reindex", "--dense", "--model", m]);
     assert!(text(&o).0.contains("embedded 0 texts"), "{:?}", text(&o));
+}
+
+#[test]
+fn embed_names_the_line_of_a_file_that_is_not_utf8() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("texts.txt");
+    std::fs::write(&file, b"good line\nbad \xff\xfe line\n").unwrap();
+    let o = run(tmp.path(), &["embed", "--file", file.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let err = text(&o).1;
+    assert!(
+        err.contains("texts.txt:2") && err.contains("UTF-8"),
+        "{err}"
+    );
 }

@@ -202,9 +202,11 @@ impl ModelFile {
 /// Maps the file read-only.
 #[allow(unsafe_code)]
 fn map_file(file: &std::fs::File) -> std::io::Result<memmap2::Mmap> {
-    // SAFETY: the mapping is read-only and private to this process. Another process truncating the
-    // file while it is mapped would fault; the weights file is written once by `scripts/fetch-model`
-    // (via a temporary file and a rename) and never modified in place.
+    // SAFETY: the mapping is read-only; we only ever read it through bounds-checked slices of its
+    // length at mapping time. The one hazard is another process truncating or rewriting the file while
+    // it is mapped (a fault, or bytes changing after the checksum was verified): weights files must be
+    // replaced by rename, never edited in place. `scripts/fetch-model` writes a temporary file and
+    // renames it, and docs/encoder.md says so for files given with --model.
     unsafe { memmap2::Mmap::map(file) }
 }
 
@@ -235,6 +237,11 @@ fn parse(bytes: &[u8], path: &Path) -> Result<Parsed, EncoderError> {
     let _token_types = c.count("token types", 16)?;
     let eps = c.f32("layer-norm epsilon")?;
     let block = c.count("quantization block", 1024)?;
+    if !(eps.is_finite() && eps > 0.0) || max_positions < 3 {
+        return Err(c.bad(format!(
+            "unusable header: layer-norm epsilon {eps}, {max_positions} positions"
+        )));
+    }
     if block != 32 || hidden == 0 || heads == 0 || hidden % heads != 0 || hidden % 32 != 0 {
         return Err(c.bad(format!(
             "unsupported shape: hidden {hidden}, heads {heads}, block {block}"
@@ -251,10 +258,13 @@ fn parse(bytes: &[u8], path: &Path) -> Result<Parsed, EncoderError> {
     };
 
     let n_pieces = c.count("piece count", 1 << 22)?;
-    let bos = c.count("bos id", n_pieces)? as u32;
-    let eos = c.count("eos id", n_pieces)? as u32;
-    let _pad = c.count("pad id", n_pieces)?;
-    let unk = c.count("unk id", n_pieces)? as u32;
+    if n_pieces == 0 {
+        return Err(c.bad("no tokenizer pieces".into()));
+    }
+    let bos = c.count("bos id", n_pieces - 1)? as u32;
+    let eos = c.count("eos id", n_pieces - 1)? as u32;
+    let _pad = c.count("pad id", n_pieces - 1)?;
+    let unk = c.count("unk id", n_pieces - 1)? as u32;
     let blob_len = c.u64("piece blob length")? as usize;
     let mut offsets = Vec::with_capacity(n_pieces + 1);
     for _ in 0..=n_pieces {

@@ -87,10 +87,14 @@ impl Kernel {
 
     fn tile(self, x: &Q8Rows, w: &PackedQ4, tile: usize, out: &mut [f32]) {
         match self {
+            // SAFETY: `tile` is reached only from `matmul`, which checked `Kernel::available()`.
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512Vnni => x86::tile_avx512_vnni(x, w, tile, out),
+            #[allow(unsafe_code)]
+            Kernel::Avx512Vnni => unsafe { x86::tile_avx512_vnni(x, w, tile, out) },
+            // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2 => x86::tile_avx2(x, w, tile, out),
+            #[allow(unsafe_code)]
+            Kernel::Avx2 => unsafe { x86::tile_avx2(x, w, tile, out) },
             _ => tile_scalar(x, w, tile, out),
         }
     }
@@ -139,7 +143,9 @@ mod x86 {
     /// Tokens processed together: each 64-byte weight load is reused for this many tokens.
     const TOKENS: usize = 4;
 
-    pub fn tile_avx512_vnni(x: &Q8Rows, w: &PackedQ4, tile: usize, out: &mut [f32]) {
+    /// # Safety
+    /// The CPU must support AVX-512 F, BW and VNNI.
+    pub unsafe fn tile_avx512_vnni(x: &Q8Rows, w: &PackedQ4, tile: usize, out: &mut [f32]) {
         let mut t = 0;
         while t + TOKENS <= x.tokens {
             // SAFETY: see the module comment; the caller checked avx512f/bw/vnni.
@@ -189,7 +195,9 @@ mod x86 {
         }
     }
 
-    pub fn tile_avx2(x: &Q8Rows, w: &PackedQ4, tile: usize, out: &mut [f32]) {
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    pub unsafe fn tile_avx2(x: &Q8Rows, w: &PackedQ4, tile: usize, out: &mut [f32]) {
         let mut t = 0;
         while t + TOKENS <= x.tokens {
             // SAFETY: see the module comment; the caller checked avx2 and fma.

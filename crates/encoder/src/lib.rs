@@ -176,10 +176,12 @@ impl Encoder {
         let token_type = file.f32s("emb.type", 2 * h)?[..h].to_vec();
         let emb_ln = norm("emb.ln")?;
         let tokenizer = Tokenizer::new(&file.tokenizer);
-        if (tokenizer.bos as usize) >= d.vocab || (tokenizer.eos as usize) >= d.vocab {
-            return Err(EncoderError::Shape(
-                "special token ids outside the vocabulary".into(),
-            ));
+        if file.tokenizer.pieces.len() > d.vocab {
+            return Err(EncoderError::Shape(format!(
+                "{} pieces but only {} embedding rows",
+                file.tokenizer.pieces.len(),
+                d.vocab
+            )));
         }
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(options.threads)
@@ -221,18 +223,18 @@ impl Encoder {
         self.tokenizer.encode(&s)
     }
 
-    /// Tokens the model sees for `text`, counting `<s>` and `</s>` once (as if there were no window
+    /// Tokens the model sees for `text` (cut at [`MAX_TEXT_BYTES`] as [`Encoder::embed`] does), counting `<s>` and `</s>` once (as if there were no window
     /// limit).
     pub fn token_count(&self, text: &str, kind: Kind) -> usize {
-        self.tokenize(text, kind).len() + 2
+        self.tokenize(cap(text), kind).len() + 2
     }
 
-    /// Embeds each text: unit-length 384-vectors, in order.
+    /// Embeds each text: unit-length 384-vectors, in order. Texts longer than [`MAX_TEXT_BYTES`] are cut.
     pub fn embed(&self, texts: &[&str], kind: Kind) -> Vec<[f32; DIM]> {
         let max_content = self.dims.max_positions - 2;
         let mut windows = vec![];
         for (i, text) in texts.iter().enumerate() {
-            let ids = self.tokenize(text, kind);
+            let ids = self.tokenize(cap(text), kind);
             if ids.is_empty() {
                 windows.push(Window {
                     text: i,
@@ -332,7 +334,7 @@ impl Encoder {
                 .par_iter()
                 .flat_map_iter(|&(s, t)| (0..heads).map(move |hd| (s, t, hd)))
                 .map(|(s, t, hd)| {
-                    let mut out = vec![0f32; t * h];
+                    let mut out = vec![0f32; t * dim];
                     math::attention_head(
                         &qkv[0][s * h..(s + t) * h],
                         &qkv[1][s * h..(s + t) * h],
@@ -347,9 +349,7 @@ impl Encoder {
                 })
                 .collect();
             for (s, hd, out) in parts {
-                let t = out.len() / h;
-                for i in 0..t {
-                    let src = &out[i * h + hd * dim..i * h + (hd + 1) * dim];
+                for (i, src) in out.chunks_exact(dim).enumerate() {
                     ctx[(s + i) * h + hd * dim..(s + i) * h + (hd + 1) * dim].copy_from_slice(src);
                 }
             }
@@ -381,6 +381,22 @@ impl Encoder {
             })
             .collect()
     }
+}
+
+/// Longest text embedded, in bytes: beyond it a text is cut (at a character boundary), which bounds the
+/// tokenizer's memory (about 30 bytes per character) for any input. 1 MiB is some 300,000 tokens, far
+/// past anything whose meaning one 384-vector can hold.
+pub const MAX_TEXT_BYTES: usize = 1 << 20;
+
+fn cap(text: &str) -> &str {
+    if text.len() <= MAX_TEXT_BYTES {
+        return text;
+    }
+    let mut end = MAX_TEXT_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// `x = LayerNorm(x + residual)`, in parallel over groups of rows.

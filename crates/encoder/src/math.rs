@@ -11,6 +11,8 @@ pub(crate) fn simd_level() -> u8 {
             if std::is_x86_feature_detected!("avx512f")
                 && std::is_x86_feature_detected!("avx512bw")
                 && std::is_x86_feature_detected!("avx512vl")
+                && std::is_x86_feature_detected!("avx2")
+                && std::is_x86_feature_detected!("fma")
             {
                 return 2;
             }
@@ -73,8 +75,8 @@ multiversion! {
 
 multiversion! {
     /// Self-attention of one window for one head: `q`, `k`, `v` are the window's rows of the projections
-    /// (`t` rows of stride `stride`, the head's `dim` columns starting at `col`); writes the context into
-    /// the same place of `out`.
+    /// (`t` rows of stride `stride`, the head's `dim` columns starting at `col`); writes the context to
+    /// `out` as `t` rows of `dim`.
     #[allow(clippy::too_many_arguments)]
     pub fn attention_head(
         q: &[f32],
@@ -290,7 +292,7 @@ fn attend_group<const G: usize>(
         }
     }
     for (g, cg) in ctx.iter().enumerate() {
-        let o = &mut out[(i0 + g) * stride + col..(i0 + g) * stride + col + HEAD_DIM];
+        let o = &mut out[(i0 + g) * HEAD_DIM..(i0 + g + 1) * HEAD_DIM];
         for (o, c) in o.iter_mut().zip(cg) {
             *o = c * inv[g];
         }

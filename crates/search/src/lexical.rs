@@ -216,7 +216,7 @@ fn top_k(scores: &[f32], k: usize) -> Vec<(f32, u32)> {
     } else {
         f32::MIN_POSITIVE
     };
-    let mut above: Vec<(f32, u32)> = Vec::with_capacity(k + 16);
+    let mut above: Vec<(f32, u32)> = Vec::with_capacity(k.min(scores.len()) + 16);
     let mut at: Vec<u32> = vec![];
     for (i, &s) in scores.iter().enumerate() {
         if s > threshold {
@@ -295,7 +295,11 @@ impl LexicalIndex {
         if let Ok(existing) = Index::open_in_dir(dir) {
             if existing.schema() != schema {
                 drop(existing);
-                std::fs::remove_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
+                // Moved aside in one rename, then deleted: a process still holding the old index
+                // keeps writing into the moved folder, never into the new one.
+                let aside = dir.with_extension(format!("stale-{}", std::process::id()));
+                std::fs::rename(dir, &aside).map_err(|e| open_err(e.to_string()))?;
+                std::fs::remove_dir_all(&aside).ok();
                 std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
             }
         }

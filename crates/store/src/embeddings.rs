@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use crate::{dispatch, Result, Store};
 
-/// Key of a text in the cache: lower-case hex SHA-256 of its UTF-8 bytes (with any prefix the model
-/// adds left out: the model id says how the text is encoded).
+/// Key of a text in the cache: lower-case hex SHA-256 of its UTF-8 bytes (any prefix the model adds is
+/// left out: the cache's model key names the model and the side, query or passage).
 pub fn text_hash(text: &str) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(text.as_bytes())
@@ -73,6 +73,35 @@ impl Store {
             });
         }
         Ok(())
+    }
+
+    /// Deletes the vectors of `model` whose text hash is not in `keep`; returns how many.
+    pub async fn retain_embeddings(
+        &self,
+        model: &str,
+        keep: &std::collections::HashSet<String>,
+    ) -> Result<u64> {
+        let all: Vec<String> = dispatch!(self, pool =>
+            sqlx::query_scalar("SELECT text_hash FROM embeddings WHERE model = $1")
+                .bind(model).fetch_all(pool).await?);
+        let stale: Vec<&String> = all.iter().filter(|h| !keep.contains(*h)).collect();
+        let mut n = 0;
+        for chunk in stale.chunks(500) {
+            let placeholders: Vec<String> =
+                (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "DELETE FROM embeddings WHERE model = $1 AND text_hash IN ({})",
+                placeholders.join(", ")
+            );
+            n += dispatch!(self, pool => {
+                let mut q = sqlx::query(&sql).bind(model);
+                for h in chunk {
+                    q = q.bind(*h);
+                }
+                q.execute(pool).await?.rows_affected()
+            });
+        }
+        Ok(n)
     }
 
     /// Number of cached vectors for `model`.

