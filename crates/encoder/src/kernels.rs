@@ -133,8 +133,8 @@ fn tile_scalar(x: &Q8Rows, w: &PackedQ4, tile: usize, out: &mut [f32]) {
 #[allow(clippy::needless_range_loop)]
 mod x86 {
     //! SIMD kernels. Safety: each `unsafe fn` here needs only the CPU features in its
-    //! `#[target_feature]`; the safe wrappers are called from [`super::Kernel::matmul`], which checks
-    //! `Kernel::available()` first. Every memory access goes through slice indexing with the lengths
+    //! `#[target_feature]`; the entry points (`unsafe fn tile_*`) are called only from
+    //! [`super::Kernel::matmul`], which checks `Kernel::available()` first. Every memory access goes through slice indexing with the lengths
     //! checked by `chunk`, and the loads are the unaligned forms, so no pointer is read out of bounds.
     use std::arch::x86_64::*;
 
@@ -143,20 +143,34 @@ mod x86 {
     /// Tokens processed together: each 64-byte weight load is reused for this many tokens.
     const TOKENS: usize = 4;
 
+    /// Calls `group(t)` for each full group of [`TOKENS`] tokens from `t`, then `single(t)` for the rest.
+    #[inline(always)]
+    fn by_groups(
+        tokens: usize,
+        out: &mut [f32],
+        mut group: impl FnMut(usize, &mut [f32]),
+        mut single: impl FnMut(usize, &mut [f32]),
+    ) {
+        let mut t = 0;
+        while t + TOKENS <= tokens {
+            group(t, out);
+            t += TOKENS;
+        }
+        for t in t..tokens {
+            single(t, out);
+        }
+    }
+
     /// # Safety
     /// The CPU must support AVX-512 F, BW and VNNI.
     pub unsafe fn tile_avx512_vnni(x: &Q8Rows, w: &PackedQ4, tile: usize, out: &mut [f32]) {
-        let mut t = 0;
-        while t + TOKENS <= x.tokens {
-            // SAFETY: see the module comment; the caller checked avx512f/bw/vnni.
-            unsafe { vnni_step::<TOKENS>(x, w, tile, t, out) };
-            t += TOKENS;
-        }
-        while t < x.tokens {
-            // SAFETY: as above.
-            unsafe { vnni_step::<1>(x, w, tile, t, out) };
-            t += 1;
-        }
+        // SAFETY (both closures): the caller guarantees avx512f/bw/vnni.
+        by_groups(
+            x.tokens,
+            out,
+            |t, out| unsafe { vnni_step::<TOKENS>(x, w, tile, t, out) },
+            |t, out| unsafe { vnni_step::<1>(x, w, tile, t, out) },
+        );
     }
 
     #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
@@ -198,17 +212,13 @@ mod x86 {
     /// # Safety
     /// The CPU must support AVX2 and FMA.
     pub unsafe fn tile_avx2(x: &Q8Rows, w: &PackedQ4, tile: usize, out: &mut [f32]) {
-        let mut t = 0;
-        while t + TOKENS <= x.tokens {
-            // SAFETY: see the module comment; the caller checked avx2 and fma.
-            unsafe { avx2_step::<TOKENS>(x, w, tile, t, out) };
-            t += TOKENS;
-        }
-        while t < x.tokens {
-            // SAFETY: as above.
-            unsafe { avx2_step::<1>(x, w, tile, t, out) };
-            t += 1;
-        }
+        // SAFETY (both closures): the caller guarantees avx2 and fma.
+        by_groups(
+            x.tokens,
+            out,
+            |t, out| unsafe { avx2_step::<TOKENS>(x, w, tile, t, out) },
+            |t, out| unsafe { avx2_step::<1>(x, w, tile, t, out) },
+        );
     }
 
     #[target_feature(enable = "avx2,fma")]
