@@ -166,6 +166,11 @@ pub struct EvalArgs {
     /// Extra weight of keyword matches.
     #[arg(long)]
     pub w_keywords: Option<f32>,
+    /// Where corpus embeddings are cached between runs (dense mode; default DATA_DIR/cache/embeddings).
+    #[arg(long)]
+    pub cache_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub encoder: EncoderArgs,
 }
 
 #[derive(Debug, Args)]

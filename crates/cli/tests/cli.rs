@@ -658,10 +658,57 @@ fn eval_prints_the_metrics_object_and_names_bad_files() {
         text(&o)
     );
     let o = bin()
-        .args(["eval", dir.to_str().unwrap(), "--mode", "dense"])
+        .args(["eval", dir.to_str().unwrap(), "--mode", "hybrid"])
         .output()
         .unwrap();
     assert!(text(&o).1.contains("not available yet"), "{:?}", text(&o));
+}
+
+#[test]
+fn dense_eval_ranks_across_languages_and_encodes_a_corpus_once() {
+    let Some(model) = weights() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("mini");
+    std::fs::create_dir_all(dir.join("qrels")).unwrap();
+    std::fs::write(
+        dir.join("corpus.jsonl"),
+        "{\"_id\":\"d1\",\"title\":\"Cathode materials for lithium-ion batteries\",\"text\":\"Carbon coating of lithium manganese iron phosphate improves conductivity.\"}\n\
+         {\"_id\":\"d2\",\"title\":\"SiC MOSFET power module packaging\",\"text\":\"A low-inductance package for silicon carbide switches.\"}\n\
+         {\"_id\":\"d3\",\"title\":\"Defect detection in die castings\",\"text\":\"Online X-ray inspection finds porosity in aluminium castings.\"}\n",
+    )
+    .unwrap();
+    // Chinese needs over an English corpus: only a multilingual encoder can match them.
+    std::fs::write(
+        dir.join("queries.jsonl"),
+        "{\"_id\":\"q1\",\"text\":\"锂电池正极材料碳包覆\"}\n{\"_id\":\"q2\",\"text\":\"压铸件气孔缺陷在线检测\"}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("qrels/test.tsv"),
+        "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td3\t1\n",
+    )
+    .unwrap();
+    let cache = tmp.path().join("cache");
+    let eval = || {
+        bin()
+            .args(["eval", dir.to_str().unwrap(), "--mode", "dense", "--model"])
+            .arg(&model)
+            .arg("--cache-dir")
+            .arg(&cache)
+            .output()
+            .unwrap()
+    };
+    let o = eval();
+    assert!(o.status.success(), "{:?}", text(&o));
+    let out = text(&o).0;
+    assert!(out.contains("3 encoded, 0 from the cache"), "{out}");
+    assert!(out.contains("nDCG@10     1.0000"), "{out}");
+    let o = eval();
+    assert!(
+        text(&o).0.contains("0 encoded, 3 from the cache"),
+        "{:?}",
+        text(&o)
+    );
 }
 
 #[test]

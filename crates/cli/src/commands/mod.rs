@@ -4,6 +4,7 @@ mod eval;
 mod export;
 mod import;
 mod reindex;
+mod vector_cache;
 
 use std::path::PathBuf;
 
@@ -50,7 +51,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
                 Ok(1)
             }
         }
-        Command::Eval(args) => eval::run(&args),
+        Command::Eval(args) => eval::run(&args, &data_dir(&cli.global)),
         Command::Reindex(args) => {
             let store = open_store(&cli.global).await?;
             let dir = data_dir(&cli.global);

@@ -68,26 +68,84 @@ pub fn evaluate_lexical(
     }
     let query_s = started.elapsed().as_secs_f64().max(1e-9);
 
+    let rankings: Vec<Vec<usize>> = rankings
+        .into_iter()
+        .map(|hits| hits.iter().map(|h| h.id as usize).collect())
+        .collect();
+    Ok(report(set, &rankings, index_s, query_s, k))
+}
+
+/// Scores rankings (corpus positions, best first) of every judged query.
+fn report(
+    set: &BeirSet,
+    rankings: &[Vec<usize>],
+    index_s: f64,
+    query_s: f64,
+    k: usize,
+) -> EvalReport {
     let (mut ndcg, mut recall, mut mrr) = (0.0, 0.0, 0.0);
-    for (q, hits) in set.queries.iter().zip(&rankings) {
-        let ranked: Vec<&str> = hits
-            .iter()
-            .map(|h| set.corpus[h.id as usize].id.as_str())
-            .collect();
+    for (q, hits) in set.queries.iter().zip(rankings) {
+        let ranked: Vec<&str> = hits.iter().map(|&i| set.corpus[i].id.as_str()).collect();
         let judged = &set.qrels[&q.id];
         ndcg += ndcg_at(&ranked, judged, 10);
         recall += recall_at(&ranked[..ranked.len().min(k)], judged, 100);
         mrr += mrr_at(&ranked, judged, 10);
     }
     let n = set.queries.len().max(1) as f64;
-    Ok(EvalReport {
+    EvalReport {
         ndcg_10: ndcg / n,
         recall_100: recall / n,
         mrr_10: mrr / n,
         queries: set.queries.len(),
         index_s,
-        qps: set.queries.len() as f64 / query_s,
+        qps: set.queries.len() as f64 / query_s.max(1e-9),
         k,
         docs: set.corpus.len(),
-    })
+    }
+}
+
+/// The text a document is embedded as: the same searchable text the lexical index and
+/// `reindex --dense` use.
+pub fn doc_text(doc: &super::beir::Doc) -> String {
+    SearchItem::from_record(0, &doc_record(doc))
+        .expect("outcomes index")
+        .all_text()
+}
+
+/// Evaluates exact dense retrieval: `embed_docs` turns the corpus texts into unit vectors (callers cache
+/// them: encoding is the dominant cost), `embed_queries` the query texts; ranking is by cosine over every
+/// document. `index_s` covers `embed_docs`; the query time covers query encoding and search.
+pub fn evaluate_dense(
+    set: &BeirSet,
+    embed_docs: impl FnOnce(&[String]) -> Vec<Vec<f32>>,
+    embed_queries: impl Fn(&[&str]) -> Vec<Vec<f32>>,
+    k: usize,
+) -> EvalReport {
+    let texts: Vec<String> = set.corpus.iter().map(doc_text).collect();
+    let started = Instant::now();
+    let docs = embed_docs(&texts);
+    let index_s = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let queries: Vec<&str> = set.queries.iter().map(|q| q.text.as_str()).collect();
+    let qv = embed_queries(&queries);
+    let depth = k.max(100).min(docs.len());
+    let rankings: Vec<Vec<usize>> = qv
+        .iter()
+        .map(|q| {
+            let mut scored: Vec<(f32, usize)> = docs
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (d.iter().zip(q).map(|(a, b)| a * b).sum::<f32>(), i))
+                .collect();
+            let by = |a: &(f32, usize), b: &(f32, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+            if depth > 0 && scored.len() > depth {
+                scored.select_nth_unstable_by(depth - 1, by);
+                scored.truncate(depth);
+            }
+            scored.sort_unstable_by(by);
+            scored.into_iter().map(|(_, i)| i).collect()
+        })
+        .collect();
+    let query_s = started.elapsed().as_secs_f64();
+    report(set, &rankings, index_s, query_s, k)
 }
