@@ -41,7 +41,8 @@ pub struct TensorRef {
     pub bytes: usize,
 }
 
-/// The tokenizer's data as stored in the file.
+/// The tokenizer's data as stored in the file (moved into the tokenizer at load).
+#[derive(Default)]
 pub struct TokenizerData {
     /// Piece strings, in id order.
     pub pieces: Vec<Box<[u8]>>,

@@ -25,8 +25,13 @@ impl Kernel {
         Kernel::available()[0]
     }
 
-    /// Every kernel this CPU runs, fastest first (scalar is always there).
-    pub fn available() -> Vec<Kernel> {
+    /// Every kernel this CPU runs, fastest first (scalar is always there); detected once.
+    pub fn available() -> &'static [Kernel] {
+        static AVAILABLE: std::sync::OnceLock<Vec<Kernel>> = std::sync::OnceLock::new();
+        AVAILABLE.get_or_init(Kernel::detect_all)
+    }
+
+    fn detect_all() -> Vec<Kernel> {
         let mut v = vec![];
         #[cfg(target_arch = "x86_64")]
         {

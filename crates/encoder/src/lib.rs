@@ -135,7 +135,7 @@ impl Encoder {
             Some(k) => k,
             None => Kernel::detect(),
         };
-        let file = ModelFile::open(path, options.verify_checksum)?;
+        let mut file = ModelFile::open(path, options.verify_checksum)?;
         let d = file.dims;
         if d.hidden != DIM || d.hidden / d.heads != 32 {
             return Err(EncoderError::Shape(format!(
@@ -175,7 +175,6 @@ impl Encoder {
         let pos = file.f32s("emb.pos", d.max_positions * h)?;
         let token_type = file.f32s("emb.type", 2 * h)?[..h].to_vec();
         let emb_ln = norm("emb.ln")?;
-        let tokenizer = Tokenizer::new(&file.tokenizer);
         if file.tokenizer.pieces.len() > d.vocab {
             return Err(EncoderError::Shape(format!(
                 "{} pieces but only {} embedding rows",
@@ -183,6 +182,7 @@ impl Encoder {
                 d.vocab
             )));
         }
+        let tokenizer = Tokenizer::new(std::mem::take(&mut file.tokenizer));
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(options.threads)
             .thread_name(|i| format!("encoder-{i}"))

@@ -23,20 +23,21 @@ pub struct Tokenizer {
 }
 
 impl Tokenizer {
-    pub fn new(data: &TokenizerData) -> Tokenizer {
+    /// Takes the file's tables over (the pieces become the lookup keys; nothing is kept twice).
+    pub fn new(data: TokenizerData) -> Tokenizer {
         let mut ids = FxHashMap::default();
         ids.reserve(data.pieces.len());
-        for (id, piece) in data.pieces.iter().enumerate() {
+        for (id, piece) in data.pieces.into_iter().enumerate() {
             // `<unk>` is never matched as text.
             if id as u32 != data.unk {
-                ids.entry(piece.clone()).or_insert(id as u32);
+                ids.entry(piece).or_insert(id as u32);
             }
         }
         let min_score = data.scores.iter().copied().fold(f32::INFINITY, f32::min);
         Tokenizer {
             ids,
-            scores: data.scores.clone(),
-            norm_map: data.norm_map.iter().map(|(k, v)| (*k, v.clone())).collect(),
+            scores: data.scores,
+            norm_map: data.norm_map.into_iter().collect(),
             unk_score: min_score - UNK_PENALTY,
             bos: data.bos,
             eos: data.eos,

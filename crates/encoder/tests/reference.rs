@@ -118,7 +118,7 @@ fn every_kernel_reproduces_the_reference_vectors() {
     let (Some(_), Some(rows)) = (weights(), reference()) else {
         return;
     };
-    for kernel in Kernel::available() {
+    for &kernel in Kernel::available() {
         let e = load(Some(kernel));
         assert_eq!(e.kernel(), kernel);
         let mut min = f32::MAX;

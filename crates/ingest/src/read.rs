@@ -94,13 +94,7 @@ pub fn read_file(
         path: p.clone(),
         source: e,
     })?;
-    let sha256 = {
-        use sha2::{Digest, Sha256};
-        Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    };
+    let sha256 = model::sha256_hex(&bytes);
     if format == FileFormat::Xlsx {
         let rows = read_xlsx(bytes, sheet).map_err(invalid)?;
         return Ok(Table {

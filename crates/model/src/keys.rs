@@ -25,9 +25,15 @@ pub fn normalize_name(s: &str) -> String {
 
 /// SHA-256 (hex) of a record's canonical JSON: equal hashes mean a re-import changes nothing.
 pub fn content_hash<T: serde::Serialize>(record: &T) -> String {
-    let bytes = serde_json::to_vec(record).expect("domain records always serialise");
-    let digest = Sha256::digest(&bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    sha256_hex(&serde_json::to_vec(record).expect("domain records always serialise"))
+}
+
+/// Lower-case hex SHA-256 of `bytes`: the one digest format used for content, file and text hashes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ pub use dates::parse_date;
 pub use demand::{Confidentiality, CooperationMode, Demand, DemandStatus};
 pub use error::FieldError;
 pub use identifiers::{Doi, IpcCode, PatentNumber};
-pub use keys::{content_hash, normalize_name, normalize_title};
+pub use keys::{content_hash, normalize_name, normalize_title, sha256_hex};
 pub use lang::Lang;
 pub use money::{BudgetRange, Fen};
 pub use org::{OrgKind, Organization};

@@ -7,11 +7,7 @@ use crate::{dispatch, Result, Store};
 /// Key of a text in the cache: lower-case hex SHA-256 of its UTF-8 bytes (any prefix the model adds is
 /// left out: the cache's model key names the model and the side, query or passage).
 pub fn text_hash(text: &str) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    model::sha256_hex(text.as_bytes())
 }
 
 fn to_bytes(v: &[f32]) -> Vec<u8> {

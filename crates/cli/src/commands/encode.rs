@@ -156,12 +156,13 @@ pub async fn embed_store(
             let hashes: Vec<String> = texts.iter().map(|t| store::text_hash(t)).collect();
             current.extend(hashes.iter().cloned());
             let cached = store.cached_embeddings(PASSAGE_KEY, &hashes).await?;
-            let mut todo: Vec<(String, &str)> = vec![];
-            for (h, t) in hashes.iter().zip(&texts) {
-                if !cached.contains_key(h) && !todo.iter().any(|(x, _)| x == h) {
-                    todo.push((h.clone(), t));
-                }
-            }
+            let mut seen = std::collections::HashSet::new();
+            let todo: Vec<(String, &str)> = hashes
+                .iter()
+                .zip(&texts)
+                .filter(|(h, _)| !cached.contains_key(*h) && seen.insert(*h))
+                .map(|(h, t)| (h.clone(), t.as_str()))
+                .collect();
             reused += texts.len() - todo.len();
             if todo.is_empty() {
                 continue;

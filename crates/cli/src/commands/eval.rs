@@ -2,7 +2,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 use search::eval::beir::{self, BeirSet};
-use search::eval::run::{evaluate_dense, evaluate_lexical, EvalReport};
+use search::eval::run::{doc_text, evaluate_dense, evaluate_lexical, EvalReport};
 use search::{Bm25Params, LexicalIndex};
 
 use crate::args::EvalArgs;
@@ -43,20 +43,15 @@ fn dense(set: &BeirSet, args: &EvalArgs, data_dir: &Path) -> anyhow::Result<Eval
         .clone()
         .unwrap_or_else(|| data_dir.join("cache").join("embeddings"));
     let mut cache = super::vector_cache::VectorCache::open(&cache_dir, super::encode::PASSAGE_KEY)?;
-    let mut failure = None;
-    let mut encoded = 0;
+    let texts: Vec<String> = set.corpus.iter().map(doc_text).collect();
+    let started = std::time::Instant::now();
+    let (docs, encoded) =
+        cache.get_or_encode(&texts, |b| encoder.embed(b, encoder::Kind::Passage))?;
+    let index_s = started.elapsed().as_secs_f64();
     let report = evaluate_dense(
         set,
-        |texts| match cache.get_or_encode(texts, |b| encoder.embed(b, encoder::Kind::Passage)) {
-            Ok((v, n)) => {
-                encoded = n;
-                v
-            }
-            Err(e) => {
-                failure = Some(e);
-                vec![]
-            }
-        },
+        &docs,
+        index_s,
         |qs| {
             encoder
                 .embed(qs, encoder::Kind::Query)
@@ -66,9 +61,6 @@ fn dense(set: &BeirSet, args: &EvalArgs, data_dir: &Path) -> anyhow::Result<Eval
         },
         args.k,
     );
-    if let Some(e) = failure {
-        return Err(e);
-    }
     if !args.json {
         println!(
             "corpus vectors: {encoded} encoded, {} from the cache {}",

@@ -69,12 +69,10 @@ impl VectorCache {
         mut encode: impl FnMut(&[&str]) -> Vec<[f32; DIM]>,
     ) -> anyhow::Result<(Vec<Vec<f32>>, usize)> {
         let hashes: Vec<[u8; 32]> = texts.iter().map(|t| hash(t)).collect();
-        let mut missing: Vec<usize> = vec![];
-        for (i, h) in hashes.iter().enumerate() {
-            if !self.vectors.contains_key(h) && !missing.iter().any(|&j| hashes[j] == *h) {
-                missing.push(i);
-            }
-        }
+        let mut seen = std::collections::HashSet::new();
+        let missing: Vec<usize> = (0..hashes.len())
+            .filter(|&i| !self.vectors.contains_key(&hashes[i]) && seen.insert(hashes[i]))
+            .collect();
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

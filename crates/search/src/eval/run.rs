@@ -112,19 +112,18 @@ pub fn doc_text(doc: &super::beir::Doc) -> String {
         .all_text()
 }
 
-/// Evaluates exact dense retrieval: `embed_docs` turns the corpus texts into unit vectors (callers cache
-/// them: encoding is the dominant cost), `embed_queries` the query texts; ranking is by cosine over every
-/// document. `index_s` covers `embed_docs`; the query time covers query encoding and search.
+/// Evaluates exact dense retrieval. `docs` are the unit vectors of the corpus texts ([`doc_text`], in
+/// corpus order; the caller makes them, usually from a cache, and reports the time as `index_s`);
+/// `embed_queries` embeds the query texts. Ranking is by cosine over every document; the query time covers
+/// query encoding and search.
 pub fn evaluate_dense(
     set: &BeirSet,
-    embed_docs: impl FnOnce(&[String]) -> Vec<Vec<f32>>,
+    docs: &[Vec<f32>],
+    index_s: f64,
     embed_queries: impl Fn(&[&str]) -> Vec<Vec<f32>>,
     k: usize,
 ) -> EvalReport {
-    let texts: Vec<String> = set.corpus.iter().map(doc_text).collect();
-    let started = Instant::now();
-    let docs = embed_docs(&texts);
-    let index_s = started.elapsed().as_secs_f64();
+    assert_eq!(docs.len(), set.corpus.len(), "one vector per document");
     let started = Instant::now();
     let queries: Vec<&str> = set.queries.iter().map(|q| q.text.as_str()).collect();
     let qv = embed_queries(&queries);
