@@ -67,6 +67,17 @@ pub enum Command {
     },
     /// Search the registry (lexical; run `reindex` once first).
     Search(SearchArgs),
+    /// A need finds the outcomes, experts, labs and platforms that can solve it (hybrid, explained).
+    Match(MatchArgs),
+    /// An outcome finds the enterprises that could adopt it, local ones first (explained).
+    Adopters(AdoptersArgs),
+    /// Make synthetic records (clearly labelled) for load and latency tests.
+    Gen(GenArgs),
+    /// Benchmarks that are not tests: vector-index recall, hybrid-match latency at scale.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Create a fresh demo data directory and load the demo records and the shared corpora.
     Demo(DemoArgs),
 }
@@ -169,6 +180,33 @@ pub struct EvalArgs {
     /// Where corpus embeddings are cached between runs (dense mode; default DATA_DIR/cache/embeddings).
     #[arg(long)]
     pub cache_dir: Option<PathBuf>,
+    /// Hybrid fusion: rrf, min_max or z_score (default: the tuned method).
+    #[arg(long)]
+    pub fusion: Option<String>,
+    /// Hybrid: weight of the lexical list.
+    #[arg(long)]
+    pub w_lexical: Option<f32>,
+    /// Hybrid: weight of the dense list.
+    #[arg(long)]
+    pub w_dense: Option<f32>,
+    /// Hybrid: factor on the lexical weight when query and document languages differ.
+    #[arg(long)]
+    pub cross_language: Option<f32>,
+    /// Hybrid: the k of reciprocal-rank fusion.
+    #[arg(long)]
+    pub rrf_k: Option<f32>,
+    /// Hybrid: candidates taken from each list.
+    #[arg(long)]
+    pub depth: Option<usize>,
+    /// Dense and hybrid: embed only the first N tokens of each passage (truncation study).
+    #[arg(long)]
+    pub max_tokens: Option<usize>,
+    /// Hybrid: ranking configuration file (default: the built-in one).
+    #[arg(long)]
+    pub ranking: Option<PathBuf>,
+    /// Research aid: write the corpus and query vectors and the lexical rankings to this folder.
+    #[arg(long, hide = true)]
+    pub dump: Option<PathBuf>,
     #[command(flatten)]
     pub encoder: EncoderArgs,
 }
@@ -186,6 +224,130 @@ pub struct SearchArgs {
     /// Print hits as JSON lines.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Recall@10 of the vector index's graph search against exact search on a BEIR corpus.
+    Ann(BenchAnnArgs),
+    /// Hybrid-match latency, index build time and memory at scale on synthetic records.
+    Match(BenchMatchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchAnnArgs {
+    /// BEIR directory (corpus vectors come from the eval cache, encoded on first use).
+    pub dir: PathBuf,
+    #[arg(long, default_value = "test")]
+    pub split: String,
+    /// Beam width of the search (default: the configuration's).
+    #[arg(long)]
+    pub ef_search: Option<usize>,
+    /// Exit 1 when recall@10 falls below this.
+    #[arg(long, default_value_t = 0.98)]
+    pub min_recall: f64,
+    #[arg(long)]
+    pub cache_dir: Option<PathBuf>,
+    #[arg(long)]
+    pub ranking: Option<PathBuf>,
+    #[command(flatten)]
+    pub encoder: EncoderArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchMatchArgs {
+    /// Synthetic outcomes (organizations, experts and demands are added in proportion).
+    #[arg(long, default_value_t = 100_000)]
+    pub items: usize,
+    /// Match calls to time.
+    #[arg(long, default_value_t = 200)]
+    pub queries: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    #[arg(long)]
+    pub ranking: Option<PathBuf>,
+    #[command(flatten)]
+    pub encoder: EncoderArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GenArgs {
+    /// Number of synthetic outcomes.
+    #[arg(long, default_value_t = 1000)]
+    pub outcomes: usize,
+    /// Seed: the same seed gives the same records.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Write JSON Lines here instead of importing into the store.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct MatchArgs {
+    /// The need, in Chinese or English.
+    pub text: Option<String>,
+    /// Match a stored demand: its text, stage and chain position (text given as well overrides).
+    #[arg(long)]
+    pub demand: Option<i64>,
+    /// What to find: outcome, expert, lab, platform, enterprise or any (default).
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Only candidates at this TRL or range, e.g. 6 or 4-7.
+    #[arg(long)]
+    pub trl: Option<String>,
+    /// Only candidates in this region (district, city or province; repeatable).
+    #[arg(long)]
+    pub region: Vec<String>,
+    /// Only candidates in this cluster (repeatable).
+    #[arg(long)]
+    pub cluster: Vec<String>,
+    /// The need's stage (TRL 1–9), for the TRL-fit signal.
+    #[arg(long)]
+    pub need_trl: Option<u8>,
+    /// The need's cluster (repeatable), for the chain signal.
+    #[arg(long)]
+    pub need_cluster: Vec<String>,
+    /// The need's chain node (repeatable), for the chain signal.
+    #[arg(long)]
+    pub node: Vec<String>,
+    /// Number of hits.
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// Ranking configuration file (default: DATA_DIR/config/ranking.toml, else the built-in one).
+    #[arg(long)]
+    pub ranking: Option<PathBuf>,
+    /// Do not use the encoder.
+    #[arg(long)]
+    pub lexical_only: bool,
+    #[command(flatten)]
+    pub encoder: EncoderArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AdoptersArgs {
+    /// The outcome's id.
+    pub outcome: i64,
+    /// Only enterprises in this region (repeatable); by default every region, local ones ranked first.
+    #[arg(long)]
+    pub region: Vec<String>,
+    /// Number of hits.
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// Ranking configuration file (default: DATA_DIR/config/ranking.toml, else the built-in one).
+    #[arg(long)]
+    pub ranking: Option<PathBuf>,
+    /// Do not use the encoder.
+    #[arg(long)]
+    pub lexical_only: bool,
+    #[command(flatten)]
+    pub encoder: EncoderArgs,
 }
 
 #[derive(Debug, Args)]

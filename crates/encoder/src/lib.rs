@@ -231,10 +231,24 @@ impl Encoder {
 
     /// Embeds each text: unit-length 384-vectors, in order. Texts longer than [`MAX_TEXT_BYTES`] are cut.
     pub fn embed(&self, texts: &[&str], kind: Kind) -> Vec<[f32; DIM]> {
+        self.embed_truncated(texts, kind, None)
+    }
+
+    /// As [`embed`](Self::embed), but a text longer than `max_tokens` (counting `<s>` and `</s>`) keeps
+    /// only its first `max_tokens` instead of being read window by window to the end.
+    pub fn embed_truncated(
+        &self,
+        texts: &[&str],
+        kind: Kind,
+        max_tokens: Option<usize>,
+    ) -> Vec<[f32; DIM]> {
         let max_content = self.dims.max_positions - 2;
         let mut windows = vec![];
         for (i, text) in texts.iter().enumerate() {
-            let ids = self.tokenize(cap(text), kind);
+            let mut ids = self.tokenize(cap(text), kind);
+            if let Some(m) = max_tokens {
+                ids.truncate(m.saturating_sub(2).max(1));
+            }
             if ids.is_empty() {
                 windows.push(Window {
                     text: i,
@@ -408,6 +422,13 @@ fn residual_norm(x: &mut [f32], residual: Option<&[f32]>, ln: &(Vec<f32>, Vec<f3
         }
         math::layer_norm(chunk, &ln.0, &ln.1, eps);
     });
+}
+
+/// The dot product of two equally long vectors, on the widest SIMD the CPU has; for unit vectors (every
+/// embedding) it is their cosine.
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    debug_assert_eq!(a.len(), b.len());
+    math::dot(a, b)
 }
 
 /// Cosine similarity of two vectors.

@@ -1,9 +1,15 @@
 //! Search: the lexical index (tantivy postings, our BM25), filters, and the evaluation harness that
-//! measures every ranking change. Vector search and fusion come next.
+//! measures every ranking change; the vector index (HNSW with filters during the walk); fusion of the two.
 
 pub mod eval;
+pub mod fusion;
 pub mod item;
 pub mod lexical;
+pub mod matching;
+pub mod vector;
 
+pub use fusion::{fuse, Fused, FusionMethod, FusionParams};
 pub use item::SearchItem;
 pub use lexical::{Bm25Params, Filters, Hit, LexicalIndex, LexicalWriter};
+pub use matching::{Match, MatchContext, Profile, RankingConfig, Signal, SignalWeights};
+pub use vector::{HnswParams, ItemMeta, VectorHit, VectorIndex};

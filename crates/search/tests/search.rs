@@ -1,5 +1,8 @@
 //! Lexical index behaviour: ranking, filters during search, incremental updates.
 
+#[path = "search/vector.rs"]
+mod vector;
+
 use model::RecordKind;
 use search::{Bm25Params, Filters, LexicalIndex, SearchItem};
 

@@ -215,6 +215,22 @@ impl Store {
         })
     }
 
+    /// The organization with this USCC, else the first with exactly this name: how outcomes and demands
+    /// name their owners.
+    pub async fn find_organization(
+        &self,
+        name: &str,
+        uscc: Option<&str>,
+    ) -> Result<Option<Stored>> {
+        let kind = RecordKind::Organization;
+        let sql = "SELECT id, doc, created_at, updated_at FROM organizations \
+                   WHERE uscc = $1 OR name = $2 ORDER BY CASE WHEN uscc = $1 THEN 0 ELSE 1 END, id LIMIT 1";
+        dispatch!(self, pool => {
+            let row = sqlx::query(sql).bind(uscc.unwrap_or("")).bind(name).fetch_optional(pool).await?;
+            row.map(|r| stored_from_row(kind, &r)).transpose()
+        })
+    }
+
     /// A page of records in id order, starting after `after_id`; for export and reindexing.
     pub async fn list(&self, kind: RecordKind, after_id: i64, limit: i64) -> Result<Vec<Stored>> {
         let sql = format!(

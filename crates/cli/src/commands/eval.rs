@@ -2,17 +2,14 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 use search::eval::beir::{self, BeirSet};
-use search::eval::run::{doc_text, evaluate_dense, evaluate_lexical, EvalReport};
-use search::{Bm25Params, LexicalIndex};
+use search::eval::run::{doc_text, evaluate_dense, evaluate_hybrid, evaluate_lexical, EvalReport};
+use search::{Bm25Params, FusionMethod, FusionParams, LexicalIndex};
 
 use crate::args::EvalArgs;
 
 pub fn run(args: &EvalArgs, data_dir: &Path) -> anyhow::Result<u8> {
     match args.mode.as_str() {
-        "lexical" | "dense" => {}
-        "hybrid" => bail!(
-            "--mode hybrid is not available yet: it arrives with hybrid matching; use --mode lexical or dense"
-        ),
+        "lexical" | "dense" | "hybrid" => {}
         other => bail!("unknown --mode '{other}': use lexical, dense or hybrid"),
     }
     let set = beir::load(&args.dir, &args.split)?;
@@ -26,41 +23,53 @@ pub fn run(args: &EvalArgs, data_dir: &Path) -> anyhow::Result<u8> {
             args.split
         );
     }
-    let report = if args.mode == "dense" {
-        dense(&set, args, data_dir)?
-    } else {
-        lexical(&set, args)?
+    let report = match args.mode.as_str() {
+        "dense" => dense(&set, args, data_dir)?,
+        "hybrid" => hybrid(&set, args, data_dir)?,
+        _ => lexical(&set, args)?,
     };
     print(&report, args)
 }
 
-/// Dense retrieval with the multilingual encoder, exact cosine search; corpus vectors come from the
-/// file cache when an earlier run encoded them.
-fn dense(set: &BeirSet, args: &EvalArgs, data_dir: &Path) -> anyhow::Result<EvalReport> {
-    let encoder = super::encode::load(data_dir, &args.encoder)?;
+/// The full-length corpus vectors of `set` from the file cache (encoding what is missing).
+pub fn cached_corpus_vectors(
+    set: &BeirSet,
+    data_dir: &Path,
+    cache_dir: Option<&Path>,
+    encoder: &encoder::Encoder,
+) -> anyhow::Result<Vec<Vec<f32>>> {
+    let dir = cache_dir
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| data_dir.join("cache").join("embeddings"));
+    let mut cache = super::vector_cache::VectorCache::open(&dir, super::encode::PASSAGE_KEY)?;
+    let texts: Vec<String> = set.corpus.iter().map(doc_text).collect();
+    Ok(cache
+        .get_or_encode(&texts, |b| encoder.embed(b, encoder::Kind::Passage))?
+        .0)
+}
+
+/// The corpus vectors, from the file cache where an earlier run encoded them: (vectors, seconds).
+fn corpus_vectors(
+    set: &BeirSet,
+    args: &EvalArgs,
+    data_dir: &Path,
+    encoder: &encoder::Encoder,
+) -> anyhow::Result<(Vec<Vec<f32>>, f64)> {
     let cache_dir = args
         .cache_dir
         .clone()
         .unwrap_or_else(|| data_dir.join("cache").join("embeddings"));
-    let mut cache = super::vector_cache::VectorCache::open(&cache_dir, super::encode::PASSAGE_KEY)?;
+    // Truncated passages are other vectors: another cache file.
+    let key = match args.max_tokens {
+        Some(n) => format!("{}@{n}", super::encode::PASSAGE_KEY),
+        None => super::encode::PASSAGE_KEY.to_string(),
+    };
+    let mut cache = super::vector_cache::VectorCache::open(&cache_dir, &key)?;
     let texts: Vec<String> = set.corpus.iter().map(doc_text).collect();
     let started = std::time::Instant::now();
-    let (docs, encoded) =
-        cache.get_or_encode(&texts, |b| encoder.embed(b, encoder::Kind::Passage))?;
-    let index_s = started.elapsed().as_secs_f64();
-    let report = evaluate_dense(
-        set,
-        &docs,
-        index_s,
-        |qs| {
-            encoder
-                .embed(qs, encoder::Kind::Query)
-                .into_iter()
-                .map(|v| v.to_vec())
-                .collect()
-        },
-        args.k,
-    );
+    let (docs, encoded) = cache.get_or_encode(&texts, |b| {
+        encoder.embed_truncated(b, encoder::Kind::Passage, args.max_tokens)
+    })?;
     if !args.json {
         println!(
             "corpus vectors: {encoded} encoded, {} from the cache {}",
@@ -68,10 +77,88 @@ fn dense(set: &BeirSet, args: &EvalArgs, data_dir: &Path) -> anyhow::Result<Eval
             cache_dir.display()
         );
     }
+    if let Some(dir) = &args.dump {
+        dump(set, args, encoder, &docs, dir)?;
+    }
+    Ok((docs, started.elapsed().as_secs_f64()))
+}
+
+fn query_embedder(encoder: &encoder::Encoder) -> impl Fn(&[&str]) -> Vec<Vec<f32>> + '_ {
+    |qs| {
+        encoder
+            .embed(qs, encoder::Kind::Query)
+            .into_iter()
+            .map(|v| v.to_vec())
+            .collect()
+    }
+}
+
+/// Dense retrieval with the multilingual encoder, exact cosine search.
+fn dense(set: &BeirSet, args: &EvalArgs, data_dir: &Path) -> anyhow::Result<EvalReport> {
+    let encoder = super::encode::load(data_dir, &args.encoder)?;
+    let (docs, index_s) = corpus_vectors(set, args, data_dir, &encoder)?;
+    Ok(evaluate_dense(
+        set,
+        &docs,
+        index_s,
+        query_embedder(&encoder),
+        args.k,
+    ))
+}
+
+/// The fusion parameters: the tuned defaults, with any given on the command line.
+fn fusion_params(args: &EvalArgs, data_dir: &Path) -> anyhow::Result<FusionParams> {
+    let mut p = super::matching::ranking_config(data_dir, args.ranking.as_deref())?.fusion;
+    if let Some(m) = &args.fusion {
+        p.method = match m.as_str() {
+            "rrf" => FusionMethod::Rrf,
+            "min_max" | "minmax" => FusionMethod::MinMax,
+            "z_score" | "zscore" => FusionMethod::ZScore,
+            other => bail!("unknown --fusion '{other}': use rrf, min_max or z_score"),
+        };
+    }
+    for (arg, field) in [
+        (args.w_lexical, &mut p.w_lexical),
+        (args.w_dense, &mut p.w_dense),
+        (args.cross_language, &mut p.cross_language_lexical),
+        (args.rrf_k, &mut p.rrf_k),
+    ] {
+        if let Some(v) = arg {
+            *field = v;
+        }
+    }
+    if let Some(d) = args.depth {
+        p.depth = d;
+    }
+    Ok(p)
+}
+
+/// Lexical and dense rankings fused.
+fn hybrid(set: &BeirSet, args: &EvalArgs, data_dir: &Path) -> anyhow::Result<EvalReport> {
+    let fusion = fusion_params(args, data_dir)?;
+    let cfg = super::matching::ranking_config(data_dir, args.ranking.as_deref())?;
+    let encoder = super::encode::load(data_dir, &args.encoder)?;
+    let (docs, _) = corpus_vectors(set, args, data_dir, &encoder)?;
+    let started = std::time::Instant::now();
+    let vectors = search::eval::run::vector_index(set, &docs, cfg.vector)?;
+    let vector_s = started.elapsed().as_secs_f64();
+    let tmp = tempfile::tempdir().context("cannot create a temporary index directory")?;
+    let index = LexicalIndex::open_or_create(tmp.path())?;
+    let mut report = evaluate_hybrid(
+        set,
+        &index,
+        &bm25_params(args),
+        &vectors,
+        query_embedder(&encoder),
+        &fusion,
+        args.k,
+    )?;
+    // Both indexes are built: the lexical one from the texts, the vector one from cached vectors.
+    report.index_s += vector_s;
     Ok(report)
 }
 
-fn lexical(set: &BeirSet, args: &EvalArgs) -> anyhow::Result<EvalReport> {
+fn bm25_params(args: &EvalArgs) -> Bm25Params {
     let mut params = Bm25Params::default();
     if let Some(v) = args.k1 {
         params.k1 = v;
@@ -85,6 +172,11 @@ fn lexical(set: &BeirSet, args: &EvalArgs) -> anyhow::Result<EvalReport> {
     if let Some(v) = args.w_keywords {
         params.w_keywords = v;
     }
+    params
+}
+
+fn lexical(set: &BeirSet, args: &EvalArgs) -> anyhow::Result<EvalReport> {
+    let params = bm25_params(args);
     let tmp = tempfile::tempdir().context("cannot create a temporary index directory")?;
     let index = LexicalIndex::open_or_create(tmp.path())?;
     Ok(evaluate_lexical(set, &index, &params, args.k)?)
@@ -109,4 +201,52 @@ fn print(report: &EvalReport, args: &EvalArgs) -> anyhow::Result<u8> {
         println!("  queries     {:.0} per second", report.qps);
     }
     Ok(0)
+}
+
+/// Writes what fusion research needs: `docs.f32` and `queries.f32` (row-major, 384 floats each, corpus
+/// and judged-query order), `docids.txt`, `qids.txt`, and `lexical.tsv` (query row, doc row, BM25 score;
+/// 1,000 deep).
+fn dump(
+    set: &BeirSet,
+    args: &EvalArgs,
+    encoder: &encoder::Encoder,
+    docs: &[Vec<f32>],
+    dir: &Path,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir)?;
+    let raw =
+        |vs: &mut dyn Iterator<Item = f32>| -> Vec<u8> { vs.flat_map(f32::to_le_bytes).collect() };
+    std::fs::write(
+        dir.join("docs.f32"),
+        raw(&mut docs.iter().flatten().copied()),
+    )?;
+    let texts: Vec<&str> = set.queries.iter().map(|q| q.text.as_str()).collect();
+    let qv = encoder.embed(&texts, encoder::Kind::Query);
+    std::fs::write(
+        dir.join("queries.f32"),
+        raw(&mut qv.iter().flatten().copied()),
+    )?;
+    let ids = |it: &mut dyn Iterator<Item = &str>| it.collect::<Vec<_>>().join("\n") + "\n";
+    std::fs::write(
+        dir.join("docids.txt"),
+        ids(&mut set.corpus.iter().map(|d| d.id.as_str())),
+    )?;
+    std::fs::write(
+        dir.join("qids.txt"),
+        ids(&mut set.queries.iter().map(|q| q.id.as_str())),
+    )?;
+    let tmp = tempfile::tempdir()?;
+    let index = LexicalIndex::open_or_create(tmp.path())?;
+    search::eval::run::index_corpus(set, &index)?;
+    let params = bm25_params(args);
+    let rankings = search::eval::run::lexical_rankings(set, &index, &params, 1000)?;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(dir.join("lexical.tsv"))?);
+    for (q, r) in rankings.iter().enumerate() {
+        for (d, s) in r {
+            writeln!(out, "{q}\t{d}\t{s}")?;
+        }
+    }
+    out.flush()?;
+    Ok(())
 }

@@ -1,10 +1,14 @@
+mod bench;
 mod demo;
 mod encode;
 mod eval;
 mod export;
+mod gen;
 mod import;
+mod matching;
 mod reindex;
 mod vector_cache;
+mod vectors;
 
 use std::path::PathBuf;
 
@@ -59,6 +63,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
             if args.dense {
                 encode::embed_store(&store, &dir, &args.encoder).await?;
             }
+            // The vector index is rebuilt whenever vectors exist (after --dense, or from an earlier run).
+            if args.dense || vectors::vector_path(&dir).exists() {
+                let cfg = matching::ranking_config(&dir, None)?;
+                let started = std::time::Instant::now();
+                let (n, missing) = vectors::rebuild(&store, &dir, cfg.vector).await?;
+                println!(
+                    "vector index: {n} items in {:.2}s ({})",
+                    started.elapsed().as_secs_f64(),
+                    if missing == 0 {
+                        "every searchable record has a vector".to_string()
+                    } else {
+                        format!("{missing} without a vector yet: run `shuanglian reindex --dense`")
+                    }
+                );
+            }
             Ok(code)
         }
         Command::Embed(args) => encode::embed(&data_dir(&cli.global), &args),
@@ -71,6 +90,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
             let store = open_store(&cli.global).await?;
             reindex::search(&store, &data_dir(&cli.global), &args).await
         }
+        Command::Match(args) => {
+            let store = open_store(&cli.global).await?;
+            matching::match_need(&store, &data_dir(&cli.global), &args).await
+        }
+        Command::Adopters(args) => {
+            let store = open_store(&cli.global).await?;
+            matching::adopters(&store, &data_dir(&cli.global), &args).await
+        }
+        Command::Gen(args) => gen::run(&cli.global, &args).await,
+        Command::Bench { command } => match command {
+            crate::args::BenchCommand::Ann(args) => bench::ann(&args, &data_dir(&cli.global)),
+            crate::args::BenchCommand::Match(args) => {
+                bench::match_latency(&args, &data_dir(&cli.global))
+            }
+        },
         Command::Demo(args) => demo::run(&cli.global, &args).await,
     }
 }

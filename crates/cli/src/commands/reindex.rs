@@ -1,7 +1,7 @@
 use std::path::{Path, PathBuf};
 
 use model::RecordKind;
-use search::{LexicalIndex, SearchItem};
+use search::LexicalIndex;
 use store::Store;
 
 /// Where the lexical index lives inside a data directory.
@@ -28,6 +28,7 @@ async fn rebuild(store: &Store, index: &LexicalIndex) -> anyhow::Result<usize> {
     let head = store.outbox_head().await?;
     let mut writer = index.writer()?;
     writer.clear()?;
+    let mut resolver = super::vectors::Resolver::default();
     let mut n = 0usize;
     for kind in RecordKind::ALL {
         let mut after = 0;
@@ -36,7 +37,7 @@ async fn rebuild(store: &Store, index: &LexicalIndex) -> anyhow::Result<usize> {
             let Some(last) = page.last() else { break };
             after = last.id;
             for s in &page {
-                if let Some(item) = SearchItem::from_record(s.id as u64, &s.record) {
+                if let Some(item) = resolver.item(store, s.id, &s.record).await? {
                     writer.upsert(&item)?;
                     n += 1;
                 }
@@ -59,13 +60,14 @@ pub async fn sync(store: &Store, data_dir: &Path) -> anyhow::Result<usize> {
 }
 
 /// Applies the outbox entries past the index's recorded position, committing the new position with them.
-async fn sync_index(store: &Store, index: &LexicalIndex) -> anyhow::Result<usize> {
+pub async fn sync_index(store: &Store, index: &LexicalIndex) -> anyhow::Result<usize> {
     let mut pos = index.outbox_position()?;
     if pos == 0 && index.is_empty() {
         // Never filled (or dropped for a new schema): a full rebuild, not a replay of the outbox.
         return rebuild(store, index).await;
     }
     let mut writer = index.writer()?;
+    let mut resolver = super::vectors::Resolver::default();
     let mut applied = 0;
     loop {
         let entries = store.outbox_since(pos, 1000).await?;
@@ -76,7 +78,7 @@ async fn sync_index(store: &Store, index: &LexicalIndex) -> anyhow::Result<usize
                 continue;
             };
             match store.get(kind, e.record_id).await? {
-                Some(stored) => match SearchItem::from_record(stored.id as u64, &stored.record) {
+                Some(stored) => match resolver.item(store, stored.id, &stored.record).await? {
                     Some(item) => writer.upsert(&item)?,
                     // Records that may not be in the shared index (a demand made confidential).
                     None => writer.delete(kind, e.record_id as u64),

@@ -36,13 +36,8 @@ pub fn doc_record(doc: &super::beir::Doc) -> Record {
     Record::Outcome(o)
 }
 
-/// Indexes `set` into `index` and evaluates the lexical ranking with `params`, ranking `k` deep.
-pub fn evaluate_lexical(
-    set: &BeirSet,
-    index: &LexicalIndex,
-    params: &Bm25Params,
-    k: usize,
-) -> Result<EvalReport> {
+/// Indexes `set` into `index` through the product's indexing path; returns the seconds it took.
+pub fn index_corpus(set: &BeirSet, index: &LexicalIndex) -> Result<f64> {
     // Like the peer's jieba.initialize(): dictionary loading is start-up, not indexing. Building the
     // records stands for the import (as the peer's timer starts after loading the corpus); the timer
     // covers the indexing path proper: record → SearchItem → upsert → commit.
@@ -57,26 +52,49 @@ pub fn evaluate_lexical(
     }
     writer.commit()?;
     index.reload()?;
-    let index_s = started.elapsed().as_secs_f64();
+    Ok(started.elapsed().as_secs_f64())
+}
 
-    let started = Instant::now();
+/// The lexical ranking of every judged query, `depth` deep: (corpus position, BM25 score), best first.
+pub fn lexical_rankings(
+    set: &BeirSet,
+    index: &LexicalIndex,
+    params: &Bm25Params,
+    depth: usize,
+) -> Result<Vec<Vec<(usize, f32)>>> {
     let filters = Filters::default();
-    let mut rankings = Vec::with_capacity(set.queries.len());
-    for q in &set.queries {
-        let hits = index.search(&q.text, &filters, params, k.max(100))?;
-        rankings.push(hits);
-    }
-    let query_s = started.elapsed().as_secs_f64().max(1e-9);
+    set.queries
+        .iter()
+        .map(|q| {
+            Ok(index
+                .search(&q.text, &filters, params, depth)?
+                .into_iter()
+                .map(|h| (h.id as usize, h.score))
+                .collect())
+        })
+        .collect()
+}
 
+/// Indexes `set` into `index` and evaluates the lexical ranking with `params`, ranking `k` deep.
+pub fn evaluate_lexical(
+    set: &BeirSet,
+    index: &LexicalIndex,
+    params: &Bm25Params,
+    k: usize,
+) -> Result<EvalReport> {
+    let index_s = index_corpus(set, index)?;
+    let started = Instant::now();
+    let rankings = lexical_rankings(set, index, params, k.max(100))?;
+    let query_s = started.elapsed().as_secs_f64().max(1e-9);
     let rankings: Vec<Vec<usize>> = rankings
         .into_iter()
-        .map(|hits| hits.iter().map(|h| h.id as usize).collect())
+        .map(|hits| hits.into_iter().map(|(i, _)| i).collect())
         .collect();
     Ok(report(set, &rankings, index_s, query_s, k))
 }
 
 /// Scores rankings (corpus positions, best first) of every judged query.
-fn report(
+pub fn report(
     set: &BeirSet,
     rankings: &[Vec<usize>],
     index_s: f64,
@@ -127,24 +145,104 @@ pub fn evaluate_dense(
     let started = Instant::now();
     let queries: Vec<&str> = set.queries.iter().map(|q| q.text.as_str()).collect();
     let qv = embed_queries(&queries);
-    let depth = k.max(100).min(docs.len());
-    let rankings: Vec<Vec<usize>> = qv
+    let rankings: Vec<Vec<usize>> = dense_rankings(docs, &qv, k.max(100))
+        .into_iter()
+        .map(|r| r.into_iter().map(|(i, _)| i).collect())
+        .collect();
+    let query_s = started.elapsed().as_secs_f64();
+    report(set, &rankings, index_s, query_s, k)
+}
+
+/// Exact cosine rankings of unit vectors, `depth` deep: (corpus position, cosine), best first, ties by
+/// position.
+pub fn dense_rankings(
+    docs: &[Vec<f32>],
+    queries: &[Vec<f32>],
+    depth: usize,
+) -> Vec<Vec<(usize, f32)>> {
+    let depth = depth.min(docs.len());
+    queries
         .iter()
         .map(|q| {
-            let mut scored: Vec<(f32, usize)> = docs
+            let mut scored: Vec<(usize, f32)> = docs
                 .iter()
                 .enumerate()
-                .map(|(i, d)| (d.iter().zip(q).map(|(a, b)| a * b).sum::<f32>(), i))
+                .map(|(i, d)| (i, d.iter().zip(q).map(|(a, b)| a * b).sum::<f32>()))
                 .collect();
-            let by = |a: &(f32, usize), b: &(f32, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+            let by = |a: &(usize, f32), b: &(usize, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
             if depth > 0 && scored.len() > depth {
                 scored.select_nth_unstable_by(depth - 1, by);
                 scored.truncate(depth);
             }
             scored.sort_unstable_by(by);
-            scored.into_iter().map(|(_, i)| i).collect()
+            scored
         })
-        .collect();
+        .collect()
+}
+
+/// Builds the vector index of a corpus from its vectors (corpus order), as the product's index is built.
+pub fn vector_index(
+    set: &BeirSet,
+    docs: &[Vec<f32>],
+    params: crate::HnswParams,
+) -> std::result::Result<crate::VectorIndex, crate::vector::VectorError> {
+    assert_eq!(docs.len(), set.corpus.len(), "one vector per document");
+    let mut index = crate::VectorIndex::new(docs.first().map_or(384, Vec::len), params);
+    for (i, v) in docs.iter().enumerate() {
+        let item =
+            SearchItem::from_record(i as u64, &doc_record(&set.corpus[i])).expect("outcomes index");
+        index.upsert(crate::ItemMeta::of(&item, String::new()), v)?;
+    }
+    Ok(index)
+}
+
+/// Evaluates hybrid retrieval through the product's path: the lexical index and the vector index
+/// (graph search above its exact threshold), fused with `fusion`. The query time covers the lexical
+/// search, query encoding, vector search and fusion.
+pub fn evaluate_hybrid(
+    set: &BeirSet,
+    index: &LexicalIndex,
+    params: &Bm25Params,
+    vectors: &crate::VectorIndex,
+    embed_queries: impl Fn(&[&str]) -> Vec<Vec<f32>>,
+    fusion: &crate::FusionParams,
+    k: usize,
+) -> Result<EvalReport> {
+    let index_s = index_corpus(set, index)?;
+    let started = Instant::now();
+    let depth = fusion.depth.max(k);
+    let lexical = lexical_rankings(set, index, params, depth)?;
+    let texts: Vec<&str> = set.queries.iter().map(|q| q.text.as_str()).collect();
+    let qv = embed_queries(&texts);
+    let q_langs: Vec<Lang> = texts.iter().map(|t| Lang::detect(t)).collect();
+    let mut rankings = Vec::with_capacity(set.queries.len());
+    for (qi, lex) in lexical.iter().enumerate() {
+        let lex: Vec<crate::Hit> = lex
+            .iter()
+            .map(|&(i, s)| crate::Hit {
+                record_kind: model::RecordKind::Outcome,
+                id: i as u64,
+                score: s,
+            })
+            .collect();
+        let dense = vectors
+            .search(&qv[qi], &Filters::default(), depth)
+            .expect("query vectors have the index's dimension");
+        let q_lang = q_langs[qi].as_str();
+        let fused = crate::fuse(
+            &lex,
+            &dense,
+            |kind, id| vectors.meta(kind, id).map(|m| m.lang == q_lang),
+            fusion,
+        );
+        rankings.push(
+            fused
+                .into_iter()
+                .take(k.max(100))
+                .map(|f| f.id as usize)
+                .collect::<Vec<usize>>(),
+        );
+    }
     let query_s = started.elapsed().as_secs_f64();
-    report(set, &rankings, index_s, query_s, k)
+    Ok(report(set, &rankings, index_s, query_s, k))
 }

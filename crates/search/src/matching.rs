@@ -1,0 +1,393 @@
+//! The matching engine's last stage: business signals on top of the fused relevance, and the
+//! explanation every hit carries (matched terms in a highlighted snippet, semantic similarity, the
+//! lexical score, and what each business signal added).
+//!
+//! Retrieval (lexical, dense, fusion) is synchronous and lives in this crate; the profiles of the
+//! candidates (their region, TRL, chain nodes, owner) come from the store, so the caller loads them
+//! between [`crate::fuse`] and [`rerank`].
+
+use std::collections::HashMap;
+
+use model::{RecordKind, RegionTier};
+
+use crate::fusion::{Evidence, Fused, FusionParams};
+use crate::vector::HnswParams;
+
+/// The ranking configuration file compiled into the binary (`data/ranking/ranking.toml`).
+pub const DEFAULT_CONFIG: &str = include_str!("../../../data/ranking/ranking.toml");
+
+/// Everything ranking depends on, read from one TOML file so it can be changed without a build.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RankingConfig {
+    /// Version label of the file, shown in explanations' provenance.
+    pub version: String,
+    pub fusion: FusionParams,
+    pub vector: HnswParams,
+    /// A need looking for outcomes, experts, labs and platforms.
+    pub need_to_supply: SignalWeights,
+    /// An outcome looking for enterprises that could adopt it.
+    pub outcome_to_adopter: SignalWeights,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("ranking configuration {origin}: {message}")]
+pub struct ConfigError {
+    pub origin: String,
+    pub message: String,
+}
+
+impl RankingConfig {
+    /// Parses a configuration; `origin` names it in errors (a path, or "built-in").
+    pub fn parse(text: &str, origin: &str) -> Result<RankingConfig, ConfigError> {
+        let cfg: RankingConfig = toml::from_str(text).map_err(|e| ConfigError {
+            origin: origin.to_string(),
+            message: e.to_string(),
+        })?;
+        let bad = |message: String| ConfigError {
+            origin: origin.to_string(),
+            message,
+        };
+        let f = &cfg.fusion;
+        for (name, v) in [
+            ("fusion.w_lexical", f.w_lexical),
+            ("fusion.w_dense", f.w_dense),
+            ("fusion.cross_language_lexical", f.cross_language_lexical),
+            ("fusion.rrf_k", f.rrf_k),
+        ] {
+            if !v.is_finite() || v < 0.0 {
+                return Err(bad(format!("{name} = {v}: give a finite number ≥ 0")));
+            }
+        }
+        if f.depth == 0 || cfg.vector.m < 2 || cfg.vector.ef_search == 0 {
+            return Err(bad(
+                "fusion.depth, vector.m (≥ 2) and vector.ef_search must be positive".into(),
+            ));
+        }
+        Ok(cfg)
+    }
+
+    /// The built-in configuration.
+    pub fn builtin() -> RankingConfig {
+        RankingConfig::parse(DEFAULT_CONFIG, "built-in").expect("the built-in configuration parses")
+    }
+}
+
+/// Weights of the business signals for one direction of matching. Each signal is a value in 0..1
+/// (unknown when the data does not say) and adds `weight × value` to the fused relevance.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct SignalWeights {
+    pub locality: f32,
+    /// Value of each region tier.
+    pub locality_values: HashMap<String, f32>,
+    pub trl_fit: f32,
+    /// TRL levels below the need's stage at which the fit reaches zero.
+    pub trl_gap_to_zero: f32,
+    pub chain: f32,
+    pub owner: f32,
+    /// Value of each owner type (organization kind of the owner, or person kind).
+    pub owner_values: HashMap<String, f32>,
+    pub capacity: f32,
+    pub related_need: f32,
+}
+
+impl Default for SignalWeights {
+    fn default() -> Self {
+        SignalWeights {
+            locality: 0.0,
+            locality_values: HashMap::new(),
+            trl_fit: 0.0,
+            trl_gap_to_zero: 4.0,
+            chain: 0.0,
+            owner: 0.0,
+            owner_values: HashMap::new(),
+            capacity: 0.0,
+            related_need: 0.0,
+        }
+    }
+}
+
+/// What the asking side brings: the need's stage and place in the chain (or the outcome's, for adopters).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct MatchContext {
+    pub trl: Option<u8>,
+    pub clusters: Vec<String>,
+    pub chain_nodes: Vec<String>,
+}
+
+/// What the business signals need to know of a candidate, loaded from the store.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Profile {
+    pub label: String,
+    /// Sub-kind: `paper`, `patent`, `enterprise`, `lab`, `expert`…
+    pub kind: String,
+    /// The text searched (title, body, keywords), for the snippet.
+    pub text: String,
+    pub region: Option<String>,
+    pub region_tier: Option<RegionTier>,
+    pub trl: Option<u8>,
+    pub clusters: Vec<String>,
+    pub chain_nodes: Vec<String>,
+    /// Kind of the owner (an outcome's owning organization, an expert's role, an organization itself).
+    pub owner_kind: Option<String>,
+    /// 0..1 size of an enterprise (employees, products), when known.
+    pub capacity: Option<f32>,
+    /// A public need of this candidate that resembles the asking side, if any.
+    pub related_need: Option<String>,
+}
+
+/// One business signal's part in a score.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Signal {
+    pub name: &'static str,
+    /// 0..1, or `None` when the data does not say (then it adds nothing).
+    pub value: Option<f32>,
+    pub contribution: f32,
+    pub reason: String,
+}
+
+/// A ranked, explained hit.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Match {
+    pub record_kind: RecordKind,
+    pub id: u64,
+    pub label: String,
+    pub kind: String,
+    pub score: f32,
+    /// The fused relevance before business signals.
+    pub relevance: f32,
+    pub lexical: Option<Evidence>,
+    /// Cosine similarity of query and candidate embeddings, when the dense side ran.
+    pub similarity: Option<f32>,
+    pub dense: Option<Evidence>,
+    pub cross_language: bool,
+    pub matched_terms: Vec<String>,
+    /// The passage with the most matched terms, matches in 【】.
+    pub snippet: String,
+    pub signals: Vec<Signal>,
+}
+
+/// Adds business signals to fused candidates and explains each; candidates without a profile (deleted
+/// since indexing, or not visible) are dropped. Best first, at most `limit`.
+pub fn rerank(
+    fused: &[Fused],
+    profiles: &HashMap<(RecordKind, u64), Profile>,
+    query: &str,
+    ctx: &MatchContext,
+    w: &SignalWeights,
+    limit: usize,
+) -> Vec<Match> {
+    let query_terms = distinct_terms(query);
+    let mut out: Vec<Match> = fused
+        .iter()
+        .filter_map(|f| {
+            let p = profiles.get(&(f.record_kind, f.id))?;
+            let signals = signals(p, ctx, w);
+            let business: f32 = signals.iter().map(|s| s.contribution).sum();
+            let (snippet, matched_terms) = highlight(&query_terms, &p.text, 160);
+            Some(Match {
+                record_kind: f.record_kind,
+                id: f.id,
+                label: p.label.clone(),
+                kind: p.kind.clone(),
+                score: f.score + business,
+                relevance: f.score,
+                lexical: f.lexical,
+                similarity: f.dense.map(|d| d.score),
+                dense: f.dense,
+                cross_language: f.cross_language,
+                matched_terms,
+                snippet,
+                signals,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.record_kind.as_str().cmp(b.record_kind.as_str()))
+            .then(a.id.cmp(&b.id))
+    });
+    out.truncate(limit);
+    out
+}
+
+fn tier_name(t: RegionTier) -> &'static str {
+    match t {
+        RegionTier::Chongqing => "chongqing",
+        RegionTier::Chengyu => "chengyu",
+        RegionTier::China => "china",
+        RegionTier::Elsewhere => "elsewhere",
+    }
+}
+
+/// The business signals of one candidate.
+pub fn signals(p: &Profile, ctx: &MatchContext, w: &SignalWeights) -> Vec<Signal> {
+    let mut out = vec![];
+    let mut push = |name, weight: f32, value: Option<f32>, reason: String| {
+        if weight > 0.0 {
+            out.push(Signal {
+                name,
+                value,
+                contribution: value.map_or(0.0, |v| weight * v),
+                reason,
+            });
+        }
+    };
+    let (value, reason) = match p.region_tier {
+        Some(t) => (
+            w.locality_values.get(tier_name(t)).copied(),
+            match t {
+                RegionTier::Chongqing => "in Chongqing (重庆本地)",
+                RegionTier::Chengyu => "in the Chengdu–Chongqing region (成渝地区)",
+                RegionTier::China => "elsewhere in China",
+                RegionTier::Elsewhere => "outside China",
+            }
+            .to_string(),
+        ),
+        None => (None, "region unknown".to_string()),
+    };
+    let reason = match &p.region {
+        Some(r) if p.region_tier.is_some() => format!("{reason}: {r}"),
+        _ => reason,
+    };
+    push("locality", w.locality, value, reason);
+
+    let (value, reason) = match (ctx.trl, p.trl) {
+        (Some(need), Some(has)) if has >= need => (
+            Some(1.0),
+            format!("TRL {has} meets the stage needed (TRL {need})"),
+        ),
+        (Some(need), Some(has)) => {
+            let gap = (need - has) as f32;
+            (
+                Some((1.0 - gap / w.trl_gap_to_zero.max(1.0)).max(0.0)),
+                format!("TRL {has} is {gap} below the stage needed (TRL {need})"),
+            )
+        }
+        (None, _) => (None, "no stage given for the need".to_string()),
+        (_, None) => (None, "candidate's TRL unknown".to_string()),
+    };
+    push("trl_fit", w.trl_fit, value, reason);
+
+    let (value, reason) = chain_overlap(ctx, p);
+    push("chain", w.chain, value, reason);
+
+    let (value, reason) = match &p.owner_kind {
+        Some(k) => (
+            Some(w.owner_values.get(k).copied().unwrap_or(0.0)),
+            format!("owner type: {k}"),
+        ),
+        None => (None, "owner type unknown".to_string()),
+    };
+    push("owner", w.owner, value, reason);
+
+    push(
+        "capacity",
+        w.capacity,
+        p.capacity,
+        match p.capacity {
+            Some(c) => format!("size and product range score {c:.2}"),
+            None => "size unknown".to_string(),
+        },
+    );
+    push(
+        "related_need",
+        w.related_need,
+        Some(if p.related_need.is_some() { 1.0 } else { 0.0 }),
+        match &p.related_need {
+            Some(n) => format!("has posted a related public need: {n}"),
+            None => "no related public need".to_string(),
+        },
+    );
+    out
+}
+
+/// Share of the asking side's chain nodes the candidate shares (clusters count half when no node is
+/// shared).
+fn chain_overlap(ctx: &MatchContext, p: &Profile) -> (Option<f32>, String) {
+    if ctx.chain_nodes.is_empty() && ctx.clusters.is_empty() {
+        return (None, "no chain position given".to_string());
+    }
+    if p.chain_nodes.is_empty() && p.clusters.is_empty() {
+        return (None, "candidate's chain position unknown".to_string());
+    }
+    let shared = |a: &[String], b: &[String]| -> Vec<String> {
+        a.iter().filter(|x| b.contains(x)).cloned().collect()
+    };
+    let nodes = shared(&ctx.chain_nodes, &p.chain_nodes);
+    if !nodes.is_empty() {
+        let v = nodes.len() as f32 / ctx.chain_nodes.len() as f32;
+        return (Some(v), format!("shares chain nodes {}", nodes.join(", ")));
+    }
+    let clusters = shared(&ctx.clusters, &p.clusters);
+    if !clusters.is_empty() {
+        let v = 0.5 * clusters.len() as f32 / ctx.clusters.len() as f32;
+        return (Some(v), format!("same cluster {}", clusters.join(", ")));
+    }
+    (Some(0.0), "no shared cluster or chain node".to_string())
+}
+
+fn distinct_terms(text: &str) -> Vec<String> {
+    let mut terms: Vec<String> = vec![];
+    text::Analyzer::shared().analyze_each(text, |t, _, _| {
+        if !terms.iter().any(|x| x == t) {
+            terms.push(t.to_string());
+        }
+    });
+    terms
+}
+
+/// The window of about `max_chars` characters of `text` holding the most query terms, matches wrapped in
+/// 【】, and the query terms found anywhere in `text` (in query order).
+pub fn highlight(query_terms: &[String], text: &str, max_chars: usize) -> (String, Vec<String>) {
+    let mut spans: Vec<(usize, usize, usize)> = vec![]; // (from, to, term index)
+    text::Analyzer::shared().analyze_each(text, |t, from, to| {
+        if let Some(i) = query_terms.iter().position(|q| q == t) {
+            spans.push((from, to, i));
+        }
+    });
+    let mut found: Vec<usize> = spans.iter().map(|s| s.2).collect();
+    found.sort_unstable();
+    found.dedup();
+    let matched = found.iter().map(|&i| query_terms[i].clone()).collect();
+    // Window start: the span whose following window covers the most spans.
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let char_at = |byte: usize| chars.partition_point(|&(b, _)| b < byte);
+    let (mut best_start, mut best_count) = (0usize, 0usize);
+    for (i, s) in spans.iter().enumerate() {
+        let c0 = char_at(s.0);
+        let count = spans[i..]
+            .iter()
+            .take_while(|t| char_at(t.1) <= c0 + max_chars)
+            .count();
+        if count > best_count {
+            (best_start, best_count) = (c0, count);
+        }
+    }
+    // Start a little before the first match so it reads in context.
+    let start = best_start.saturating_sub(if best_count > 0 { 20 } else { 0 });
+    let end = (start + max_chars).min(chars.len());
+    let byte = |c: usize| chars.get(c).map_or(text.len(), |x| x.0);
+    let (from, to) = (byte(start), byte(end));
+    let mut snippet = String::new();
+    if start > 0 {
+        snippet.push('…');
+    }
+    let mut at = from;
+    for s in spans.iter().filter(|s| s.0 >= from && s.1 <= to) {
+        if s.0 < at {
+            continue;
+        }
+        snippet.push_str(&text[at..s.0]);
+        snippet.push('【');
+        snippet.push_str(&text[s.0..s.1]);
+        snippet.push('】');
+        at = s.1;
+    }
+    snippet.push_str(&text[at..to]);
+    if to < text.len() {
+        snippet.push('…');
+    }
+    (snippet.replace('\n', " "), matched)
+}
