@@ -1,5 +1,8 @@
 //! End-to-end tests of the `shuanglian` binary on the embedded store.
 
+#[path = "cli/matching.rs"]
+mod matching;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -658,10 +661,14 @@ fn eval_prints_the_metrics_object_and_names_bad_files() {
         text(&o)
     );
     let o = bin()
-        .args(["eval", dir.to_str().unwrap(), "--mode", "hybrid"])
+        .args(["eval", dir.to_str().unwrap(), "--mode", "fuzzy"])
         .output()
         .unwrap();
-    assert!(text(&o).1.contains("not available yet"), "{:?}", text(&o));
+    assert!(
+        text(&o).1.contains("unknown --mode 'fuzzy'"),
+        "{:?}",
+        text(&o)
+    );
 }
 
 #[test]
@@ -706,6 +713,32 @@ fn dense_eval_ranks_across_languages_and_encodes_a_corpus_once() {
     let o = eval();
     assert!(
         text(&o).0.contains("0 encoded, 3 from the cache"),
+        "{:?}",
+        text(&o)
+    );
+    // Hybrid: the same cached vectors, fused with the lexical ranking (which alone finds nothing for
+    // these Chinese queries); every fusion method answers, a wrong one is named.
+    for fusion in ["min_max", "z_score", "rrf"] {
+        let o = bin()
+            .args(["eval", dir.to_str().unwrap(), "--mode", "hybrid", "--json"])
+            .args(["--fusion", fusion, "--model"])
+            .arg(&model)
+            .arg("--cache-dir")
+            .arg(&cache)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{:?}", text(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["ndcg@10"], 1.0, "{fusion}: {v}");
+    }
+    let o = bin()
+        .args(["eval", dir.to_str().unwrap(), "--mode", "hybrid"])
+        .args(["--fusion", "max", "--model"])
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(
+        text(&o).1.contains("unknown --fusion 'max'"),
         "{:?}",
         text(&o)
     );

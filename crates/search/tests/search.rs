@@ -1,5 +1,7 @@
 //! Lexical index behaviour: ranking, filters during search, incremental updates.
 
+#[path = "search/fusion.rs"]
+mod fusion;
 #[path = "search/vector.rs"]
 mod vector;
 

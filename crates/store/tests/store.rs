@@ -397,3 +397,59 @@ async fn embeddings_are_cached_by_model_and_text() {
     }
     cleanup(bs).await;
 }
+
+#[tokio::test]
+async fn owners_are_found_by_uscc_first_then_by_exact_name() {
+    let all = backends().await;
+    for b in &all {
+        let s = &b.store;
+        let mut lab = Organization::new(OrgKind::Lab, "先进电池材料重点实验室");
+        lab.region = model::Region::lookup("北碚区");
+        s.write_batch(
+            &[
+                Record::Organization(enterprise("重庆甲公司", "91350100M000100Y43")),
+                Record::Organization(lab),
+            ],
+            "t",
+        )
+        .await
+        .unwrap();
+        let name = |o: Option<store::Stored>| o.map(|s| s.record.label().to_string());
+        let by_uscc = s
+            .find_organization("别的名字", Some("91350100M000100Y43"))
+            .await
+            .unwrap();
+        assert_eq!(
+            name(by_uscc).as_deref(),
+            Some("重庆甲公司"),
+            "{}",
+            s.backend_name()
+        );
+        // A USCC match wins over a name match.
+        let both = s
+            .find_organization("先进电池材料重点实验室", Some("91350100M000100Y43"))
+            .await
+            .unwrap();
+        assert_eq!(
+            name(both).as_deref(),
+            Some("重庆甲公司"),
+            "{}",
+            s.backend_name()
+        );
+        let by_name = s
+            .find_organization("先进电池材料重点实验室", None)
+            .await
+            .unwrap()
+            .expect("found by name");
+        let Record::Organization(o) = &by_name.record else {
+            panic!("an organization")
+        };
+        assert_eq!(o.region.as_ref().map(|r| r.name_zh()), Some("北碚区"));
+        assert!(s
+            .find_organization("先进电池材料", None)
+            .await
+            .unwrap()
+            .is_none());
+    }
+    cleanup(all).await;
+}

@@ -106,11 +106,15 @@ pub async fn run(global: &Global, args: &DemoArgs) -> anyhow::Result<u8> {
             }
         }
     }
+    super::reindex::run(&store, &dir).await?;
     println!();
     super::stats(&store, false).await?;
+    let d = dir.display();
     println!(
-        "\nnext: shuanglian --data-dir {} stats --json   (the web UI arrives with `serve`)",
-        dir.display()
+        "\nnext (the web UI arrives with `serve`):\n  \
+         shuanglian --data-dir {d} match \"动力电池热失控早期预警\" --need-trl 7\n  \
+         shuanglian --data-dir {d} adopters 2\n  \
+         shuanglian --data-dir {d} reindex --dense   # semantic half of matching (scripts/fetch-model first)"
     );
     Ok(0)
 }

@@ -200,6 +200,8 @@ async fn run_match(
     let vectors = e.vectors.as_ref();
     let mut fusion = cfg.fusion;
     if mode == "lexical" {
+        // Without the dense side the lexical list carries the whole relevance scale.
+        fusion.w_lexical += fusion.w_dense;
         fusion.w_dense = 0.0;
     }
     let mut fused = search::fuse(
