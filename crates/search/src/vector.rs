@@ -215,6 +215,28 @@ impl VectorIndex {
         self.meta.len()
     }
 
+    /// Approximate heap bytes held: vectors, links and filter values.
+    pub fn approx_bytes(&self) -> usize {
+        let meta: usize = self
+            .meta
+            .iter()
+            .map(|m| {
+                std::mem::size_of::<ItemMeta>()
+                    + m.kind.len()
+                    + m.lang.len()
+                    + m.text_hash.len()
+                    + m.region.as_ref().map_or(0, String::len)
+                    + m.clusters.iter().map(|c| c.len() + 24).sum::<usize>()
+            })
+            .sum();
+        let upper: usize = self
+            .upper
+            .iter()
+            .map(|n| n.iter().map(|l| l.len() * 4 + 24).sum::<usize>() + 24)
+            .sum();
+        self.vectors.len() * 4 + self.layer0.len() * 4 + upper + meta + self.deleted.len() * 2
+    }
+
     pub fn outbox_position(&self) -> i64 {
         self.outbox
     }
