@@ -248,7 +248,10 @@ pub fn match_latency(args: &BenchMatchArgs, data_dir: &Path) -> anyhow::Result<u
         let truth = vectors.search(&q, &filters, 10)?;
         vectors.set_params(cfg.vector);
         let got = vectors.search_approximate(&q, &filters, 10);
-        recall_found += got.iter().filter(|g| truth.iter().any(|t| t.id == g.id)).count();
+        recall_found += got
+            .iter()
+            .filter(|g| truth.iter().any(|t| t.id == g.id))
+            .count();
         recall_total += truth.len();
         if let (Some(t), Some(g)) = (truth.last(), got.last()) {
             kth_gap += (t.similarity - g.similarity) as f64;
@@ -317,7 +320,12 @@ fn parts(r: &Record) -> Vec<String> {
         Record::Person(p) => (&p.clusters, &p.fields),
         Record::Demand(d) => (&d.clusters, &d.keywords),
     };
-    clusters.iter().take(1).chain(words.iter().take(3)).cloned().collect()
+    clusters
+        .iter()
+        .take(1)
+        .chain(words.iter().take(3))
+        .cloned()
+        .collect()
 }
 
 /// Need texts in the shape enterprises write them, from the generator's vocabulary.
