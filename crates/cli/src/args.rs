@@ -218,9 +218,9 @@ pub struct SearchArgs {
     /// Only this kind of record: organization, person, outcome or demand.
     #[arg(long, value_parser = parse_kind)]
     pub kind: Option<RecordKind>,
-    /// Number of hits.
-    #[arg(long, default_value_t = 10)]
-    pub limit: usize,
+    /// Number of hits (1–1000).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub limit: u16,
     /// Print hits as JSON lines.
     #[arg(long)]
     pub json: bool,
@@ -296,7 +296,8 @@ pub struct MatchArgs {
     /// Only candidates at this TRL or range, e.g. 6 or 4-7.
     #[arg(long)]
     pub trl: Option<String>,
-    /// Only candidates in this region (district, city or province; repeatable).
+    /// Only candidates in this region, name or code, with the places inside it (重庆 takes every
+    /// district; repeatable).
     #[arg(long)]
     pub region: Vec<String>,
     /// Only candidates in this cluster (repeatable).
@@ -311,9 +312,9 @@ pub struct MatchArgs {
     /// The need's chain node (repeatable), for the chain signal.
     #[arg(long)]
     pub node: Vec<String>,
-    /// Number of hits.
-    #[arg(long, default_value_t = 10)]
-    pub limit: usize,
+    /// Number of hits (1–1000).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub limit: u16,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -331,12 +332,13 @@ pub struct MatchArgs {
 pub struct AdoptersArgs {
     /// The outcome's id.
     pub outcome: i64,
-    /// Only enterprises in this region (repeatable); by default every region, local ones ranked first.
+    /// Only enterprises in this region, with the places inside it (repeatable); by default every
+    /// region, local ones ranked first.
     #[arg(long)]
     pub region: Vec<String>,
-    /// Number of hits.
-    #[arg(long, default_value_t = 10)]
-    pub limit: usize,
+    /// Number of hits (1–1000).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub limit: u16,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,

@@ -24,6 +24,7 @@ struct Entry {
     name_zh: &'static str,
     name_en: &'static str,
     level: &'static str,
+    parent: &'static str,
     tier: RegionTier,
 }
 
@@ -52,6 +53,7 @@ fn table() -> &'static Table {
                 name_zh: cols[1],
                 name_en: cols[2],
                 level: cols[3],
+                parent: cols[4],
                 tier,
             });
             let keys = [cols[0], cols[1], cols[2]]
@@ -131,6 +133,27 @@ impl Region {
         self.code().unwrap_or_else(|| self.name_zh())
     }
 
+    /// This region and every region the table places inside it (a city's districts, a province's
+    /// cities and their districts), so a filter on "重庆市" also takes 渝北区.
+    pub fn with_descendants(&self) -> Vec<Region> {
+        let Region::Known(root) = self else {
+            return vec![self.clone()];
+        };
+        let t = table();
+        let mut out = vec![*root];
+        let mut at = 0;
+        while at < out.len() {
+            let code = t.entries[out[at]].code;
+            for (i, e) in t.entries.iter().enumerate() {
+                if e.parent == code && !out.contains(&i) {
+                    out.push(i);
+                }
+            }
+            at += 1;
+        }
+        out.into_iter().map(Region::Known).collect()
+    }
+
     /// Number of Chongqing districts and counties (level district/county) in the table.
     pub fn chongqing_district_count() -> usize {
         table()
@@ -196,6 +219,25 @@ mod tests {
             Some("510100")
         );
         assert_eq!(Region::lookup("上海市").unwrap().tier(), RegionTier::China);
+        let cq: Vec<String> = Region::lookup("重庆")
+            .unwrap()
+            .with_descendants()
+            .iter()
+            .map(|r| r.name_zh().to_string())
+            .collect();
+        assert!(cq.contains(&"渝北区".to_string()) && cq.contains(&"重庆市".to_string()));
+        assert!(!cq.contains(&"成都市".to_string()));
+        let sc: Vec<String> = Region::lookup("四川省")
+            .unwrap()
+            .with_descendants()
+            .iter()
+            .map(|r| r.name_zh().to_string())
+            .collect();
+        assert!(sc.contains(&"成都市".to_string()));
+        assert_eq!(
+            Region::lookup("渝北区").unwrap().with_descendants().len(),
+            1
+        );
     }
 
     #[test]

@@ -53,6 +53,34 @@ impl Default for FusionParams {
     }
 }
 
+impl FusionParams {
+    /// Checks the values make sense; the message names the offending field (as in the ranking file).
+    pub fn check(&self) -> Result<(), String> {
+        for (name, v) in [
+            ("fusion.w_lexical", self.w_lexical),
+            ("fusion.w_dense", self.w_dense),
+            ("fusion.cross_language_lexical", self.cross_language_lexical),
+            ("fusion.rrf_k", self.rrf_k),
+        ] {
+            if !v.is_finite() || v < 0.0 {
+                return Err(format!("{name} = {v}: give a finite number ≥ 0"));
+            }
+        }
+        if self.depth == 0 || self.depth > 10_000 {
+            return Err(format!(
+                "fusion.depth = {}: give a number of candidates from 1 to 10000",
+                self.depth
+            ));
+        }
+        if self.w_lexical + self.w_dense == 0.0 {
+            return Err(
+                "fusion.w_lexical and fusion.w_dense are both 0: nothing would rank".into(),
+            );
+        }
+        Ok(())
+    }
+}
+
 /// What one list said of a fused candidate.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Evidence {
@@ -74,6 +102,9 @@ pub struct Fused {
     pub dense: Option<Evidence>,
     /// The lexical weight was reduced because the languages differ.
     pub cross_language: bool,
+    /// What the score holds from a list that did not list the candidate (that list's floor: its lowest
+    /// normalised score under score fusion, nothing under rank fusion), so the parts add up to `score`.
+    pub absent: f32,
 }
 
 /// Per-list rescaling of scores to what the weighted sum adds.
@@ -120,6 +151,7 @@ pub fn fuse(
             lexical: None,
             dense: None,
             cross_language: same_language(kind, id) == Some(false),
+            absent: 0.0,
         })
     }
     let lex_scores: Vec<f32> = lexical.iter().map(|h| h.score).collect();
@@ -148,23 +180,28 @@ pub fn fuse(
         });
     }
     // A side that did not list a candidate gives it that list's lowest normalised score (nothing under
-    // rank fusion).
-    let floor = |scores: &[f32], norm: &dyn Fn(f32) -> f32| match (
-        p.method,
-        scores.iter().copied().reduce(f32::min),
-    ) {
-        (FusionMethod::Rrf, _) | (_, None) => 0.0,
-        (_, Some(lo)) => norm(lo),
+    // rank fusion, nor from a list whose scores are all equal: one candidate, or ties, say nothing of
+    // the ones it left out).
+    let floor = |scores: &[f32], norm: &dyn Fn(f32) -> f32| {
+        let lo = scores.iter().copied().reduce(f32::min);
+        let hi = scores.iter().copied().reduce(f32::max);
+        match (p.method, lo, hi) {
+            (FusionMethod::Rrf, _, _) | (_, None, _) | (_, _, None) => 0.0,
+            (_, Some(lo), Some(hi)) if hi <= lo => 0.0,
+            (_, Some(lo), _) => norm(lo),
+        }
     };
     let lex_floor = floor(&lex_scores, &lex_norm);
     let dense_floor = floor(&dense_scores, &dense_norm);
     let mut out: Vec<Fused> = by_key
         .into_values()
         .map(|mut f| {
-            let lex = f
-                .lexical
-                .map_or(lex_weight(f.cross_language) * lex_floor, |e| e.contribution);
-            let den = f.dense.map_or(p.w_dense * dense_floor, |e| e.contribution);
+            let lex_absent = lex_weight(f.cross_language) * lex_floor;
+            let dense_absent = p.w_dense * dense_floor;
+            let lex = f.lexical.map_or(lex_absent, |e| e.contribution);
+            let den = f.dense.map_or(dense_absent, |e| e.contribution);
+            f.absent =
+                f.lexical.map_or(lex_absent, |_| 0.0) + f.dense.map_or(dense_absent, |_| 0.0);
             f.score = lex + den;
             f
         })

@@ -48,20 +48,25 @@ impl RankingConfig {
             message,
         };
         let f = &cfg.fusion;
-        for (name, v) in [
-            ("fusion.w_lexical", f.w_lexical),
-            ("fusion.w_dense", f.w_dense),
-            ("fusion.cross_language_lexical", f.cross_language_lexical),
-            ("fusion.rrf_k", f.rrf_k),
-        ] {
-            if !v.is_finite() || v < 0.0 {
-                return Err(bad(format!("{name} = {v}: give a finite number ≥ 0")));
-            }
+        f.check().map_err(bad)?;
+        let v = &cfg.vector;
+        if !(2..=crate::vector::MAX_M).contains(&v.m) {
+            return Err(bad(format!(
+                "vector.m = {}: give a value from 2 to {}",
+                v.m,
+                crate::vector::MAX_M
+            )));
         }
-        if f.depth == 0 || cfg.vector.m < 2 || cfg.vector.ef_search == 0 {
+        if v.ef_search == 0 || v.ef_construction == 0 {
             return Err(bad(
-                "fusion.depth, vector.m (≥ 2) and vector.ef_search must be positive".into(),
+                "vector.ef_search and vector.ef_construction must be at least 1".into(),
             ));
+        }
+        for (name, w) in [
+            ("need_to_supply", &cfg.need_to_supply),
+            ("outcome_to_adopter", &cfg.outcome_to_adopter),
+        ] {
+            w.check().map_err(|m| bad(format!("{name}.{m}")))?;
         }
         Ok(cfg)
     }
@@ -89,6 +94,10 @@ pub struct SignalWeights {
     pub owner_values: HashMap<String, f32>,
     pub capacity: f32,
     pub related_need: f32,
+    /// A public need counts as related when its cosine similarity to the outcome reaches this…
+    pub related_need_min_cosine: f32,
+    /// …or, answering lexically only, when its BM25 score does.
+    pub related_need_min_bm25: f32,
 }
 
 impl Default for SignalWeights {
@@ -103,7 +112,47 @@ impl Default for SignalWeights {
             owner_values: HashMap::new(),
             capacity: 0.0,
             related_need: 0.0,
+            related_need_min_cosine: 0.85,
+            related_need_min_bm25: 20.0,
         }
+    }
+}
+
+impl SignalWeights {
+    /// Checks every weight and value is a finite number ≥ 0 (values at most 1); the message names the
+    /// field.
+    pub fn check(&self) -> Result<(), String> {
+        for (name, v) in [
+            ("locality", self.locality),
+            ("trl_fit", self.trl_fit),
+            ("chain", self.chain),
+            ("owner", self.owner),
+            ("capacity", self.capacity),
+            ("related_need", self.related_need),
+            ("related_need_min_cosine", self.related_need_min_cosine),
+            ("related_need_min_bm25", self.related_need_min_bm25),
+        ] {
+            if !v.is_finite() || v < 0.0 {
+                return Err(format!("{name} = {v}: give a finite number ≥ 0"));
+            }
+        }
+        if !self.trl_gap_to_zero.is_finite() || self.trl_gap_to_zero <= 0.0 {
+            return Err(format!(
+                "trl_gap_to_zero = {}: give a number of levels > 0",
+                self.trl_gap_to_zero
+            ));
+        }
+        for (table, values) in [
+            ("locality_values", &self.locality_values),
+            ("owner_values", &self.owner_values),
+        ] {
+            for (k, v) in values {
+                if !(0.0..=1.0).contains(v) {
+                    return Err(format!("{table}.{k} = {v}: give a value from 0 to 1"));
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -161,6 +210,9 @@ pub struct Match {
     pub similarity: Option<f32>,
     pub dense: Option<Evidence>,
     pub cross_language: bool,
+    /// The part of `relevance` from a list that did not list the hit (its floor), so
+    /// lexical + dense + absent = relevance.
+    pub absent: f32,
     pub matched_terms: Vec<String>,
     /// The passage with the most matched terms, matches in 【】.
     pub snippet: String,
@@ -196,6 +248,7 @@ pub fn rerank(
                 similarity: f.dense.map(|d| d.score),
                 dense: f.dense,
                 cross_language: f.cross_language,
+                absent: f.absent,
                 matched_terms,
                 snippet,
                 signals,

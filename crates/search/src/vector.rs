@@ -118,12 +118,18 @@ pub enum VectorError {
     Corrupt { path: String, message: String },
     #[error("vector of {got} dimensions given to an index of {want}")]
     Dimension { got: usize, want: usize },
+    #[error("the vector of {kind} #{id} holds a value that is not a finite number")]
+    NotFinite { kind: RecordKind, id: u64 },
 }
 
 pub type Result<T> = std::result::Result<T, VectorError>;
 
 const NONE: u32 = u32::MAX;
 const MAGIC: &[u8; 8] = b"SLVEC001";
+/// Highest layer a node may be drawn to.
+const MAX_LEVEL: u8 = 16;
+/// Largest `m` accepted (a layer-0 list holds `2m` links).
+pub const MAX_M: usize = 128;
 
 /// An HNSW graph over unit vectors, with filter values per node.
 #[derive(Debug, Clone)]
@@ -195,10 +201,14 @@ impl VectorIndex {
         self.params
     }
 
-    /// Changes the search-time parameters (`ef_search`, `exact_below`); graph parameters apply to
-    /// later inserts only.
+    /// Changes the search-time parameters (`ef_search`, `exact_below`) and the insert beam
+    /// (`ef_construction`, for later inserts). `m` is fixed when the graph is built (its link lists are
+    /// laid out by it), so a different `m` takes effect at the next rebuild.
     pub fn set_params(&mut self, params: HnswParams) {
-        self.params = params;
+        self.params = HnswParams {
+            m: self.params.m,
+            ..params
+        };
     }
 
     /// Live (not deleted) items.
@@ -300,7 +310,7 @@ impl VectorIndex {
         let r = self.rng.wrapping_mul(0x2545_F491_4F6C_DD1D);
         let u = ((r >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
         let ml = 1.0 / (self.params.m.max(2) as f64).ln();
-        ((-u.ln() * ml) as usize).min(16) as u8
+        ((-u.ln() * ml) as usize).min(MAX_LEVEL as usize) as u8
     }
 
     /// Adds or replaces the item `meta` describes. An item whose text hash is unchanged keeps its node;
@@ -310,6 +320,12 @@ impl VectorIndex {
             return Err(VectorError::Dimension {
                 got: vector.len(),
                 want: self.dim,
+            });
+        }
+        if vector.iter().any(|x| !x.is_finite()) {
+            return Err(VectorError::NotFinite {
+                kind: meta.record_kind,
+                id: meta.id,
             });
         }
         let key = (meta.record_kind, meta.id);
@@ -616,7 +632,11 @@ impl VectorIndex {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
-        let tmp: PathBuf = path.with_extension("tmp");
+        // A name of its own per writer, so two processes saving at once never write into one file.
+        let nonce = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let tmp: PathBuf = path.with_extension(format!("{}.{nonce:x}.tmp", std::process::id()));
         let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(io)?);
         let meta = serde_json::to_vec(&self.meta).expect("metadata serializes");
         let params = serde_json::to_vec(&self.params).expect("parameters serialize");
@@ -699,8 +719,15 @@ impl VectorIndex {
         if meta.len() != n || dim == 0 {
             return Err(corrupt("item count does not match the header"));
         }
+        if !(2..=MAX_M).contains(&params.m) || max_level > MAX_LEVEL as u64 {
+            return Err(corrupt("graph parameters out of range"));
+        }
+        let vector_bytes = n
+            .checked_mul(dim)
+            .and_then(|x| x.checked_mul(4))
+            .ok_or_else(|| corrupt("sizes overflow"))?;
         let vectors: Vec<f32> = r
-            .take(n * dim * 4)
+            .take(vector_bytes)
             .ok_or_else(|| corrupt("vectors cut short"))?
             .chunks_exact(4)
             .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
@@ -715,8 +742,15 @@ impl VectorIndex {
             .iter()
             .map(|&b| b != 0)
             .collect();
+        if levels.iter().any(|&l| l as u64 > max_level) {
+            return Err(corrupt("a node's level is above the graph's top"));
+        }
         let m0 = params.m * 2;
-        let layer0: Vec<u32> = (0..n * m0)
+        let link_count = n.checked_mul(m0).ok_or_else(|| corrupt("sizes overflow"))?;
+        if link_count > r.bytes.len() / 4 {
+            return Err(corrupt("links cut short"));
+        }
+        let layer0: Vec<u32> = (0..link_count)
             .map(|_| r.u32())
             .collect::<Option<_>>()
             .ok_or_else(|| corrupt("links cut short"))?;
@@ -739,6 +773,22 @@ impl VectorIndex {
             || (n > 0 && entry as usize >= n)
         {
             return Err(corrupt("a link points outside the index"));
+        }
+        // A link on layer L must reach a node that lives on layer L.
+        for node in &upper {
+            for (i, layer) in node.iter().enumerate() {
+                if layer.iter().any(|&x| (levels[x as usize] as usize) < i + 1) {
+                    return Err(corrupt("a link reaches a node below its layer"));
+                }
+            }
+        }
+        if n > 0 && levels[entry as usize] as u64 != max_level {
+            return Err(corrupt("the entry point is not on the top layer"));
+        }
+        if vectors.iter().any(|x| !x.is_finite()) {
+            return Err(corrupt(
+                "a vector holds a value that is not a finite number",
+            ));
         }
         let mut by_key = HashMap::with_capacity(n);
         for (i, m) in meta.iter().enumerate() {

@@ -6,6 +6,7 @@
 //! [`dispatch!`] runs the same body against whichever pool is open. Every write goes through
 //! [`Store::write_batch`], inside one transaction, and appends to the outbox and the audit log.
 
+mod accounts;
 mod embeddings;
 mod error;
 mod target;
@@ -19,6 +20,7 @@ use sqlx::{PgPool, Row, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use accounts::{NewUser, User};
 pub use embeddings::text_hash;
 pub use error::StoreError;
 pub use target::Target;

@@ -453,3 +453,62 @@ async fn owners_are_found_by_uscc_first_then_by_exact_name() {
     }
     cleanup(all).await;
 }
+
+#[tokio::test]
+async fn users_sessions_and_grants_behave_alike_on_both_back_ends() {
+    let all = backends().await;
+    for b in &all {
+        let s = &b.store;
+        let who = s.backend_name();
+        let new = |name: &'static str, org: Option<i64>| store::NewUser {
+            username: name,
+            display_name: name,
+            role: "enterprise",
+            organization_id: org,
+            password_hash: "$argon2id$fake",
+        };
+        let a = s.upsert_user(&new("ent-a", Some(7)), 100).await.unwrap();
+        // Upserting again keeps the id and takes the new values.
+        let again = s
+            .upsert_user(
+                &store::NewUser {
+                    role: "admin",
+                    ..new("ent-a", Some(8))
+                },
+                101,
+            )
+            .await
+            .unwrap();
+        assert_eq!(a, again, "{who}");
+        let u = s.user_by_name("ent-a").await.unwrap().unwrap();
+        assert_eq!(
+            (u.role.as_str(), u.organization_id),
+            ("admin", Some(8)),
+            "{who}"
+        );
+        assert!(s.user_by_name("nobody").await.unwrap().is_none());
+        // A session lives until it expires or is revoked; a disabled user's sessions stop at once.
+        s.create_session("h1", a, 100, 200).await.unwrap();
+        assert_eq!(s.session_user("h1", 150).await.unwrap().unwrap().id, a);
+        assert!(s.session_user("h1", 200).await.unwrap().is_none(), "{who}");
+        assert!(s.session_user("other", 150).await.unwrap().is_none());
+        s.set_user_disabled(a, true).await.unwrap();
+        assert!(s.session_user("h1", 150).await.unwrap().is_none(), "{who}");
+        s.set_user_disabled(a, false).await.unwrap();
+        assert!(s.revoke_session("h1").await.unwrap());
+        assert!(!s.revoke_session("h1").await.unwrap());
+        assert!(s.session_user("h1", 150).await.unwrap().is_none(), "{who}");
+        s.create_session("h2", a, 100, 500).await.unwrap();
+        s.create_session("h3", a, 100, 500).await.unwrap();
+        assert_eq!(s.revoke_user_sessions(a).await.unwrap(), 2, "{who}");
+        // Grants: granted twice is one grant; revoked is gone.
+        s.grant_access(1, 2, 100).await.unwrap();
+        s.grant_access(1, 2, 101).await.unwrap();
+        s.grant_access(3, 2, 100).await.unwrap();
+        assert_eq!(s.grants_to(2).await.unwrap(), vec![1, 3], "{who}");
+        assert!(s.revoke_access(1, 2).await.unwrap());
+        assert_eq!(s.grants_to(2).await.unwrap(), vec![3]);
+        assert!(s.grants_to(1).await.unwrap().is_empty());
+    }
+    cleanup(all).await;
+}

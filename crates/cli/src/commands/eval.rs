@@ -130,6 +130,17 @@ fn fusion_params(args: &EvalArgs, data_dir: &Path) -> anyhow::Result<FusionParam
     if let Some(d) = args.depth {
         p.depth = d;
     }
+    // Same checks as the ranking file, named by the flags that set them.
+    p.check().map_err(|m| {
+        anyhow::anyhow!(
+            "{}",
+            m.replace("fusion.w_lexical", "--w-lexical")
+                .replace("fusion.w_dense", "--w-dense")
+                .replace("fusion.cross_language_lexical", "--cross-language")
+                .replace("fusion.rrf_k", "--rrf-k")
+                .replace("fusion.depth", "--depth")
+        )
+    })?;
     Ok(p)
 }
 

@@ -8,7 +8,6 @@ mod import;
 mod matching;
 mod reindex;
 mod vector_cache;
-mod vectors;
 
 use std::path::PathBuf;
 
@@ -64,10 +63,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
                 encode::embed_store(&store, &dir, &args.encoder).await?;
             }
             // The vector index is rebuilt whenever vectors exist (after --dense, or from an earlier run).
-            if args.dense || vectors::vector_path(&dir).exists() {
+            if args.dense || engine::vector_path(&dir).exists() {
                 let cfg = matching::ranking_config(&dir, None)?;
                 let started = std::time::Instant::now();
-                let (n, missing) = vectors::rebuild(&store, &dir, cfg.vector).await?;
+                let (n, missing) =
+                    engine::indexing::rebuild_vectors(&store, &dir, cfg.vector).await?;
                 println!(
                     "vector index: {n} items in {:.2}s ({})",
                     started.elapsed().as_secs_f64(),

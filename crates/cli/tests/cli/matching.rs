@@ -83,7 +83,7 @@ fn a_need_finds_explained_solutions_and_an_outcome_finds_adopters() {
     let v = json(&run(
         &dir,
         &[
-            "match", need, "--kind", "outcome", "--trl", "1-2", "--json", "--model", m,
+            "match", need, "--kind", "outcome", "--trl", "1", "--json", "--model", m,
         ],
     ));
     assert!(hits(&v).is_empty(), "{v}");
@@ -186,15 +186,28 @@ fn bad_matching_input_gets_clear_answers() {
     fails(&["match", "  "], "nothing to match");
     fails(
         &["match", "电池", "--kind", "robot"],
-        "unknown --kind 'robot'",
+        "--kind: unknown kind 'robot'",
     );
-    fails(&["match", "电池", "--trl", "12"], "--trl '12'");
+    fails(&["match", "电池", "--trl", "12"], "--trl: TRL '12'");
     fails(&["match", "电池", "--need-trl", "0"], "--need-trl 0");
     fails(
         &["match", "电池", "--region", "Atlantis"],
-        "unknown --region",
+        "--region: unknown region",
     );
     fails(&["match", "--demand", "999"], "no demand #999");
+    fails(&["match", "电池", "--limit", "0"], "--limit");
+    fails(&["match", "电池", "--limit", "5000"], "--limit");
+    // Demo demand #4 is NDA-only, #2 registered-only: the command line has no user to check, so it
+    // refuses them and never echoes their text.
+    for id in ["2", "4"] {
+        let o = run(&dir, &["match", "--demand", id, "--lexical-only"]);
+        let (out, err) = text(&o);
+        assert!(!o.status.success() && err.contains("not public"), "{err}");
+        assert!(
+            !out.contains("碳化硅") && !err.contains("SiC") && !err.contains("磷酸"),
+            "{out}{err}"
+        );
+    }
     fails(&["adopters", "999"], "no outcome #999");
     // A ten-thousand-character need is cut, answered, and the cut is said.
     let long = "电池热失控预警".repeat(1500);
@@ -295,4 +308,93 @@ fn the_vector_index_follows_imports_through_the_outbox() {
         !top["dense"].is_null(),
         "the new outcome is in the vector index: {top}"
     );
+}
+
+#[test]
+fn an_outcome_holder_is_not_its_own_adopter_and_regions_take_their_districts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    demo(&dir, None);
+    // An enterprise's own outcome on the topic of its own need.
+    let file = tmp.path().join("own.jsonl");
+    std::fs::write(
+        &file,
+        r#"{"kind": "patent", "title": "动力电池包热失控早期预警与BMS报警方法", "abstract": "电池包热失控前给出预警，BMS报警，误报率低。", "owners": ["重庆长江动力电池系统有限公司"], "trl": 6}"#,
+    )
+    .unwrap();
+    let o = run(&dir, &["import", "outcome", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let found = run(
+        &dir,
+        &[
+            "search",
+            "热失控早期预警与BMS报警方法",
+            "--kind",
+            "outcome",
+            "--json",
+        ],
+    );
+    let (out, _) = text(&found);
+    let id = out
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|h| h["title"].as_str().unwrap().contains("BMS报警方法"))
+        .unwrap_or_else(|| panic!("the new outcome is searchable: {out}"))["id"]
+        .to_string();
+    let v = json(&run(&dir, &["adopters", &id, "--json", "--lexical-only"]));
+    assert!(!hits(&v).is_empty(), "{v}");
+    for h in hits(&v) {
+        assert!(
+            !h["label"].as_str().unwrap().contains("长江动力电池"),
+            "the holder is listed as an adopter: {h}"
+        );
+    }
+    // --region 重庆 takes every Chongqing district; 成都 none of them.
+    let cq = json(&run(
+        &dir,
+        &[
+            "match",
+            "电池",
+            "--region",
+            "重庆",
+            "--json",
+            "--lexical-only",
+        ],
+    ));
+    assert!(!hits(&cq).is_empty(), "{cq}");
+    let cd = json(&run(
+        &dir,
+        &[
+            "match",
+            "电池",
+            "--region",
+            "成都",
+            "--kind",
+            "enterprise",
+            "--json",
+            "--lexical-only",
+        ],
+    ));
+    for h in hits(&cd) {
+        assert!(!h["label"].as_str().unwrap().contains("重庆"), "{h}");
+    }
+}
+
+#[test]
+fn a_damaged_vector_index_falls_back_to_lexical_with_a_note() {
+    let Some(model) = weights() else { return };
+    let m = model.to_str().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    demo(&dir, Some(m));
+    let path = dir.join("index").join("vectors").join("hnsw.bin");
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() / 3]).unwrap();
+    let v = json(&run(
+        &dir,
+        &["match", "动力电池热失控预警", "--json", "--model", m],
+    ));
+    assert_eq!(v["mode"], "lexical", "{v}");
+    assert!(v["notes"].to_string().contains("reindex --dense"), "{v}");
+    assert!(!hits(&v).is_empty());
 }

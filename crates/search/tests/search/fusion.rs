@@ -70,6 +70,39 @@ fn min_max_fusion_rescales_each_list_and_floors_the_missing_side() {
 }
 
 #[test]
+fn the_parts_of_a_fused_score_add_up_including_the_floor() {
+    let l = lex(&[(1, 10.0), (2, 6.0), (3, 2.0)]);
+    let d = dense(&[(3, 0.9), (4, 0.8), (1, 0.5)]);
+    for method in [
+        FusionMethod::MinMax,
+        FusionMethod::ZScore,
+        FusionMethod::Rrf,
+    ] {
+        for f in fuse(&l, &d, |_, _| None, &params(method)) {
+            let parts = f.lexical.map_or(0.0, |e| e.contribution)
+                + f.dense.map_or(0.0, |e| e.contribution)
+                + f.absent;
+            assert!((parts - f.score).abs() < 1e-6, "{method:?} {f:?}");
+        }
+    }
+    // Under z-scores the missing side's floor is the list's lowest (negative) value, and says so.
+    let out = fuse(&l, &d, |_, _| None, &params(FusionMethod::ZScore));
+    let two = out.iter().find(|f| f.id == 2).unwrap();
+    assert!(two.absent < 0.0, "{two:?}");
+}
+
+#[test]
+fn a_list_of_equal_scores_gives_no_floor_to_what_it_left_out() {
+    // One need in the dense list: it is the best and the worst there, which says nothing of the others.
+    let l = lex(&[(1, 10.0), (2, 6.0)]);
+    let d = dense(&[(2, 0.71)]);
+    let out = fuse(&l, &d, |_, _| None, &params(FusionMethod::MinMax));
+    let one = out.iter().find(|f| f.id == 1).unwrap();
+    assert_eq!(one.absent, 0.0);
+    assert!((one.score - 0.5).abs() < 1e-6, "{one:?}");
+}
+
+#[test]
 fn another_language_halves_the_lexical_weight() {
     let l = lex(&[(1, 10.0), (2, 0.0)]);
     let d = dense(&[(2, 0.9), (1, 0.5)]);
@@ -173,6 +206,33 @@ fn the_ranking_file_is_validated() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("x.toml") && err.contains("w_lexical"), "{err}");
+    for (from, to, says) in [
+        ("m = 16", "m = 100000", "vector.m"),
+        (
+            "ef_construction = 128",
+            "ef_construction = 0",
+            "ef_construction",
+        ),
+        ("depth = 100", "depth = 0", "fusion.depth"),
+        ("chain = 0.05", "chain = nan", "need_to_supply.chain"),
+        (
+            "chongqing = 1.0",
+            "chongqing = 3.0",
+            "locality_values.chongqing",
+        ),
+        (
+            "trl_gap_to_zero = 4.0",
+            "trl_gap_to_zero = 0.0",
+            "trl_gap_to_zero",
+        ),
+    ] {
+        let bad = search::matching::DEFAULT_CONFIG.replacen(from, to, 1);
+        assert_ne!(bad, search::matching::DEFAULT_CONFIG, "{from}");
+        let err = RankingConfig::parse(&bad, "z.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(says), "{to}: {err}");
+    }
     let err = RankingConfig::parse("version = 1", "y.toml")
         .unwrap_err()
         .to_string();

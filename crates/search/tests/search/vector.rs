@@ -220,6 +220,64 @@ fn saved_indexes_load_with_the_same_answers() {
     );
     std::fs::write(&path, b"hello").unwrap();
     assert!(VectorIndex::load(&path).is_err());
+    // Saving leaves no temporary file behind.
+    index.save(&path).unwrap();
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("vectors.bin")]);
+}
+
+#[test]
+fn damaged_files_are_refused_not_trusted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vectors.bin");
+    let vectors = clustered(300, 16, 5);
+    let index = build(&vectors, graph_only());
+    index.save(&path).unwrap();
+    let good = std::fs::read(&path).unwrap();
+    // An absurd item count in the header must not allocate or overflow: it is refused.
+    let mut bad = good.clone();
+    bad[16..24].copy_from_slice(&u64::MAX.to_le_bytes());
+    std::fs::write(&path, &bad).unwrap();
+    assert!(VectorIndex::load(&path).is_err());
+    // A top layer above the maximum is refused.
+    let mut bad = good.clone();
+    bad[32..40].copy_from_slice(&200u64.to_le_bytes());
+    std::fs::write(&path, &bad).unwrap();
+    let err = VectorIndex::load(&path).unwrap_err().to_string();
+    assert!(err.contains("reindex"), "{err}");
+    // A NaN among the vectors is refused.
+    let mut bad = good.clone();
+    let head = 8 + 8 * 8;
+    let params_len = u64::from_le_bytes(good[8 + 6 * 8..8 + 7 * 8].try_into().unwrap()) as usize;
+    let meta_len = u64::from_le_bytes(good[8 + 7 * 8..head].try_into().unwrap()) as usize;
+    let first_float = head + params_len + meta_len;
+    bad[first_float..first_float + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+    std::fs::write(&path, &bad).unwrap();
+    let err = VectorIndex::load(&path).unwrap_err().to_string();
+    assert!(err.contains("finite"), "{err}");
+    std::fs::write(&path, &good).unwrap();
+    assert!(VectorIndex::load(&path).unwrap().is_some());
+}
+
+#[test]
+fn non_finite_vectors_are_refused_and_m_stays_with_the_graph() {
+    let mut index = VectorIndex::new(4, HnswParams::default());
+    let err = index
+        .upsert(meta(1, 1), &[f32::NAN, 0.0, 0.0, 0.0])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("finite"), "{err}");
+    assert!(index.is_empty());
+    index.set_params(HnswParams {
+        m: 4,
+        ef_search: 7,
+        ..HnswParams::default()
+    });
+    assert_eq!(index.params().m, HnswParams::default().m);
+    assert_eq!(index.params().ef_search, 7);
 }
 
 #[test]

@@ -1,0 +1,629 @@
+//! Matching in both directions over the engines: a need finds outcomes, experts, labs and platforms; an
+//! outcome finds the enterprises that could adopt it. Lexical and dense retrieval, fusion, business
+//! signals from the candidates' stored profiles, and an explanation on every hit.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use model::{Confidentiality, Record, RecordKind, Region};
+use search::matching::{rerank, MatchContext, Profile, RankingConfig, SignalWeights};
+use search::{Filters, LexicalIndex, VectorIndex};
+use store::Store;
+
+use crate::indexing::{self, Resolver};
+use crate::{EngineError, Result};
+
+/// Longest query text used; longer needs are cut (and the answer says so).
+pub const MAX_QUERY_CHARS: usize = 2_000;
+
+/// Most hits one call returns.
+pub const MAX_LIMIT: usize = 1_000;
+
+/// The ranking configuration: `file`, else DATA_DIR/config/ranking.toml, else the built-in one.
+pub fn ranking_config(data_dir: &Path, file: Option<&Path>) -> Result<RankingConfig> {
+    let local = data_dir.join("config").join("ranking.toml");
+    let path = match file {
+        Some(p) => p.to_path_buf(),
+        None if local.exists() => local,
+        None => return Ok(RankingConfig::builtin()),
+    };
+    let text = std::fs::read_to_string(&path).map_err(|source| EngineError::Io {
+        path: format!("the ranking configuration {}", path.display()),
+        source,
+    })?;
+    Ok(RankingConfig::parse(&text, &path.display().to_string())?)
+}
+
+/// Whether dense evidence took part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Hybrid,
+    Lexical,
+}
+
+/// What matching works with: the lexical index, and the vector index with the encoder when both are
+/// there. `notes` says why the dense side is missing, if it is.
+pub struct Engines {
+    pub lexical: LexicalIndex,
+    pub vectors: Option<VectorIndex>,
+    pub encoder: Option<encoder::Encoder>,
+    pub notes: Vec<String>,
+}
+
+impl Engines {
+    /// Opens the indexes of `data_dir`, brings them up to date with the store (embedding at most
+    /// `embed_budget` changed texts), and keeps the encoder when the vector index can serve.
+    /// `encoder` is the loaded encoder, or why there is none (said in the answers).
+    pub async fn open(
+        store: &Store,
+        data_dir: &Path,
+        encoder: std::result::Result<encoder::Encoder, String>,
+        cfg: &RankingConfig,
+        embed_budget: usize,
+    ) -> Result<Engines> {
+        let dir = indexing::lexical_dir(data_dir);
+        if !dir.join("meta.json").exists() {
+            return Err(EngineError::Input(format!(
+                "no search index in {}: run `shuanglian reindex` (or `shuanglian demo`) first",
+                data_dir.display()
+            )));
+        }
+        let lexical = LexicalIndex::open_or_create(&dir)?;
+        indexing::sync_lexical(store, &lexical).await?;
+        let mut notes = vec![];
+        let encoder = match encoder {
+            Ok(e) => Some(e),
+            Err(why) => {
+                notes.push(why);
+                None
+            }
+        };
+        let mut vectors = None;
+        let mut damaged = false;
+        if encoder.is_some() {
+            let synced =
+                match indexing::sync_vectors(store, data_dir, encoder.as_ref(), embed_budget).await
+                {
+                    Ok(s) => s,
+                    // An unreadable or mismatched index must not stop matching: answer lexically and
+                    // say why.
+                    Err(EngineError::Vector(v @ search::vector::VectorError::Corrupt { .. })) => {
+                        notes.push(format!("lexical only: {v}"));
+                        damaged = true;
+                        indexing::Synced {
+                            index: None,
+                            pending: 0,
+                        }
+                    }
+                    Err(e) => return Err(e),
+                };
+            if synced.pending > 0 {
+                notes.push(format!(
+                    "up to {} changed records still await embedding and are matched lexically \
+                     only; `shuanglian reindex --dense` embeds them all",
+                    synced.pending
+                ));
+            }
+            vectors = synced.index;
+            match &mut vectors {
+                None if !damaged => notes.push(
+                    "lexical only: no vector index yet; run `shuanglian reindex --dense`"
+                        .to_string(),
+                ),
+                Some(vi) if vi.is_empty() => notes.push(
+                    "lexical only: the vector index is empty; run `shuanglian reindex --dense`"
+                        .to_string(),
+                ),
+                Some(vi) => vi.set_params(cfg.vector),
+                None => {}
+            }
+        }
+        let ready = vectors.as_ref().is_some_and(|v| !v.is_empty());
+        Ok(Engines {
+            lexical,
+            vectors,
+            encoder: if ready { encoder } else { None },
+            notes,
+        })
+    }
+}
+
+/// What a need looks for: `outcome`, `expert`, `lab`, `platform`, `enterprise` or `any` (default).
+pub fn supply_filters(kind: Option<&str>) -> Result<Filters> {
+    let (kinds, sub): (Vec<RecordKind>, Vec<&str>) = match kind {
+        None | Some("any") | Some("") => (
+            vec![
+                RecordKind::Outcome,
+                RecordKind::Person,
+                RecordKind::Organization,
+            ],
+            vec![],
+        ),
+        Some("outcome") => (vec![RecordKind::Outcome], vec![]),
+        Some("expert") => (vec![RecordKind::Person], vec!["expert", "researcher"]),
+        Some("lab") => (
+            vec![RecordKind::Organization],
+            vec!["lab", "research_institute", "new_rd_institution"],
+        ),
+        Some("platform") => (
+            vec![RecordKind::Organization],
+            vec!["pilot_platform", "poc_centre"],
+        ),
+        Some("enterprise") => (vec![RecordKind::Organization], vec!["enterprise"]),
+        Some(other) => {
+            return Err(EngineError::Input(format!(
+                "unknown kind '{other}': use outcome, expert, lab, platform, enterprise or any"
+            )))
+        }
+    };
+    Ok(Filters {
+        record_kinds: kinds,
+        kinds: sub.into_iter().map(String::from).collect(),
+        ..Filters::default()
+    })
+}
+
+/// Region keys for `--region`: each named place with every place inside it.
+pub fn region_keys(names: &[String]) -> Result<Vec<String>> {
+    let mut keys = vec![];
+    for n in names {
+        let Some(r) = Region::lookup(n) else {
+            return Err(EngineError::Input(format!(
+                "unknown region '{n}': give a district, city or province name or code"
+            )));
+        };
+        for r in r.with_descendants() {
+            let k = r.key().to_string();
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+    }
+    Ok(keys)
+}
+
+/// A TRL level or range, `6` or `4-7`.
+pub fn parse_trl_range(s: &str) -> Result<(u8, u8)> {
+    let bad = || {
+        EngineError::Input(format!(
+            "TRL '{s}': give a level 1–9 or a range such as 4-7"
+        ))
+    };
+    let (lo, hi) = match s.split_once('-') {
+        Some((a, b)) => (
+            a.trim().parse().map_err(|_| bad())?,
+            b.trim().parse().map_err(|_| bad())?,
+        ),
+        None => {
+            let v: u8 = s.trim().parse().map_err(|_| bad())?;
+            (v, v)
+        }
+    };
+    if !(1..=9).contains(&lo) || !(lo..=9).contains(&hi) {
+        return Err(bad());
+    }
+    Ok((lo, hi))
+}
+
+/// A ranked, explained answer.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Answer {
+    pub query: String,
+    pub mode: Mode,
+    /// Version of the ranking configuration used.
+    pub ranking: String,
+    pub notes: Vec<String>,
+    pub hits: Vec<search::Match>,
+}
+
+/// A need to match: its text, the asking side's stage and chain position, and restrictions.
+#[derive(Debug, Clone, Default)]
+pub struct Need {
+    pub text: String,
+    pub filters: Filters,
+    pub ctx: MatchContext,
+    pub limit: usize,
+}
+
+/// A public or visible demand as a need: its searchable text, stage, clusters and chain nodes. The
+/// caller checks the asker may see the demand.
+pub fn need_of_demand(record: &Record) -> Option<(String, MatchContext)> {
+    let Record::Demand(d) = record else {
+        return None;
+    };
+    let mut text = demand_text(d);
+    if text.trim().is_empty() {
+        text = format!("{}\n{}", d.title, d.problem);
+    }
+    Some((
+        text,
+        MatchContext {
+            trl: d.trl_needed.map(|t| t.get()),
+            clusters: d.clusters.clone(),
+            chain_nodes: d.chain_nodes.clone(),
+        },
+    ))
+}
+
+/// A demand's text as the index would hold it, whatever its confidentiality.
+fn demand_text(d: &model::Demand) -> String {
+    let mut public = d.clone();
+    public.confidentiality = Confidentiality::Public;
+    search_text(&Record::Demand(public))
+}
+
+fn cut(text: &str, notes: &mut Vec<String>) -> String {
+    if text.chars().count() > MAX_QUERY_CHARS {
+        notes.push(format!(
+            "the query was cut to its first {MAX_QUERY_CHARS} characters"
+        ));
+        text.chars().take(MAX_QUERY_CHARS).collect()
+    } else {
+        text.to_string()
+    }
+}
+
+fn check_limit(limit: usize) -> Result<()> {
+    if (1..=MAX_LIMIT).contains(&limit) {
+        Ok(())
+    } else {
+        Err(EngineError::Input(format!(
+            "limit {limit}: give a number of hits from 1 to {MAX_LIMIT}"
+        )))
+    }
+}
+
+/// A need finds what can solve it.
+pub async fn match_need(
+    store: &Store,
+    e: &Engines,
+    cfg: &RankingConfig,
+    need: &Need,
+) -> Result<Answer> {
+    check_limit(need.limit)?;
+    if let Some(t) = need.ctx.trl {
+        if !(1..=9).contains(&t) {
+            return Err(EngineError::Input(format!(
+                "need TRL {t}: give a level from 1 to 9"
+            )));
+        }
+    }
+    if need.text.trim().is_empty() {
+        return Err(EngineError::Input(
+            "nothing to match: give the need's text, e.g. 动力电池热失控预警".to_string(),
+        ));
+    }
+    let mut notes = e.notes.clone();
+    let text = cut(&need.text, &mut notes);
+    let (hits, mode) = run_match(
+        store,
+        e,
+        &text,
+        None,
+        &need.filters,
+        &need.ctx,
+        cfg,
+        &cfg.need_to_supply,
+        need.limit,
+        None,
+        &HashMap::new(),
+    )
+    .await?;
+    if hits.is_empty() {
+        notes.push("no candidate matches the query under these filters".to_string());
+    }
+    Ok(Answer {
+        query: text,
+        mode,
+        ranking: cfg.version.clone(),
+        notes,
+        hits,
+    })
+}
+
+/// An outcome finds enterprises whose products, business scope and chain position fit it, local first
+/// (`regions`: region keys to restrict to, from [`region_keys`]).
+pub async fn adopters(
+    store: &Store,
+    e: &Engines,
+    cfg: &RankingConfig,
+    outcome: i64,
+    regions: Vec<String>,
+    limit: usize,
+) -> Result<Answer> {
+    check_limit(limit)?;
+    let Some(s) = store.get(RecordKind::Outcome, outcome).await? else {
+        return Err(EngineError::NotFound(format!("no outcome #{outcome}")));
+    };
+    let Record::Outcome(o) = &s.record else {
+        return Err(EngineError::NotFound(format!("no outcome #{outcome}")));
+    };
+    let mut notes = e.notes.clone();
+    let text = cut(&search_text(&s.record), &mut notes);
+    let ctx = MatchContext {
+        trl: o.trl.map(|t| t.get()),
+        clusters: o.clusters.clone(),
+        chain_nodes: o.chain_nodes.clone(),
+    };
+    // The outcome's own passage vector is the query on the dense side: passage against passage.
+    let own = e
+        .vectors
+        .as_ref()
+        .and_then(|v| v.vector(RecordKind::Outcome, outcome as u64))
+        .map(<[f32]>::to_vec);
+    // Enterprises that posted a public need resembling the outcome are likelier adopters.
+    let related = related_needs(store, e, &text, own.clone(), cfg).await?;
+    // The outcome's own holder is not a prospective adopter.
+    let exclude_owner = outcome_owner_id(store, o)
+        .await?
+        .map(|id| (RecordKind::Organization, id as u64));
+    let filters = Filters {
+        record_kinds: vec![RecordKind::Organization],
+        kinds: vec!["enterprise".to_string()],
+        regions,
+        ..Filters::default()
+    };
+    let (hits, mode) = run_match(
+        store,
+        e,
+        &text,
+        own,
+        &filters,
+        &ctx,
+        cfg,
+        &cfg.outcome_to_adopter,
+        limit,
+        exclude_owner,
+        &related,
+    )
+    .await?;
+    if hits.is_empty() {
+        notes.push("no registered enterprise fits this outcome under these filters".to_string());
+    }
+    Ok(Answer {
+        query: format!("#{outcome} {}", o.title),
+        mode,
+        ranking: cfg.version.clone(),
+        notes,
+        hits,
+    })
+}
+
+/// Retrieves, fuses and reranks. `query_vector` overrides encoding `text` (adopters use the outcome's
+/// stored passage vector).
+#[allow(clippy::too_many_arguments)]
+async fn run_match(
+    store: &Store,
+    e: &Engines,
+    text: &str,
+    query_vector: Option<Vec<f32>>,
+    filters: &Filters,
+    ctx: &MatchContext,
+    cfg: &RankingConfig,
+    weights: &SignalWeights,
+    limit: usize,
+    exclude: Option<(RecordKind, u64)>,
+    related: &HashMap<(RecordKind, u64), String>,
+) -> Result<(Vec<search::Match>, Mode)> {
+    let depth = cfg.fusion.depth.max(limit);
+    let lexical = e
+        .lexical
+        .search(text, filters, &search::Bm25Params::default(), depth)?;
+    let (dense, mode) = match (&e.vectors, &e.encoder) {
+        (Some(vi), Some(enc)) => {
+            let q = match query_vector {
+                Some(v) => v,
+                None => enc.embed(&[text], encoder::Kind::Query)[0].to_vec(),
+            };
+            (vi.search(&q, filters, depth)?, Mode::Hybrid)
+        }
+        _ => (vec![], Mode::Lexical),
+    };
+    let q_lang = model::Lang::detect(text).to_string();
+    let vectors = e.vectors.as_ref();
+    let mut fusion = cfg.fusion;
+    if mode == Mode::Lexical {
+        // Without the dense side the lexical list carries the whole relevance scale.
+        fusion.w_lexical += fusion.w_dense;
+        fusion.w_dense = 0.0;
+    }
+    let mut fused = search::fuse(
+        &lexical,
+        &dense,
+        |k, id| {
+            vectors
+                .and_then(|v| v.meta(k, id))
+                .map(|m| m.lang == q_lang)
+        },
+        &fusion,
+    );
+    fused.retain(|f| Some((f.record_kind, f.id)) != exclude);
+    // Business signals reorder the best candidates; profiles are loaded for a few times the limit.
+    fused.truncate((limit * 3).max(30));
+    let mut profiles = HashMap::new();
+    let mut resolver = Resolver::default();
+    for f in &fused {
+        if let Some(s) = store.get(f.record_kind, f.id as i64).await? {
+            if let Some(mut p) = profile(store, &mut resolver, &s.record).await? {
+                p.related_need = related.get(&(f.record_kind, f.id)).cloned();
+                profiles.insert((f.record_kind, f.id), p);
+            }
+        }
+    }
+    Ok((rerank(&fused, &profiles, text, ctx, weights, limit), mode))
+}
+
+/// A candidate's profile for the business signals, from its stored record; `None` for a record that
+/// must not be shown to everyone (a registered or NDA demand), which drops it from the answer even if
+/// an index still listed it.
+async fn profile(
+    store: &Store,
+    resolver: &mut Resolver,
+    record: &Record,
+) -> Result<Option<Profile>> {
+    let text = search_text(record);
+    let region_of = |r: &Option<Region>| r.as_ref().map(|r| (r.name_zh().to_string(), r.tier()));
+    Ok(Some(match record {
+        Record::Outcome(o) => {
+            let owner = resolver.outcome_owner(store, o).await?;
+            let region = owner.as_ref().and_then(|org| region_of(&org.region));
+            Profile {
+                label: o.title.clone(),
+                kind: o.kind.to_string(),
+                text,
+                region: region.as_ref().map(|r| r.0.clone()),
+                region_tier: region.map(|r| r.1),
+                trl: o.trl.map(|t| t.get()),
+                clusters: o.clusters.clone(),
+                chain_nodes: o.chain_nodes.clone(),
+                owner_kind: owner.map(|org| org.kind.to_string()),
+                ..Profile::default()
+            }
+        }
+        Record::Organization(o) => {
+            let region = region_of(&o.region);
+            Profile {
+                label: o.name.clone(),
+                kind: o.kind.to_string(),
+                text,
+                region: region.as_ref().map(|r| r.0.clone()),
+                region_tier: region.map(|r| r.1),
+                clusters: o.clusters.clone(),
+                chain_nodes: o.chain_nodes.clone(),
+                owner_kind: Some(o.kind.to_string()),
+                capacity: capacity(o),
+                ..Profile::default()
+            }
+        }
+        Record::Person(p) => {
+            let mut region = region_of(&p.region);
+            if region.is_none() {
+                if let Some(aff) = &p.affiliation {
+                    if let Some(org) = resolver.owner(store, aff, None).await? {
+                        region = region_of(&org.region);
+                    }
+                }
+            }
+            Profile {
+                label: match &p.affiliation {
+                    Some(a) => format!("{}（{a}）", p.name),
+                    None => p.name.clone(),
+                },
+                kind: p.kind.to_string(),
+                text,
+                region: region.as_ref().map(|r| r.0.clone()),
+                region_tier: region.map(|r| r.1),
+                clusters: p.clusters.clone(),
+                owner_kind: Some(p.kind.to_string()),
+                ..Profile::default()
+            }
+        }
+        Record::Demand(d) if d.confidentiality != Confidentiality::Public => return Ok(None),
+        Record::Demand(d) => {
+            let region = region_of(&d.region);
+            Profile {
+                label: d.title.clone(),
+                kind: d.confidentiality.to_string(),
+                text,
+                region: region.as_ref().map(|r| r.0.clone()),
+                region_tier: region.map(|r| r.1),
+                trl: d.trl_needed.map(|t| t.get()),
+                clusters: d.clusters.clone(),
+                chain_nodes: d.chain_nodes.clone(),
+                owner_kind: Some("enterprise".to_string()),
+                ..Profile::default()
+            }
+        }
+    }))
+}
+
+/// An enterprise's capacity to adopt, 0..1: headcount when the record gives it (`extra.employees`,
+/// 1,000 or more counts as full), else the breadth of its product list (five or more as full).
+fn capacity(o: &model::Organization) -> Option<f32> {
+    if let Some(n) = o.extra.get("employees").and_then(|v| v.as_f64()) {
+        return Some(((1.0 + n.max(0.0)).ln() / 1001f64.ln()).min(1.0) as f32);
+    }
+    (!o.products.is_empty()).then(|| (o.products.len() as f32 / 5.0).min(1.0))
+}
+
+/// The text a record is searched by (empty for records kept out of the shared index).
+pub fn search_text(record: &Record) -> String {
+    search::SearchItem::from_record(0, record)
+        .map(|i| i.all_text())
+        .unwrap_or_default()
+}
+
+/// The store id of an outcome's first registered owner (as [`Resolver::outcome_owner`] finds it).
+async fn outcome_owner_id(store: &Store, o: &model::Outcome) -> Result<Option<i64>> {
+    let uscc = o.owner_uscc.as_ref().map(|u| u.to_string());
+    for name in &o.owners {
+        if let Some(s) = store.find_organization(name, uscc.as_deref()).await? {
+            return Ok(Some(s.id));
+        }
+    }
+    match &uscc {
+        Some(u) => Ok(store.find_organization("", Some(u)).await?.map(|s| s.id)),
+        None => Ok(None),
+    }
+}
+
+/// The owners of the public needs most like the outcome, keyed by the owner organization's id, with
+/// the need's title as the reason. A need counts only on raw evidence (cosine similarity, or BM25 when
+/// answering lexically), never on its rank among the few needs there are.
+async fn related_needs(
+    store: &Store,
+    e: &Engines,
+    text: &str,
+    own: Option<Vec<f32>>,
+    cfg: &RankingConfig,
+) -> Result<HashMap<(RecordKind, u64), String>> {
+    let filters = Filters {
+        record_kinds: vec![RecordKind::Demand],
+        // Only public needs are in the shared index; said again here so a later change cannot leak one.
+        kinds: vec!["public".to_string()],
+        ..Filters::default()
+    };
+    let (needs, mode) = run_match(
+        store,
+        e,
+        text,
+        own,
+        &filters,
+        &MatchContext::default(),
+        cfg,
+        &SignalWeights::default(),
+        5,
+        None,
+        &HashMap::new(),
+    )
+    .await?;
+    let w = &cfg.outcome_to_adopter;
+    let mut out = HashMap::new();
+    for n in needs {
+        let evident = match mode {
+            Mode::Hybrid => n.similarity.is_some_and(|c| c >= w.related_need_min_cosine),
+            _ => n
+                .lexical
+                .is_some_and(|l| l.score >= w.related_need_min_bm25),
+        };
+        if !evident {
+            continue;
+        }
+        let Some(s) = store.get(RecordKind::Demand, n.id as i64).await? else {
+            continue;
+        };
+        let Record::Demand(d) = &s.record else {
+            continue;
+        };
+        if d.confidentiality != Confidentiality::Public {
+            continue;
+        }
+        let uscc = d.owner_uscc.as_ref().map(|u| u.to_string());
+        if let Some(org) = store.find_organization(&d.owner, uscc.as_deref()).await? {
+            out.entry((RecordKind::Organization, org.id as u64))
+                .or_insert_with(|| d.title.clone());
+        }
+    }
+    Ok(out)
+}
