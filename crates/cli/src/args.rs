@@ -33,6 +33,14 @@ pub struct Global {
     /// More log output on stderr (-v info, -vv debug); SHUANGLIAN_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Log format on stderr: text or json (one JSON object per line, for log collectors).
+    #[arg(
+        long,
+        global = true,
+        env = "SHUANGLIAN_LOG_FORMAT",
+        default_value = "text"
+    )]
+    pub log_format: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -78,8 +86,38 @@ pub enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
-    /// Create a fresh demo data directory and load the demo records and the shared corpora.
+    /// Create a fresh demo data directory, load the demo records and the shared corpora, create the
+    /// demo accounts and serve the platform.
     Demo(DemoArgs),
+    /// Serve the web platform and the HTTP API.
+    Serve(ServeArgs),
+}
+
+/// Where and how to serve.
+#[derive(Debug, Clone, Args)]
+pub struct ServeOptions {
+    /// Address to listen on.
+    #[arg(long, env = "SHUANGLIAN_BIND", default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Port to listen on.
+    #[arg(long, env = "SHUANGLIAN_PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// Encoder weights (default: DATA_DIR/models/e5-small-q4.bin).
+    #[arg(long, env = "SHUANGLIAN_MODEL")]
+    pub model: Option<PathBuf>,
+    /// Threads for the background embedding (the rest serve requests).
+    #[arg(long, env = "SHUANGLIAN_EMBED_THREADS", default_value_t = 1)]
+    pub embed_threads: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub serve: ServeOptions,
+    /// Server settings file (TOML: session_ttl_secs, secure_cookies, max_body_bytes …; see
+    /// docs/operations.md). Flags and environment override it.
+    #[arg(long, env = "SHUANGLIAN_CONFIG")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -147,6 +185,11 @@ pub struct DemoArgs {
     /// Load only the demo records kept in the repository, not the shared corpora.
     #[arg(long)]
     pub no_shared: bool,
+    /// Prepare the demo directory and accounts, then exit instead of serving.
+    #[arg(long)]
+    pub no_serve: bool,
+    #[command(flatten)]
+    pub serve: ServeOptions,
 }
 
 #[derive(Debug, Args)]

@@ -36,7 +36,7 @@ fn disable_transparent_huge_pages() {}
 fn main() -> ExitCode {
     disable_transparent_huge_pages();
     let cli = args::Cli::parse();
-    init_logging(cli.global.verbose);
+    init_logging(cli.global.verbose, &cli.global.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -50,7 +50,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_logging(verbose: u8) {
+fn init_logging(verbose: u8, format: &str) {
     let default = match verbose {
         0 => "warn",
         1 => "info",
@@ -58,9 +58,13 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("SHUANGLIAN_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
+        .with_target(false);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
 }

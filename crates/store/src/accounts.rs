@@ -118,6 +118,27 @@ impl Store {
         )
     }
 
+    /// The stored record of `kind` that any of `keys` (identity keys) already names, if one does: a
+    /// write with these keys would update it rather than insert.
+    pub async fn find_by_keys(
+        &self,
+        kind: model::RecordKind,
+        keys: &[String],
+    ) -> Result<Option<i64>> {
+        for key in keys {
+            let sql = "SELECT record_id FROM record_keys WHERE kind = $1 AND key = $2";
+            let id: Option<i64> = dispatch!(self, pool => sqlx::query_scalar(sql)
+                .bind(kind.as_str())
+                .bind(key)
+                .fetch_optional(pool)
+                .await?);
+            if id.is_some() {
+                return Ok(id);
+            }
+        }
+        Ok(None)
+    }
+
     /// Lets users of `grantee` read the NDA-only demands of `owner`.
     pub async fn grant_access(&self, owner: i64, grantee: i64, now: i64) -> Result<()> {
         let sql = "INSERT INTO access_grants (owner_org_id, grantee_org_id, created_at) VALUES ($1, $2, $3) \

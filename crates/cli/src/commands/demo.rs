@@ -37,6 +37,9 @@ const SEED: &[(&str, RecordKind, &str)] = &[
     ),
 ];
 
+/// The demo accounts: username, role, organization (by name), display name, note.
+const ACCOUNTS: &str = include_str!("../../../../data/demo/accounts.csv");
+
 /// Shared corpora: path under the shared folder, source name, licence.
 const CORPORA: &[(&str, &str, &str)] = &[
     ("data/csl/papers.jsonl", "CSL", "Apache-2.0"),
@@ -109,14 +112,82 @@ pub async fn run(global: &Global, args: &DemoArgs) -> anyhow::Result<u8> {
     super::reindex::run(&store, &dir).await?;
     println!();
     super::stats(&store, false).await?;
-    let d = dir.display();
+    let (password, given) = match std::env::var("SHUANGLIAN_DEMO_PASSWORD") {
+        Ok(p) if !p.is_empty() => (p, true),
+        _ => (server::auth::random_password(), false),
+    };
+    let accounts = create_accounts(&store, &password).await?;
     println!(
-        "\nnext (the web UI arrives with `serve`):\n  \
-         shuanglian --data-dir {d} match \"动力电池热失控早期预警\" --need-trl 7\n  \
-         shuanglian --data-dir {d} adopters 2\n  \
-         shuanglian --data-dir {d} reindex --dense   # semantic half of matching (scripts/fetch-model first)"
+        "\ndemo accounts (password {}):",
+        if given {
+            "from SHUANGLIAN_DEMO_PASSWORD"
+        } else {
+            "below, random for this run"
+        }
     );
-    Ok(0)
+    for (user, role, org) in &accounts {
+        println!("  {user:<8} {role:<18} {org}");
+    }
+    if !given {
+        println!("  password: {password}");
+    }
+    if args.no_serve {
+        let d = dir.display();
+        println!(
+            "\nserve it with:\n  shuanglian --data-dir {d} serve\n  \
+             shuanglian --data-dir {d} match \"动力电池热失控早期预警\" --need-trl 7"
+        );
+        return Ok(0);
+    }
+    let cfg = super::serve::config(&dir, None, &args.serve)?;
+    super::serve::serve_store(store, cfg, &args.serve, |url| {
+        println!("\nShuanglian demo serving on {url}  (embeddings are computed in the background; Ctrl-C stops)");
+    })
+    .await
+}
+
+/// Creates (or resets) the demo accounts of `data/demo/accounts.csv` with one password.
+async fn create_accounts(
+    store: &store::Store,
+    password: &str,
+) -> anyhow::Result<Vec<(String, String, String)>> {
+    let hash = server::auth::hash_password(password);
+    let now = chrono::Utc::now().timestamp();
+    let mut out = vec![];
+    for (i, line) in ACCOUNTS.lines().enumerate().skip(1) {
+        let cols: Vec<&str> = line.split(',').collect();
+        let [user, role, org, display, _note] = cols[..] else {
+            bail!("data/demo/accounts.csv:{}: expected 5 columns", i + 1);
+        };
+        if server::Role::parse(role).is_none() {
+            bail!("data/demo/accounts.csv:{}: unknown role '{role}'", i + 1);
+        }
+        let org_id = if org.is_empty() {
+            None
+        } else {
+            match store.find_organization(org, None).await? {
+                Some(s) => Some(s.id),
+                None => bail!(
+                    "data/demo/accounts.csv:{}: organization '{org}' is not in the demo records",
+                    i + 1
+                ),
+            }
+        };
+        store
+            .upsert_user(
+                &store::NewUser {
+                    username: user,
+                    display_name: display,
+                    role,
+                    organization_id: org_id,
+                    password_hash: &hash,
+                },
+                now,
+            )
+            .await?;
+        out.push((user.to_string(), role.to_string(), org.to_string()));
+    }
+    Ok(out)
 }
 
 fn import_args(

@@ -7,6 +7,7 @@ mod gen;
 mod import;
 mod matching;
 mod reindex;
+mod serve;
 mod vector_cache;
 
 use std::path::PathBuf;
@@ -106,6 +107,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
             }
         },
         Command::Demo(args) => demo::run(&cli.global, &args).await,
+        Command::Serve(args) => serve::run(&cli.global, &args).await,
     }
 }
 

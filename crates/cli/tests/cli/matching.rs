@@ -11,7 +11,7 @@ fn json(o: &std::process::Output) -> serde_json::Value {
 
 /// A demo data directory (repository records only) with both indexes built.
 fn demo(dir: &Path, model: Option<&str>) {
-    let o = run(dir, &["demo", "--no-shared"]);
+    let o = run(dir, &["demo", "--no-shared", "--no-serve"]);
     assert!(o.status.success(), "{:?}", text(&o));
     let mut args = vec!["reindex"];
     if let Some(m) = model {

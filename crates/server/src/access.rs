@@ -1,0 +1,156 @@
+//! Who may see what. A demand is public, registered-only (any signed-in user) or NDA-only (its owner
+//! organization, admins, and users of an organization the owner granted access). Every path that
+//! shows a demand — search, match, listings, detail, counts — goes through [`Viewer::visible_demand`],
+//! which is the only way to make a [`VisibleDemand`]; the answer builders take that type, so a path
+//! that forgot the check does not compile.
+
+use model::{Confidentiality, Demand, Record, RecordKind};
+use store::{Store, Stored};
+
+/// The roles of the platform.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Enterprise,
+    Institution,
+    PlatformOperator,
+    Government,
+    Financier,
+    Broker,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::Admin,
+        Role::Enterprise,
+        Role::Institution,
+        Role::PlatformOperator,
+        Role::Government,
+        Role::Financier,
+        Role::Broker,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Enterprise => "enterprise",
+            Role::Institution => "institution",
+            Role::PlatformOperator => "platform_operator",
+            Role::Government => "government",
+            Role::Financier => "financier",
+            Role::Broker => "broker",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// A signed-in user as the request sees them.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub organization_id: Option<i64>,
+    /// Organizations that granted this user's organization access to their NDA-only demands.
+    pub granted_by: Vec<i64>,
+    /// SHA-256 of the session token (for logout).
+    pub token_hash: String,
+    /// The session came from the cookie (so unsafe methods need the CSRF header).
+    pub via_cookie: bool,
+}
+
+/// The asker of a request: anonymous, or a signed-in user.
+#[derive(Debug, Clone, Default)]
+pub struct Viewer {
+    pub user: Option<SessionUser>,
+}
+
+/// A demand the viewer may see, with its owner organization's id when registered.
+#[derive(Debug, Clone)]
+pub struct VisibleDemand {
+    stored: Stored,
+    owner_org: Option<i64>,
+}
+
+impl VisibleDemand {
+    pub fn id(&self) -> i64 {
+        self.stored.id
+    }
+    pub fn stored(&self) -> &Stored {
+        &self.stored
+    }
+    pub fn demand(&self) -> &Demand {
+        match &self.stored.record {
+            Record::Demand(d) => d,
+            _ => unreachable!("only demands are made visible demands"),
+        }
+    }
+    pub fn owner_org(&self) -> Option<i64> {
+        self.owner_org
+    }
+}
+
+impl Viewer {
+    pub fn anonymous() -> Viewer {
+        Viewer::default()
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role == Role::Admin)
+    }
+
+    /// The rule itself, on the facts: the demand's level and its owner organization.
+    pub fn may_see(&self, level: Confidentiality, owner_org: Option<i64>) -> bool {
+        match level {
+            Confidentiality::Public => true,
+            Confidentiality::Registered => self.user.is_some(),
+            Confidentiality::Nda => match &self.user {
+                None => false,
+                Some(u) if u.role == Role::Admin => true,
+                Some(u) => owner_org.is_some_and(|owner| {
+                    u.organization_id == Some(owner) || u.granted_by.contains(&owner)
+                }),
+            },
+        }
+    }
+
+    /// The stored demand as a [`VisibleDemand`] when the viewer may see it, `None` otherwise (callers
+    /// answer "not found" either way, so a hidden demand's existence is not revealed).
+    pub async fn visible_demand(
+        &self,
+        store: &Store,
+        stored: Stored,
+    ) -> store::Result<Option<VisibleDemand>> {
+        let Record::Demand(d) = &stored.record else {
+            return Ok(None);
+        };
+        let owner_org = owner_org(store, d).await?;
+        Ok(self
+            .may_see(d.confidentiality, owner_org)
+            .then_some(VisibleDemand { stored, owner_org }))
+    }
+
+    /// Looks a demand up by id and checks it.
+    pub async fn demand(&self, store: &Store, id: i64) -> store::Result<Option<VisibleDemand>> {
+        match store.get(RecordKind::Demand, id).await? {
+            Some(s) => self.visible_demand(store, s).await,
+            None => Ok(None),
+        }
+    }
+}
+
+/// The registered organization that owns a demand (by USCC first, then exact name).
+pub async fn owner_org(store: &Store, d: &Demand) -> store::Result<Option<i64>> {
+    let uscc = d.owner_uscc.as_ref().map(|u| u.to_string());
+    Ok(store
+        .find_organization(&d.owner, uscc.as_deref())
+        .await?
+        .map(|s| s.id))
+}

@@ -1,0 +1,354 @@
+//! Sign-in: argon2id password hashes, bearer tokens (also set as an HttpOnly cookie) known to the store
+//! only by their SHA-256, sessions that expire and can be revoked, a limit on failed attempts per
+//! account and address, and a double-submit CSRF check for cookie-authenticated writes.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::{FromRequestParts, State};
+use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::access::{Role, SessionUser, Viewer};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::ApiJson;
+
+pub const SESSION_COOKIE: &str = "sl_session";
+pub const CSRF_COOKIE: &str = "sl_csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Hashes a password with argon2id (a fresh random salt each time).
+pub fn hash_password(password: &str) -> String {
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 hashes any password")
+        .to_string()
+}
+
+/// Whether `password` matches the stored hash (a malformed hash never matches).
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A new random secret, 32 bytes as hex.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A readable random password for demo accounts (no look-alike characters).
+pub fn random_password() -> String {
+    const CHARS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 14];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes
+        .iter()
+        .map(|b| CHARS[*b as usize % CHARS.len()] as char)
+        .collect()
+}
+
+/// Failed sign-ins per account and per address in a sliding window.
+#[derive(Default)]
+pub struct LoginLimiter {
+    failures: Mutex<HashMap<String, Vec<Instant>>>,
+}
+
+impl LoginLimiter {
+    pub const MAX_FAILURES: usize = 5;
+    pub const WINDOW: Duration = Duration::from_secs(300);
+
+    /// Seconds to wait when `key` is locked out, else `None`.
+    pub fn locked(&self, key: &str) -> Option<u64> {
+        let mut map = self.failures.lock().expect("limiter lock");
+        let list = map.get_mut(key)?;
+        list.retain(|t| t.elapsed() < Self::WINDOW);
+        (list.len() >= Self::MAX_FAILURES).then(|| {
+            let oldest = list.iter().min().expect("non-empty");
+            (Self::WINDOW - oldest.elapsed()).as_secs().max(1)
+        })
+    }
+
+    pub fn fail(&self, key: &str) {
+        let mut map = self.failures.lock().expect("limiter lock");
+        map.entry(key.to_string()).or_default().push(Instant::now());
+        // Keep the table from growing without bound under a spray of names.
+        if map.len() > 100_000 {
+            map.retain(|_, v| v.iter().any(|t| t.elapsed() < Self::WINDOW));
+        }
+    }
+
+    pub fn succeed(&self, key: &str) {
+        self.failures.lock().expect("limiter lock").remove(key);
+    }
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
+}
+
+/// Resolves a token to its session user (with the grants of the user's organization).
+pub async fn session_user(
+    state: &AppState,
+    token: &str,
+    via_cookie: bool,
+) -> ApiResult<Option<SessionUser>> {
+    let hash = token_hash(token);
+    let Some(u) = state.store.session_user(&hash, now()).await? else {
+        return Ok(None);
+    };
+    let Some(role) = Role::parse(&u.role) else {
+        return Err(ApiError::internal(format!(
+            "user {} has an unknown role {}",
+            u.id, u.role
+        )));
+    };
+    let granted_by = match u.organization_id {
+        Some(org) => state.store.grants_to(org).await?,
+        None => vec![],
+    };
+    Ok(Some(SessionUser {
+        id: u.id,
+        username: u.username,
+        display_name: u.display_name,
+        role,
+        organization_id: u.organization_id,
+        granted_by,
+        token_hash: hash,
+        via_cookie,
+    }))
+}
+
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+impl FromRequestParts<Arc<AppState>> for Viewer {
+    type Rejection = ApiError;
+
+    /// A bearer token wins over the cookie. A token that names no live session is an error (401), not
+    /// an anonymous request, so a client learns its session has ended. Cookie-authenticated writes
+    /// must repeat the CSRF cookie in the `X-CSRF-Token` header.
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> ApiResult<Viewer> {
+        let (token, via_cookie) = match bearer(&parts.headers) {
+            Some(t) => (t, false),
+            None => match cookie(&parts.headers, SESSION_COOKIE) {
+                Some(t) => (t, true),
+                None => return Ok(Viewer::anonymous()),
+            },
+        };
+        let Some(user) = session_user(state, &token, via_cookie).await? else {
+            return Err(ApiError::unauthorized(
+                "the session has expired or was revoked; sign in again",
+            ));
+        };
+        if via_cookie && !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+            let expected = cookie(&parts.headers, CSRF_COOKIE);
+            if sent.is_none() || sent.map(str::to_string) != expected {
+                return Err(ApiError::forbidden(
+                    "missing or wrong X-CSRF-Token header (it must repeat the sl_csrf cookie)",
+                ));
+            }
+        }
+        Ok(Viewer { user: Some(user) })
+    }
+}
+
+/// `POST /api/v1/auth/login` body.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+/// A signed-in user as the API shows them.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub organization_id: Option<i64>,
+}
+
+impl From<&SessionUser> for UserView {
+    fn from(u: &SessionUser) -> UserView {
+        UserView {
+            id: u.id,
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            role: u.role,
+            organization_id: u.organization_id,
+        }
+    }
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct LoginResponse {
+    /// Bearer token for `Authorization: Bearer …`; also set as the `sl_session` cookie.
+    pub token: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+    /// Repeat in `X-CSRF-Token` on cookie-authenticated writes (also the `sl_csrf` cookie).
+    pub csrf_token: String,
+    pub user: UserView,
+}
+
+/// Signs in with a username and password.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = crate::error::ErrorBody),
+              (status = 429, body = crate::error::ErrorBody)))]
+pub async fn login(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> ApiResult<Response> {
+    let username = req.username.trim().to_string();
+    if username.is_empty() || username.len() > 100 || req.password.len() > 1000 {
+        return Err(ApiError::invalid(
+            "give a username (at most 100 characters) and a password",
+        ));
+    }
+    let addr = headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .unwrap_or("local")
+        .trim()
+        .to_string();
+    let keys = [format!("user:{username}"), format!("addr:{addr}")];
+    if let Some(wait) = keys.iter().filter_map(|k| state.limiter.locked(k)).max() {
+        let mut r = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("too many failed sign-ins; try again in {wait} s"),
+        )
+        .into_response();
+        r.headers_mut()
+            .insert("retry-after", HeaderValue::from(wait));
+        return Ok(r);
+    }
+    let user = state.store.user_by_name(&username).await?;
+    // Verify against a fixed hash when the user is unknown, so timing does not reveal which names exist.
+    let ok = match &user {
+        Some(u) if u.disabled == 0 => verify_password(&req.password, &u.password_hash),
+        _ => {
+            verify_password(&req.password, &state.dummy_hash);
+            false
+        }
+    };
+    let Some(user) = user.filter(|_| ok) else {
+        for k in &keys {
+            state.limiter.fail(k);
+        }
+        tracing::info!(username = %username, "sign-in failed");
+        return Err(ApiError::unauthorized("wrong username or password"));
+    };
+    for k in &keys {
+        state.limiter.succeed(k);
+    }
+    let token = random_token();
+    let csrf = random_token();
+    let now = now();
+    let expires_at = now + state.config.session_ttl_secs;
+    state
+        .store
+        .create_session(&token_hash(&token), user.id, now, expires_at)
+        .await?;
+    let session = session_user(&state, &token, false)
+        .await?
+        .ok_or_else(|| ApiError::internal("a session just made is not found"))?;
+    tracing::info!(user = %user.username, "signed in");
+    let body = LoginResponse {
+        token: token.clone(),
+        expires_at,
+        csrf_token: csrf.clone(),
+        user: UserView::from(&session),
+    };
+    let mut r = axum::Json(body).into_response();
+    let max_age = state.config.session_ttl_secs;
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    for c in [
+        format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"),
+        format!("{CSRF_COOKIE}={csrf}; Path=/; SameSite=Strict; Max-Age={max_age}{secure}"),
+    ] {
+        r.headers_mut().append(
+            SET_COOKIE,
+            HeaderValue::from_str(&c).map_err(ApiError::internal)?,
+        );
+    }
+    Ok(r)
+}
+
+/// Ends the current session (the token stops working at once).
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    responses((status = 204), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn logout(State(state): State<Arc<AppState>>, viewer: Viewer) -> ApiResult<Response> {
+    let Some(u) = viewer.user else {
+        return Err(ApiError::unauthorized("not signed in"));
+    };
+    state.store.revoke_session(&u.token_hash).await?;
+    let mut r = StatusCode::NO_CONTENT.into_response();
+    for c in [
+        format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+        format!("{CSRF_COOKIE}=; Path=/; SameSite=Strict; Max-Age=0"),
+    ] {
+        r.headers_mut().append(
+            SET_COOKIE,
+            HeaderValue::from_str(&c).map_err(ApiError::internal)?,
+        );
+    }
+    Ok(r)
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
+    responses((status = 200, body = UserView), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn me(viewer: Viewer) -> ApiResult<axum::Json<UserView>> {
+    match &viewer.user {
+        Some(u) => Ok(axum::Json(UserView::from(u))),
+        None => Err(ApiError::unauthorized("not signed in")),
+    }
+}

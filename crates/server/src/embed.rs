@@ -1,0 +1,87 @@
+//! The background embedding: on start the server answers lexically at once, while a thread of its own
+//! embeds every record without a cached vector (cached in the store by text hash, so a restart
+//! recomputes nothing), builds the vector index, and then switches matching to hybrid.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::state::AppState;
+
+/// Starts the embedding thread. Without encoder weights it records why and returns.
+pub fn start(state: Arc<AppState>, handle: tokio::runtime::Handle) {
+    let path = state
+        .config
+        .model
+        .clone()
+        .unwrap_or_else(|| encoder::default_model_path(&state.config.data_dir));
+    let options = encoder::Options {
+        threads: state.config.embed_threads.max(1),
+        kernel: None,
+        verify_checksum: true,
+    };
+    let encoder = match encoder::Encoder::load(&path, &options) {
+        Ok(e) => e,
+        Err(e) => {
+            let why = format!(
+                "unavailable: {e}; matching stays lexical (run scripts/fetch-model and restart)"
+            );
+            tracing::warn!("{why}");
+            state.embedding.set_state(why);
+            return;
+        }
+    };
+    state.embedding.set_state("embedding");
+    std::thread::Builder::new()
+        .name("embedding".into())
+        .spawn(move || {
+            let started = Instant::now();
+            match handle.block_on(run(&state, encoder)) {
+                Ok(()) => {
+                    tracing::info!(
+                        seconds = started.elapsed().as_secs_f64(),
+                        "embeddings ready: matching is hybrid"
+                    );
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "background embedding failed; matching stays lexical");
+                    state.embedding.set_state(format!("failed: {e}"));
+                }
+            }
+        })
+        .expect("spawning the embedding thread");
+}
+
+async fn run(state: &AppState, encoder: encoder::Encoder) -> engine::Result<()> {
+    let progress = state.embedding.clone();
+    let mut last_log = Instant::now();
+    let done = engine::indexing::embed_registry(&state.store, &encoder, |seen, total| {
+        progress.done.store(seen, Ordering::Relaxed);
+        progress.total.store(total, Ordering::Relaxed);
+        if last_log.elapsed().as_secs() >= 5 {
+            tracing::info!(seen, total, "embedding the registry");
+            last_log = Instant::now();
+        }
+    })
+    .await?;
+    tracing::info!(
+        encoded = done.encoded,
+        reused = done.reused,
+        "registry embedded"
+    );
+    engine::indexing::rebuild_vectors(&state.store, &state.config.data_dir, state.ranking.vector)
+        .await?;
+    let path = engine::vector_path(&state.config.data_dir);
+    let mut index = search::VectorIndex::load(&path)?.ok_or_else(|| {
+        engine::EngineError::Input("the vector index just built is missing".into())
+    })?;
+    index.set_params(state.ranking.vector);
+    let mut engines = state.engines.write().await;
+    engines.vectors = Some(index);
+    engines.encoder = Some(encoder);
+    engines
+        .notes
+        .retain(|n| !n.contains("embeddings are computed"));
+    state.embedding.set_state("ready");
+    Ok(())
+}

@@ -1,0 +1,302 @@
+//! The web platform: the REST API under `/api/v1` (documented by the OpenAPI document it serves at
+//! `/api/v1/openapi.json`), sign-in and roles, confidentiality on every path, `/healthz`, `/metrics`,
+//! and the background embedding that turns hybrid matching on once the registry's vectors exist.
+
+pub mod access;
+pub mod api;
+pub mod auth;
+pub mod embed;
+pub mod error;
+pub mod metrics;
+pub mod openapi;
+pub mod state;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{FromRequest, MatchedPath, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+pub use access::{Role, Viewer};
+pub use error::{ApiError, ApiResult};
+pub use state::{AppState, ServerConfig};
+
+/// A JSON body whose rejections (malformed JSON, wrong types, wrong content type, too large) are
+/// answered in the API's error shape.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::rejection::JsonRejection;
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_json",
+                format!("the JSON does not fit: {}", e.body_text()),
+            )),
+            Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::invalid(format!(
+                "malformed JSON: {}",
+                e.body_text()
+            ))),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as JSON with Content-Type: application/json",
+            )),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "the request body is too large",
+            )),
+            Err(e) => Err(ApiError::invalid(e.body_text())),
+        }
+    }
+}
+
+/// A path parameter whose rejection is answered in the API's error shape.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| ApiPath(v))
+            .map_err(|e| ApiError::invalid(format!("bad path parameter: {}", e.body_text())))
+    }
+}
+
+/// Query parameters whose rejection is answered in the API's error shape.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(v)| ApiQuery(v))
+            .map_err(|e| ApiError::invalid(format!("bad query: {}", e.body_text())))
+    }
+}
+
+/// The whole application: API, health, metrics, with security headers, a body limit and metrics on
+/// every route.
+pub fn router(state: Arc<AppState>) -> Router {
+    let api = Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/me", get(auth::me))
+        .route("/search", get(api::search))
+        .route("/match", post(api::match_need))
+        .route("/status", get(api::status))
+        .route(
+            "/outcomes",
+            get(api::list_outcomes).post(api::create_outcome),
+        )
+        .route("/outcomes/{id}", get(api::get_outcome))
+        .route("/outcomes/{id}/adopters", get(api::outcome_adopters))
+        .route("/demands", get(api::list_demands).post(api::create_demand))
+        .route("/demands/{id}", get(api::get_demand))
+        .route("/demands/{id}/matches", get(api::demand_matches))
+        .route("/organizations", get(api::list_organizations))
+        .route("/organizations/{id}", get(api::get_organization))
+        .route("/experts", get(api::list_experts))
+        .route("/experts/{id}", get(api::get_expert))
+        .route("/openapi.json", get(openapi::document));
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.config.max_body_bytes,
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such path; the API is documented at /api/v1/openapi.json")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this path does not take that method; see /api/v1/openapi.json",
+    )
+}
+
+#[derive(serde::Serialize)]
+struct Health {
+    status: &'static str,
+    store: &'static str,
+}
+
+async fn healthz(State(state): State<Arc<AppState>>) -> Response {
+    match state.store.outbox_head().await {
+        Ok(_) => axum::Json(Health {
+            status: "ok",
+            store: state.store.backend_name(),
+        })
+        .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: the store does not answer");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(Health {
+                    status: "unavailable",
+                    store: state.store.backend_name(),
+                }),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {
+    let mut out = String::new();
+    state.metrics.render(&mut out);
+    {
+        let engines = state.engines.read().await;
+        metrics::gauge(
+            &mut out,
+            "shuanglian_vector_index_items",
+            "Items in the vector index.",
+            engines.vectors.as_ref().map_or(0, |v| v.len()) as f64,
+        );
+        metrics::gauge(
+            &mut out,
+            "shuanglian_lexical_index_items",
+            "Items in the lexical index.",
+            engines.lexical.len() as f64,
+        );
+    }
+    let e = &state.embedding;
+    metrics::gauge(
+        &mut out,
+        "shuanglian_embedding_done",
+        "Records seen by the background embedding.",
+        e.done.load(std::sync::atomic::Ordering::Relaxed) as f64,
+    );
+    metrics::gauge(
+        &mut out,
+        "shuanglian_embedding_total",
+        "Records the background embedding has to see.",
+        e.total.load(std::sync::atomic::Ordering::Relaxed) as f64,
+    );
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4"),
+        )],
+        out,
+    )
+        .into_response()
+}
+
+/// Counts and times every request by its route template (not its raw path, which would let a client
+/// grow the series without bound).
+async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |m| m.as_str())
+        .to_string();
+    let response = next.run(req).await;
+    let took = started.elapsed();
+    let status = response.status().as_u16();
+    state.metrics.observe(&method, &route, status, took);
+    tracing::info!(%method, %route, status, ms = took.as_secs_f64() * 1000.0, "request");
+    response
+}
+
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut r = next.run(req).await;
+    let h = r.headers_mut();
+    for (k, v) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+        (
+            "content-security-policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ),
+        ("cross-origin-opener-policy", "same-origin"),
+        ("permissions-policy", "camera=(), microphone=(), geolocation=()"),
+    ] {
+        h.insert(k, HeaderValue::from_static(v));
+    }
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    r
+}
+
+/// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish.
+pub async fn serve(state: Arc<AppState>, addr: SocketAddr) -> std::io::Result<()> {
+    serve_listener(state, tokio::net::TcpListener::bind(addr).await?).await
+}
+
+/// As [`serve`], on a listener already bound (port 0 in tests).
+pub async fn serve_listener(
+    state: Arc<AppState>,
+    listener: tokio::net::TcpListener,
+) -> std::io::Result<()> {
+    tracing::info!(addr = %listener.local_addr()?, "serving");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

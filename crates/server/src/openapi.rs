@@ -1,0 +1,42 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations and the types they exchange.
+
+use utoipa::OpenApi;
+
+use crate::{api, auth, error};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Shuanglian 双链 API",
+        description = "Registry, search and matching of Chongqing's innovation and industrial chains. \
+                       Sign in with POST /api/v1/auth/login and send `Authorization: Bearer <token>`; \
+                       errors are `{ \"error\": { \"code\", \"message\" } }`.",
+        license(name = "Apache-2.0")
+    ),
+    paths(
+        auth::login, auth::logout, auth::me,
+        api::search, api::match_need, api::status,
+        api::list_outcomes, api::get_outcome, api::create_outcome, api::outcome_adopters,
+        api::list_demands, api::get_demand, api::create_demand, api::demand_matches,
+        api::list_organizations, api::get_organization, api::list_experts, api::get_expert,
+    ),
+    components(schemas(
+        error::ErrorBody, error::ErrorDetail, auth::LoginRequest, auth::LoginResponse, auth::UserView,
+        crate::access::Role, api::Page, api::RecordView, api::AnswerView, api::NewDemand,
+        api::MatchRequest, api::MatchFilters, api::SearchHit, api::SearchPage, api::StatusView,
+        api::EmbeddingView,
+    )),
+    tags(
+        (name = "auth", description = "Sign-in and sessions"),
+        (name = "registry", description = "Outcomes, demands, organizations, experts"),
+        (name = "search", description = "Lexical search"),
+        (name = "matching", description = "Need → solutions, outcome → adopters"),
+        (name = "platform", description = "Counts and background work"),
+    )
+)]
+pub struct ApiDoc;
+
+/// `GET /api/v1/openapi.json`.
+pub async fn document() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
+}

@@ -1,0 +1,11 @@
+//! The server's test binary: API contract tests and the confidentiality property tests. Each test
+//! runs on SQLite, and on PostgreSQL as well when `SHUANGLIAN_TEST_DATABASE_URL` is set (CI sets it).
+
+#[path = "api/support.rs"]
+mod support;
+
+#[path = "api/contract.rs"]
+mod contract;
+
+#[path = "api/confidentiality.rs"]
+mod confidentiality;
