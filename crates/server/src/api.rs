@@ -212,7 +212,8 @@ pub async fn create_outcome(
         ));
     }
     let record = Record::Outcome(outcome);
-    create(&state, &viewer, record, &user.username).await
+    let v = create(&state, &viewer, record, &user.username).await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
 async fn create(
@@ -220,7 +221,7 @@ async fn create(
     viewer: &Viewer,
     record: Record,
     actor: &str,
-) -> ApiResult<Response> {
+) -> ApiResult<RecordView> {
     let problems = record.check();
     if !problems.is_empty() {
         let message = problems
@@ -270,7 +271,7 @@ async fn create(
         }
         _ => public_view(viewer, &stored)?,
     };
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    Ok(body)
 }
 
 fn signed_in(viewer: &Viewer) -> ApiResult<&crate::access::SessionUser> {
@@ -299,17 +300,28 @@ pub async fn outcome_adopters(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(p): ApiQuery<AdopterParams>,
 ) -> ApiResult<Json<AnswerView>> {
+    Ok(Json(
+        adopters_for(&state, id, p.region.as_deref(), hits_limit(p.limit)?).await?,
+    ))
+}
+
+/// Enterprises that could adopt outcome `id` (for the API and the outcome page).
+pub async fn adopters_for(
+    state: &AppState,
+    id: i64,
+    region: Option<&str>,
+    limit: usize,
+) -> ApiResult<AnswerView> {
     state.refresh().await?;
-    let limit = hits_limit(p.limit)?;
-    let regions = match &p.region {
-        Some(r) => engine::matching::region_keys(std::slice::from_ref(r))?,
+    let regions = match region {
+        Some(r) => engine::matching::region_keys(&[r.to_string()])?,
         None => vec![],
     };
     let engines = state.engines.read().await;
     let answer =
         engine::matching::adopters(&state.store, &engines, &state.ranking, id, regions, limit)
             .await?;
-    Ok(Json(AnswerView::from(answer)))
+    Ok(AnswerView::from(answer))
 }
 
 fn hits_limit(limit: Option<usize>) -> ApiResult<usize> {
@@ -383,12 +395,28 @@ pub async fn list_demands(
             ))
         })?),
     };
-    // Walk every demand once: the page and the count of all the viewer may see.
+    let (items, next_after, total) =
+        visible_demands(&state, &viewer, level, p.after.unwrap_or(0), limit).await?;
+    Ok(Json(Page {
+        items,
+        next_after,
+        total,
+    }))
+}
+
+/// A page of the demands the viewer may see (after id `start`, at most `limit`), the next cursor, and
+/// the count of all of them. Walks every demand: the count must be the viewer's own.
+pub async fn visible_demands(
+    state: &AppState,
+    viewer: &Viewer,
+    level: Option<Confidentiality>,
+    start: i64,
+    limit: usize,
+) -> ApiResult<(Vec<RecordView>, Option<i64>, i64)> {
     let mut items = vec![];
     let mut next_after = None;
     let mut total = 0i64;
     let mut after = 0;
-    let start = p.after.unwrap_or(0);
     loop {
         let page = state.store.list(RecordKind::Demand, after, 500).await?;
         let Some(last) = page.last() else { break };
@@ -412,11 +440,7 @@ pub async fn list_demands(
             }
         }
     }
-    Ok(Json(Page {
-        items,
-        next_after,
-        total,
-    }))
+    Ok((items, next_after, total))
 }
 
 #[utoipa::path(get, path = "/api/v1/demands/{id}", tag = "registry",
@@ -465,7 +489,13 @@ pub async fn create_demand(
     viewer: Viewer,
     ApiJson(n): ApiJson<NewDemand>,
 ) -> ApiResult<Response> {
-    let user = signed_in(&viewer)?;
+    let v = post_demand(&state, &viewer, n).await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+/// Posts a need for the viewer's organization (the API and the form).
+pub async fn post_demand(state: &AppState, viewer: &Viewer, n: NewDemand) -> ApiResult<RecordView> {
+    let user = signed_in(viewer)?;
     let Some(org_id) = user.organization_id else {
         return Err(ApiError::forbidden(
             "a demand is posted for an organization: sign in as a user of one",
@@ -517,7 +547,7 @@ pub async fn create_demand(
         );
     }
     d.source = Some(format!("posted by {}", user.username));
-    create(&state, &viewer, Record::Demand(d), &user.username).await
+    create(state, viewer, Record::Demand(d), &user.username).await
 }
 
 /// Outcomes, experts, labs and platforms that could solve a demand, each explained.
@@ -533,22 +563,34 @@ pub async fn demand_matches(
     let Some(d) = viewer.demand(&state.store, id).await? else {
         return Err(ApiError::not_found(format!("no demand #{id}")));
     };
+    Ok(Json(
+        matches_of(&state, &d, p.kind.as_deref(), hits_limit(p.limit)?).await?,
+    ))
+}
+
+/// What could solve a demand the viewer may see.
+pub async fn matches_of(
+    state: &AppState,
+    d: &VisibleDemand,
+    kind: Option<&str>,
+    limit: usize,
+) -> ApiResult<AnswerView> {
     let (text, ctx) = engine::matching::need_of_demand(&d.stored().record)
         .ok_or_else(|| ApiError::internal("a visible demand is not a demand"))?;
-    let filters = engine::matching::supply_filters(p.kind.as_deref())?;
+    let filters = engine::matching::supply_filters(kind)?;
     let need = engine::matching::Need {
         text,
         filters,
         ctx,
-        limit: hits_limit(p.limit)?,
+        limit,
     };
     state.refresh().await?;
     let engines = state.engines.read().await;
     let mut answer =
         engine::matching::match_need(&state.store, &engines, &state.ranking, &need).await?;
     // The need's text is the viewer's to see here, but the answer names it by id, not by its text.
-    answer.query = format!("demand #{id}");
-    Ok(Json(AnswerView::from(answer)))
+    answer.query = format!("demand #{}", d.id());
+    Ok(AnswerView::from(answer))
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
@@ -615,11 +657,34 @@ pub async fn match_need(
         },
         limit: hits_limit(r.limit)?,
     };
+    Ok(Json(run_need(&state, &need).await?))
+}
+
+async fn run_need(state: &AppState, need: &engine::matching::Need) -> ApiResult<AnswerView> {
     state.refresh().await?;
     let engines = state.engines.read().await;
-    let answer =
-        engine::matching::match_need(&state.store, &engines, &state.ranking, &need).await?;
-    Ok(Json(AnswerView::from(answer)))
+    let answer = engine::matching::match_need(&state.store, &engines, &state.ranking, need).await?;
+    Ok(AnswerView::from(answer))
+}
+
+/// A need typed into the match page.
+pub async fn match_for(
+    state: &AppState,
+    text: &str,
+    kind: Option<&str>,
+    need_trl: Option<u8>,
+    limit: usize,
+) -> ApiResult<AnswerView> {
+    let need = engine::matching::Need {
+        text: text.to_string(),
+        filters: engine::matching::supply_filters(kind)?,
+        ctx: MatchContext {
+            trl: need_trl,
+            ..MatchContext::default()
+        },
+        limit,
+    };
+    run_need(state, &need).await
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
@@ -662,6 +727,15 @@ pub async fn search(
     viewer: Viewer,
     ApiQuery(p): ApiQuery<SearchParams>,
 ) -> ApiResult<Json<SearchPage>> {
+    Ok(Json(search_for(&state, &viewer, &p).await?))
+}
+
+/// Lexical search as the viewer may see it (the API and the search page).
+pub async fn search_for(
+    state: &AppState,
+    viewer: &Viewer,
+    p: &SearchParams,
+) -> ApiResult<SearchPage> {
     let limit = hits_limit(Some(p.limit.unwrap_or(20)))?;
     let offset = p.offset.unwrap_or(0);
     if offset > 900 {
@@ -740,11 +814,11 @@ pub async fn search(
             });
         }
     }
-    Ok(Json(SearchPage {
+    Ok(SearchPage {
         hits,
         offset,
         total,
-    }))
+    })
 }
 
 /// Organizations: enterprises, universities, labs, PoC centres, pilot platforms.
@@ -831,6 +905,11 @@ pub async fn status(
     State(state): State<Arc<AppState>>,
     viewer: Viewer,
 ) -> ApiResult<Json<StatusView>> {
+    Ok(Json(status_for(&state, &viewer).await?))
+}
+
+/// Counts as the viewer may see them, and the background embedding's progress.
+pub async fn status_for(state: &AppState, viewer: &Viewer) -> ApiResult<StatusView> {
     let counts = state.store.counts().await?;
     let experts = state
         .store
@@ -854,7 +933,7 @@ pub async fn status(
     }
     let engines = state.engines.read().await;
     let e = &state.embedding;
-    Ok(Json(StatusView {
+    Ok(StatusView {
         organizations: counts.organizations,
         experts,
         outcomes: counts.outcomes,
@@ -870,5 +949,5 @@ pub async fn status(
             "lexical"
         }
         .to_string(),
-    }))
+    })
 }

@@ -232,17 +232,23 @@ pub struct LoginResponse {
     pub user: UserView,
 }
 
-/// Signs in with a username and password.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = crate::error::ErrorBody),
-              (status = 429, body = crate::error::ErrorBody)))]
-pub async fn login(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    ApiJson(req): ApiJson<LoginRequest>,
-) -> ApiResult<Response> {
-    let username = req.username.trim().to_string();
-    if username.is_empty() || username.len() > 100 || req.password.len() > 1000 {
+/// A session just opened.
+pub struct NewSession {
+    pub token: String,
+    pub csrf: String,
+    pub expires_at: i64,
+    pub user: SessionUser,
+}
+
+/// Checks the password (with the failure limit) and opens a session.
+pub async fn sign_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    username: &str,
+    password: &str,
+) -> ApiResult<NewSession> {
+    let username = username.trim().to_string();
+    if username.is_empty() || username.len() > 100 || password.len() > 1000 {
         return Err(ApiError::invalid(
             "give a username (at most 100 characters) and a password",
         ));
@@ -256,22 +262,18 @@ pub async fn login(
         .to_string();
     let keys = [format!("user:{username}"), format!("addr:{addr}")];
     if let Some(wait) = keys.iter().filter_map(|k| state.limiter.locked(k)).max() {
-        let mut r = ApiError::new(
+        return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
             format!("too many failed sign-ins; try again in {wait} s"),
-        )
-        .into_response();
-        r.headers_mut()
-            .insert("retry-after", HeaderValue::from(wait));
-        return Ok(r);
+        ));
     }
     let user = state.store.user_by_name(&username).await?;
     // Verify against a fixed hash when the user is unknown, so timing does not reveal which names exist.
     let ok = match &user {
-        Some(u) if u.disabled == 0 => verify_password(&req.password, &u.password_hash),
+        Some(u) if u.disabled == 0 => verify_password(password, &u.password_hash),
         _ => {
-            verify_password(&req.password, &state.dummy_hash);
+            verify_password(password, &state.dummy_hash);
             false
         }
     };
@@ -293,27 +295,64 @@ pub async fn login(
         .store
         .create_session(&token_hash(&token), user.id, now, expires_at)
         .await?;
-    let session = session_user(&state, &token, false)
+    let session = session_user(state, &token, false)
         .await?
         .ok_or_else(|| ApiError::internal("a session just made is not found"))?;
     tracing::info!(user = %user.username, "signed in");
-    let body = LoginResponse {
-        token: token.clone(),
+    Ok(NewSession {
+        token,
+        csrf,
         expires_at,
-        csrf_token: csrf.clone(),
-        user: UserView::from(&session),
-    };
-    let mut r = axum::Json(body).into_response();
+        user: session,
+    })
+}
+
+/// The `Set-Cookie` values of a new session: the HttpOnly session cookie and the CSRF cookie.
+pub fn session_cookies(state: &AppState, token: &str, csrf: &str) -> Vec<String> {
     let max_age = state.config.session_ttl_secs;
     let secure = if state.config.secure_cookies {
         "; Secure"
     } else {
         ""
     };
-    for c in [
+    vec![
         format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"),
         format!("{CSRF_COOKIE}={csrf}; Path=/; SameSite=Strict; Max-Age={max_age}{secure}"),
-    ] {
+    ]
+}
+
+/// Signs in with a username and password.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = crate::error::ErrorBody),
+              (status = 429, body = crate::error::ErrorBody)))]
+pub async fn login(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> ApiResult<Response> {
+    let s = match sign_in(&state, &headers, &req.username, &req.password).await {
+        Ok(s) => s,
+        Err(e) if e.status == StatusCode::TOO_MANY_REQUESTS => {
+            let wait = e
+                .message
+                .split_whitespace()
+                .find_map(|w| w.parse::<u64>().ok())
+                .unwrap_or(60);
+            let mut r = e.into_response();
+            r.headers_mut()
+                .insert("retry-after", HeaderValue::from(wait));
+            return Ok(r);
+        }
+        Err(e) => return Err(e),
+    };
+    let body = LoginResponse {
+        token: s.token.clone(),
+        expires_at: s.expires_at,
+        csrf_token: s.csrf.clone(),
+        user: UserView::from(&s.user),
+    };
+    let mut r = axum::Json(body).into_response();
+    for c in session_cookies(&state, &s.token, &s.csrf) {
         r.headers_mut().append(
             SET_COOKIE,
             HeaderValue::from_str(&c).map_err(ApiError::internal)?,

@@ -1,0 +1,146 @@
+// Browser tests of the web UI against a running demo (scripts/browser-tests starts it):
+// sign-in, posting a need, seeing its matches, switching language, and confidentiality seen from two
+// enterprise users. Screenshots go to $SCREENSHOTS (default ./screenshots).
+import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+
+const BASE = process.env.BASE_URL ?? 'http://127.0.0.1:8080';
+const PASSWORD = process.env.SHUANGLIAN_DEMO_PASSWORD;
+const SHOTS = process.env.SCREENSHOTS ?? 'screenshots';
+const EXE = process.env.CHROMIUM ?? '/usr/bin/chromium';
+assert.ok(PASSWORD, 'SHUANGLIAN_DEMO_PASSWORD must be set (the demo accounts use it)');
+fs.mkdirSync(SHOTS, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: EXE,
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
+
+let failures = 0;
+async function test(name, fn) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  try {
+    await fn(page, context);
+    assert.deepEqual(errors, [], 'no JavaScript errors');
+    console.log(`ok   ${name}`);
+  } catch (e) {
+    failures++;
+    console.log(`FAIL ${name}\n     ${e.stack ?? e}`);
+    await page.screenshot({ path: `${SHOTS}/FAILED-${name.replace(/\W+/g, '-')}.png`, fullPage: true }).catch(() => {});
+  } finally {
+    await context.close();
+  }
+}
+
+async function signIn(page, user) {
+  await page.goto(`${BASE}/login`);
+  await page.fill('#username', user);
+  await page.fill('#password', PASSWORD);
+  await Promise.all([page.waitForURL(`${BASE}/`), page.click('#login-form button[type=submit]')]);
+  assert.match(await page.textContent('#whoami'), new RegExp(user));
+}
+
+await test('home page shows counts in Chinese and switches to English', async (page) => {
+  await page.goto(`${BASE}/`);
+  assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+  assert.match(await page.textContent('h1'), /双链/);
+  const outcomes = Number(await page.textContent('#count-outcomes'));
+  assert.ok(outcomes >= 200, `outcomes ${outcomes}`);
+  await page.screenshot({ path: `${SHOTS}/home-zh.png`, fullPage: true });
+  await page.click('#lang-switch');
+  await page.waitForURL(/lang=en/);
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  assert.match(await page.textContent('h1'), /Shuanglian/);
+  // The choice sticks across pages.
+  await page.goto(`${BASE}/match`);
+  assert.match(await page.textContent('h1'), /Match a need/);
+  await page.screenshot({ path: `${SHOTS}/match-en.png`, fullPage: true });
+});
+
+await test('a wrong password is refused with a message', async (page) => {
+  await page.goto(`${BASE}/login`);
+  await page.fill('#username', 'ent-a');
+  await page.fill('#password', 'not-the-password');
+  await page.click('#login-form button[type=submit]');
+  await page.waitForSelector('#login-error');
+  assert.match(await page.textContent('#login-error'), /错误|Wrong/);
+});
+
+await test('a need typed into the match page gets explained matches', async (page) => {
+  await page.goto(`${BASE}/match`);
+  await page.fill('textarea[name=q]', '动力电池包热失控早期预警，提前5分钟报警');
+  await Promise.all([page.waitForURL(/q=/), page.click('#match-form button[type=submit]')]);
+  const hits = page.locator('#match-hits > li');
+  assert.ok((await hits.count()) >= 3);
+  const first = hits.first();
+  assert.match(await first.locator('.title').textContent(), /热失控/);
+  assert.ok((await first.locator('mark').count()) > 0, 'matched terms are highlighted');
+  assert.match(await first.locator('.why').textContent(), /locality|trl_fit/);
+  await page.screenshot({ path: `${SHOTS}/match-zh.png`, fullPage: true });
+});
+
+await test('an enterprise posts an NDA need, sees it with its matches; the other enterprise cannot', async (page, context) => {
+  await signIn(page, 'ent-a');
+  await page.goto(`${BASE}/demands/new`);
+  const title = `氢燃料电池双极板激光焊接密封 ${Date.now()}`;
+  await page.fill('#title', title);
+  await page.fill('#problem', '双极板激光焊接后气密性不足，需要焊接密封工艺与检测方法，满足电堆批量生产。');
+  await page.fill('#metrics', '泄漏率≤1e-6 Pa·m³/s\n节拍≤60秒/片');
+  await page.selectOption('#confidentiality', 'nda');
+  await page.selectOption('#trl', '6');
+  await Promise.all([page.waitForURL(/\/demands\/\d+$/), page.click('#demand-form button[type=submit]')]);
+  const url = page.url();
+  assert.match(await page.textContent('#demand-title'), /双极板/);
+  assert.ok((await page.locator('#match-hits > li').count()) >= 1, 'the new need has matches');
+  await page.screenshot({ path: `${SHOTS}/demand-posted-ent-a.png`, fullPage: true });
+
+  // ent-b: the need's page is a 404, and neither the list nor search shows it.
+  const other = await browser.newContext();
+  const p2 = await other.newPage();
+  await signIn(p2, 'ent-b');
+  const res = await p2.goto(url);
+  assert.equal(res.status(), 404);
+  await p2.goto(`${BASE}/demands`);
+  assert.ok(!(await p2.content()).includes(title), 'listed for ent-b');
+  await p2.goto(`${BASE}/search?q=${encodeURIComponent('双极板激光焊接密封')}&kind=demand`);
+  assert.ok(!(await p2.content()).includes(title), 'found by ent-b');
+  await p2.screenshot({ path: `${SHOTS}/demand-hidden-ent-b.png`, fullPage: true });
+  // ent-b sees its own NDA need, which ent-a does not.
+  await p2.goto(`${BASE}/search?q=${encodeURIComponent('磷酸锰铁锂')}&kind=demand`);
+  assert.ok((await p2.content()).includes('提升磷酸锰铁锂倍率性能'));
+  await other.close();
+  await page.goto(`${BASE}/search?q=${encodeURIComponent('磷酸锰铁锂')}&kind=demand`);
+  assert.ok(!(await page.content()).includes('提升磷酸锰铁锂倍率性能'), 'ent-b NDA need seen by ent-a');
+
+  // Anonymous: registered and NDA needs are hidden, and the visible count is smaller.
+  const anon = await browser.newContext();
+  const p3 = await anon.newPage();
+  const res3 = await p3.goto(url);
+  assert.equal(res3.status(), 404);
+  await p3.goto(`${BASE}/`);
+  const anonCount = Number(await p3.textContent('#count-demands'));
+  await page.goto(`${BASE}/`);
+  const entCount = Number(await page.textContent('#count-demands'));
+  assert.ok(anonCount < entCount, `anonymous ${anonCount} < ent-a ${entCount}`);
+  await anon.close();
+});
+
+await test('the layout works on a phone', async (page) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${BASE}/match?q=${encodeURIComponent('碳化硅功率模块封装')}`);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 400, `no horizontal scroll (${width}px)`);
+  await page.screenshot({ path: `${SHOTS}/match-phone.png`, fullPage: true });
+});
+
+await browser.close();
+if (failures) {
+  console.log(`${failures} browser test(s) failed`);
+  process.exit(1);
+}
+console.log('all browser tests passed');
