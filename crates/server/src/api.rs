@@ -769,9 +769,15 @@ pub async fn search_for(
         ..Filters::default()
     };
     let params = search::Bm25Params::default();
-    let mut found: Vec<search::Hit> = {
+    // (hit, from the confidential index)
+    let mut found: Vec<(search::Hit, bool)> = {
         let engines = state.engines.read().await;
-        engines.lexical.search(&q, &filters, &params, depth)?
+        engines
+            .lexical
+            .search(&q, &filters, &params, depth)?
+            .into_iter()
+            .map(|h| (h, false))
+            .collect()
     };
     if viewer.user.is_some() && kinds.contains(&RecordKind::Demand) {
         let hidden = state.confidential.read().await;
@@ -779,15 +785,27 @@ pub async fn search_for(
             record_kinds: vec![RecordKind::Demand],
             ..Filters::default()
         };
-        found.extend(hidden.search(&q, &demand_only, &params, depth)?);
-        found.sort_by(|a, b| b.score.total_cmp(&a.score));
+        found.extend(
+            hidden
+                .search(&q, &demand_only, &params, depth)?
+                .into_iter()
+                .map(|h| (h, true)),
+        );
+        found.sort_by(|a, b| b.0.score.total_cmp(&a.0.score));
     }
-    // Every hit is read back from the store and checked; a demand only through the viewer's rights.
+    // The shared index holds only what everyone may see, so its hits count without a store read; a
+    // confidential demand counts only after the viewer's rights are checked. Every hit shown is read
+    // back from the store and checked again.
     let mut hits = vec![];
     let mut total = 0;
     let mut seen: HashMap<(RecordKind, u64), ()> = HashMap::new();
-    for h in found {
+    for (h, confidential) in found {
         if seen.insert((h.record_kind, h.id), ()).is_some() {
+            continue;
+        }
+        let shown = total >= offset && hits.len() < limit;
+        if !confidential && !shown {
+            total += 1;
             continue;
         }
         let Some(s) = state.store.get(h.record_kind, h.id as i64).await? else {
@@ -804,7 +822,7 @@ pub async fn search_for(
             _ => (s.record.label().to_string(), sub_kind(&s.record)),
         };
         total += 1;
-        if total > offset && hits.len() < limit {
+        if shown {
             hits.push(SearchHit {
                 kind: h.record_kind,
                 id: h.id as i64,
