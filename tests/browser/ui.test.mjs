@@ -82,6 +82,7 @@ await test('a need typed into the match page gets explained matches', async (pag
   assert.ok((await first.locator('mark').count()) > 0, 'matched terms are highlighted');
   assert.match(await first.locator('.why').textContent(), /locality|trl_fit/);
   await page.screenshot({ path: `${SHOTS}/match-zh.png`, fullPage: true });
+  await page.screenshot({ path: `${SHOTS}/match-zh-top.png` });
 });
 
 await test('an enterprise posts an NDA need, sees it with its matches; the other enterprise cannot', async (page, context) => {

@@ -12,7 +12,7 @@
         var e = s.embedding || {};
         var pct = e.total ? Math.round(100 * e.done / e.total) : 0;
         if (bar) { bar.className = 'w' + Math.min(100, Math.round(pct / 10) * 10); }
-        if (text) { text.textContent = e.state + ' ' + (e.total ? e.done + '/' + e.total : ''); }
+        if (text) { text.textContent = e.total ? e.done + '/' + e.total : ''; }
         if (e.state === 'embedding') { setTimeout(tick, 3000); }
       })
       .catch(function () { setTimeout(tick, 10000); });

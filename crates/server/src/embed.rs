@@ -23,11 +23,22 @@ pub fn start(state: Arc<AppState>, handle: tokio::runtime::Handle) {
     let encoder = match encoder::Encoder::load(&path, &options) {
         Ok(e) => e,
         Err(e) => {
-            let why = format!(
-                "unavailable: {e}; matching stays lexical (run scripts/fetch-model and restart)"
+            // The detail (a path, an OS error) goes to the log, not to every visitor.
+            tracing::warn!(
+                error = %e,
+                "encoder weights unavailable; matching stays lexical (run scripts/fetch-model and restart)"
             );
-            tracing::warn!("{why}");
-            state.embedding.set_state(why);
+            state.embedding.set_state("unavailable");
+            handle.spawn(async move {
+                let mut engines = state.engines.write().await;
+                for n in engines.notes.iter_mut() {
+                    if n.contains("embeddings are computed") {
+                        *n = "lexical only: the encoder weights are not installed \
+                              (scripts/fetch-model, then restart)"
+                            .to_string();
+                    }
+                }
+            });
             return;
         }
     };
@@ -45,7 +56,7 @@ pub fn start(state: Arc<AppState>, handle: tokio::runtime::Handle) {
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "background embedding failed; matching stays lexical");
-                    state.embedding.set_state(format!("failed: {e}"));
+                    state.embedding.set_state("failed");
                 }
             }
         })

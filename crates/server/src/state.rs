@@ -50,7 +50,7 @@ impl Default for ServerConfig {
 pub struct EmbedProgress {
     pub done: AtomicUsize,
     pub total: AtomicUsize,
-    /// `waiting`, `embedding`, `ready`, `unavailable: …`, `failed: …`.
+    /// `waiting`, `embedding`, `ready`, `unavailable` (no weights), `failed` (see the log).
     pub state: Mutex<String>,
 }
 

@@ -264,16 +264,18 @@ async fn home(
         "embedding" => t("embedding_running", l).to_string(),
         _ => t("embedding_unavailable", l).to_string(),
     };
+    let counter = if e.state == "embedding" || e.state == "ready" {
+        format!("{}/{}", e.done, e.total)
+    } else {
+        String::new()
+    };
     let _ = write!(
         b,
         "<div id=\"embedding\" data-state=\"{}\"><b>{}</b>: <span>{}</span> \
-         <span class=\"state\">{} {}/{}</span><div class=\"progress\"><div class=\"w{}\"></div></div></div>",
+         <span class=\"state\">{counter}</span><div class=\"progress\"><div class=\"w{}\"></div></div></div>",
         esc(&e.state),
         t("embedding", l),
         esc(&text),
-        esc(&e.state),
-        e.done,
-        e.total,
         (pct / 10 * 10).min(100)
     );
     let _ = write!(b, "<h2>{}</h2>", t("recent_demands", l));
