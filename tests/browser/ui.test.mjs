@@ -2,6 +2,7 @@
 // sign-in, posting a need, seeing its matches, switching language, and confidentiality seen from two
 // enterprise users. Screenshots go to $SCREENSHOTS (default ./screenshots).
 import { chromium } from 'playwright-core';
+import SwaggerParser from '@apidevtools/swagger-parser';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 
@@ -43,6 +44,16 @@ async function signIn(page, user) {
   await page.fill('#password', PASSWORD);
   await Promise.all([page.waitForURL(`${BASE}/`), page.click('#login-form button[type=submit]')]);
   assert.match(await page.textContent('#whoami'), new RegExp(user));
+}
+
+// The OpenAPI document served by the demo validates against the OpenAPI 3 schema.
+try {
+  const doc = await (await fetch(`${BASE}/api/v1/openapi.json`)).json();
+  await SwaggerParser.validate(doc);
+  console.log(`ok   the OpenAPI ${doc.openapi} document validates (${Object.keys(doc.paths).length} paths)`);
+} catch (e) {
+  failures++;
+  console.log(`FAIL the OpenAPI document validates\n     ${e.stack ?? e}`);
 }
 
 await test('home page shows counts in Chinese and switches to English', async (page) => {

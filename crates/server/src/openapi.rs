@@ -11,7 +11,7 @@ use crate::{api, auth, error};
         description = "Registry, search and matching of Chongqing's innovation and industrial chains. \
                        Sign in with POST /api/v1/auth/login and send `Authorization: Bearer <token>`; \
                        errors are `{ \"error\": { \"code\", \"message\" } }`.",
-        license(name = "Apache-2.0")
+        license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
     paths(
         auth::login, auth::logout, auth::me,
