@@ -80,6 +80,8 @@ async fn run(state: &AppState, encoder: encoder::Encoder) -> engine::Result<()> 
         reused = done.reused,
         "registry embedded"
     );
+    progress.encoded.store(done.encoded, Ordering::Relaxed);
+    progress.reused.store(done.reused, Ordering::Relaxed);
     engine::indexing::rebuild_vectors(&state.store, &state.config.data_dir, state.ranking.vector)
         .await?;
     let path = engine::vector_path(&state.config.data_dir);

@@ -50,6 +50,9 @@ impl Default for ServerConfig {
 pub struct EmbedProgress {
     pub done: AtomicUsize,
     pub total: AtomicUsize,
+    /// Texts the last run encoded, and texts it found cached (a restart encodes none).
+    pub encoded: AtomicUsize,
+    pub reused: AtomicUsize,
     /// `waiting`, `embedding`, `ready`, `unavailable` (no weights), `failed` (see the log).
     pub state: Mutex<String>,
 }

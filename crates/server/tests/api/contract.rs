@@ -331,3 +331,81 @@ async fn the_openapi_document_describes_every_route() {
         p.close().await;
     }
 }
+
+/// With the encoder weights (CI fetches them), the server answers lexically at once, embeds in the
+/// background, switches to hybrid, and a restart over the same store encodes nothing again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn background_embedding_turns_hybrid_on_and_a_restart_reuses_the_vectors() {
+    let Some(model) = std::env::var_os("SHUANGLIAN_MODEL").map(std::path::PathBuf::from) else {
+        assert!(
+            std::env::var("SHUANGLIAN_REQUIRE_MODEL").is_err(),
+            "SHUANGLIAN_REQUIRE_MODEL is set but SHUANGLIAN_MODEL is not"
+        );
+        eprintln!("skipped: SHUANGLIAN_MODEL not set");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = store::Store::open(&store::Target::Sqlite(dir.path().join("t.db")))
+        .await
+        .unwrap();
+    let records = vec![
+        enterprise("甲电池公司", &uscc(1)),
+        demand(
+            "甲电池公司",
+            "电池热失控预警",
+            "需要提前预警电池热失控",
+            Public,
+        ),
+    ];
+    store.write_batch(&records, "test").await.unwrap();
+    let config = server::ServerConfig {
+        data_dir: dir.path().to_path_buf(),
+        model: Some(model),
+        ..server::ServerConfig::default()
+    };
+    let mut encoded = vec![];
+    for _run in 0..2 {
+        let state = server::AppState::open(store.clone(), config.clone())
+            .await
+            .unwrap();
+        server::embed::start(state.clone(), tokio::runtime::Handle::current());
+        let started = std::time::Instant::now();
+        while state.embedding.state() != "ready" {
+            assert!(
+                started.elapsed().as_secs() < 300 && state.embedding.state() != "failed",
+                "embedding: {}",
+                state.embedding.state()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let app = server::router(state.clone());
+        let req = axum::http::Request::builder()
+            .method("POST")
+            .uri("/api/v1/match")
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(
+                r#"{"text": "电池热失控", "kind": "enterprise"}"#,
+            ))
+            .unwrap();
+        use tower::ServiceExt;
+        let res = app.oneshot(req).await.unwrap();
+        let bytes = http_body_util::BodyExt::collect(res.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(v["mode"], "hybrid", "{v}");
+        assert!(v["hits"][0]["similarity"].as_f64().unwrap() > 0.5, "{v}");
+        encoded.push(
+            state
+                .embedding
+                .encoded
+                .load(std::sync::atomic::Ordering::Relaxed),
+        );
+    }
+    assert!(encoded[0] >= 1, "{encoded:?}");
+    assert_eq!(
+        encoded[1], 0,
+        "a restart must not encode again: {encoded:?}"
+    );
+}
