@@ -142,6 +142,33 @@ await test('an enterprise posts an NDA need, sees it with its matches; the other
   await anon.close();
 });
 
+await test('an admin imports a file and sees the row-level report; an enterprise user may not', async (page) => {
+  await signIn(page, 'admin');
+  await page.goto(`${BASE}/admin/import`);
+  await page.selectOption('#kind', 'organization');
+  const csv = '机构类型,单位名称,统一社会信用代码,所在区县,产业集群,主要产品,简介,数据来源\n' +
+    'enterprise,重庆浏览器测试科技有限公司（示例）,91500000MA00000008,渝北区,EIM,传感器,浏览器测试导入的示例企业,示例数据 (demo)\n' +
+    'enterprise,,91500000MA0000000X,渝北区,EIM,传感器,缺少名称的一行,示例数据 (demo)\n';
+  await page.setInputFiles('#file', { name: 'orgs.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await Promise.all([page.waitForLoadState('load'), page.click('#import-form button[type=submit]')]);
+  await page.waitForSelector('#import-summary');
+  assert.equal((await page.textContent('#import-inserted')).trim(), '1');
+  assert.equal((await page.textContent('#import-rejected')).trim(), '1');
+  const problems = await page.textContent('#import-problems');
+  assert.match(problems, /3/, 'the bad row is named by its line');
+  await page.screenshot({ path: `${SHOTS}/admin-import-report.png`, fullPage: true });
+  // The imported organization is searchable at once.
+  await page.goto(`${BASE}/search?q=${encodeURIComponent('浏览器测试科技')}&kind=organization`);
+  assert.ok((await page.content()).includes('重庆浏览器测试科技有限公司'));
+
+  const other = await browser.newContext();
+  const p2 = await other.newPage();
+  await signIn(p2, 'ent-a');
+  const res = await p2.goto(`${BASE}/admin/import`);
+  assert.equal(res.status(), 403);
+  await other.close();
+});
+
 await test('the layout works on a phone', async (page) => {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`${BASE}/match?q=${encodeURIComponent('碳化硅功率模块封装')}`);
