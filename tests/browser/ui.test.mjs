@@ -91,7 +91,8 @@ await test('a need typed into the match page gets explained matches', async (pag
   const first = hits.first();
   assert.match(await first.locator('.title').textContent(), /热失控/);
   assert.ok((await first.locator('mark').count()) > 0, 'matched terms are highlighted');
-  assert.match(await first.locator('.why').textContent(), /locality|trl_fit/);
+  assert.ok((await first.locator('li.signal[data-signal=locality]').count()) === 1, 'locality explained');
+  assert.match(await first.locator('.why').textContent(), /地域.*重庆本地/, 'signal reasons in Chinese');
   await page.screenshot({ path: `${SHOTS}/match-zh.png`, fullPage: true });
   await page.screenshot({ path: `${SHOTS}/match-zh-top.png` });
 });

@@ -193,6 +193,8 @@ pub struct Signal {
     pub value: Option<f32>,
     pub contribution: f32,
     pub reason: String,
+    /// The same reason in Chinese, for the Chinese pages.
+    pub reason_zh: String,
 }
 
 /// A ranked, explained hit.
@@ -277,49 +279,65 @@ fn tier_name(t: RegionTier) -> &'static str {
 /// The business signals of one candidate.
 pub fn signals(p: &Profile, ctx: &MatchContext, w: &SignalWeights) -> Vec<Signal> {
     let mut out = vec![];
-    let mut push = |name, weight: f32, value: Option<f32>, reason: String| {
-        if weight > 0.0 {
-            out.push(Signal {
-                name,
-                value,
-                contribution: value.map_or(0.0, |v| weight * v),
-                reason,
-            });
-        }
-    };
-    let (value, reason) = match p.region_tier {
+    let mut push =
+        |name, weight: f32, value: Option<f32>, (reason, reason_zh): (String, String)| {
+            if weight > 0.0 {
+                out.push(Signal {
+                    name,
+                    value,
+                    contribution: value.map_or(0.0, |v| weight * v),
+                    reason,
+                    reason_zh,
+                });
+            }
+        };
+    let (value, (en, zh)) = match p.region_tier {
         Some(t) => (
             w.locality_values.get(tier_name(t)).copied(),
             match t {
-                RegionTier::Chongqing => "in Chongqing (重庆本地)",
-                RegionTier::Chengyu => "in the Chengdu–Chongqing region (成渝地区)",
-                RegionTier::China => "elsewhere in China",
-                RegionTier::Elsewhere => "outside China",
-            }
-            .to_string(),
+                RegionTier::Chongqing => ("in Chongqing (重庆本地)", "重庆本地"),
+                RegionTier::Chengyu => ("in the Chengdu–Chongqing region (成渝地区)", "成渝地区"),
+                RegionTier::China => ("elsewhere in China", "国内其他地区"),
+                RegionTier::Elsewhere => ("outside China", "境外"),
+            },
         ),
-        None => (None, "region unknown".to_string()),
+        None => (None, ("region unknown", "地区不详")),
     };
     let reason = match &p.region {
-        Some(r) if p.region_tier.is_some() => format!("{reason}: {r}"),
-        _ => reason,
+        Some(r) if p.region_tier.is_some() => (format!("{en}: {r}"), format!("{zh}：{r}")),
+        _ => (en.to_string(), zh.to_string()),
     };
     push("locality", w.locality, value, reason);
 
     let (value, reason) = match (ctx.trl, p.trl) {
         (Some(need), Some(has)) if has >= need => (
             Some(1.0),
-            format!("TRL {has} meets the stage needed (TRL {need})"),
+            (
+                format!("TRL {has} meets the stage needed (TRL {need})"),
+                format!("成熟度 TRL {has}，达到需求阶段（TRL {need}）"),
+            ),
         ),
         (Some(need), Some(has)) => {
             let gap = (need - has) as f32;
             (
                 Some((1.0 - gap / w.trl_gap_to_zero.max(1.0)).max(0.0)),
-                format!("TRL {has} is {gap} below the stage needed (TRL {need})"),
+                (
+                    format!("TRL {has} is {gap} below the stage needed (TRL {need})"),
+                    format!("成熟度 TRL {has}，比需求阶段（TRL {need}）低 {gap} 级"),
+                ),
             )
         }
-        (None, _) => (None, "no stage given for the need".to_string()),
-        (_, None) => (None, "candidate's TRL unknown".to_string()),
+        (None, _) => (
+            None,
+            (
+                "no stage given for the need".into(),
+                "需求未给出成熟度".into(),
+            ),
+        ),
+        (_, None) => (
+            None,
+            ("candidate's TRL unknown".into(), "成熟度不详".into()),
+        ),
     };
     push("trl_fit", w.trl_fit, value, reason);
 
@@ -329,9 +347,12 @@ pub fn signals(p: &Profile, ctx: &MatchContext, w: &SignalWeights) -> Vec<Signal
     let (value, reason) = match &p.owner_kind {
         Some(k) => (
             Some(w.owner_values.get(k).copied().unwrap_or(0.0)),
-            format!("owner type: {k}"),
+            (
+                format!("owner type: {k}"),
+                format!("主体类型：{}", kind_zh(k)),
+            ),
         ),
-        None => (None, "owner type unknown".to_string()),
+        None => (None, ("owner type unknown".into(), "主体类型不详".into())),
     };
     push("owner", w.owner, value, reason);
 
@@ -340,8 +361,11 @@ pub fn signals(p: &Profile, ctx: &MatchContext, w: &SignalWeights) -> Vec<Signal
         w.capacity,
         p.capacity,
         match p.capacity {
-            Some(c) => format!("size and product range score {c:.2}"),
-            None => "size unknown".to_string(),
+            Some(c) => (
+                format!("size and product range score {c:.2}"),
+                format!("规模与产品线得分 {c:.2}"),
+            ),
+            None => ("size unknown".into(), "规模不详".into()),
         },
     );
     push(
@@ -349,21 +373,50 @@ pub fn signals(p: &Profile, ctx: &MatchContext, w: &SignalWeights) -> Vec<Signal
         w.related_need,
         Some(if p.related_need.is_some() { 1.0 } else { 0.0 }),
         match &p.related_need {
-            Some(n) => format!("has posted a related public need: {n}"),
-            None => "no related public need".to_string(),
+            Some(n) => (
+                format!("has posted a related public need: {n}"),
+                format!("发布过相关的公开需求：{n}"),
+            ),
+            None => ("no related public need".into(), "无相关公开需求".into()),
         },
     );
     out
 }
 
+/// Chinese names of the owner types the ranking file values.
+fn kind_zh(k: &str) -> &str {
+    match k {
+        "poc_centre" => "概念验证中心",
+        "pilot_platform" => "中试平台",
+        "new_rd_institution" => "新型研发机构",
+        "research_institute" => "科研院所",
+        "lab" => "实验室",
+        "university" => "高校",
+        "enterprise" => "企业",
+        "expert" => "专家",
+        "researcher" => "科研人员",
+        "broker" => "技术经纪人",
+        other => other,
+    }
+}
+
 /// Share of the asking side's chain nodes the candidate shares (clusters count half when no node is
 /// shared).
-fn chain_overlap(ctx: &MatchContext, p: &Profile) -> (Option<f32>, String) {
+fn chain_overlap(ctx: &MatchContext, p: &Profile) -> (Option<f32>, (String, String)) {
     if ctx.chain_nodes.is_empty() && ctx.clusters.is_empty() {
-        return (None, "no chain position given".to_string());
+        return (
+            None,
+            ("no chain position given".into(), "未给出产业链位置".into()),
+        );
     }
     if p.chain_nodes.is_empty() && p.clusters.is_empty() {
-        return (None, "candidate's chain position unknown".to_string());
+        return (
+            None,
+            (
+                "candidate's chain position unknown".into(),
+                "产业链位置不详".into(),
+            ),
+        );
     }
     let shared = |a: &[String], b: &[String]| -> Vec<String> {
         a.iter().filter(|x| b.contains(x)).cloned().collect()
@@ -371,14 +424,32 @@ fn chain_overlap(ctx: &MatchContext, p: &Profile) -> (Option<f32>, String) {
     let nodes = shared(&ctx.chain_nodes, &p.chain_nodes);
     if !nodes.is_empty() {
         let v = nodes.len() as f32 / ctx.chain_nodes.len() as f32;
-        return (Some(v), format!("shares chain nodes {}", nodes.join(", ")));
+        return (
+            Some(v),
+            (
+                format!("shares chain nodes {}", nodes.join(", ")),
+                format!("同处产业链环节 {}", nodes.join("、")),
+            ),
+        );
     }
     let clusters = shared(&ctx.clusters, &p.clusters);
     if !clusters.is_empty() {
         let v = 0.5 * clusters.len() as f32 / ctx.clusters.len() as f32;
-        return (Some(v), format!("same cluster {}", clusters.join(", ")));
+        return (
+            Some(v),
+            (
+                format!("same cluster {}", clusters.join(", ")),
+                format!("同属产业集群 {}", clusters.join("、")),
+            ),
+        );
     }
-    (Some(0.0), "no shared cluster or chain node".to_string())
+    (
+        Some(0.0),
+        (
+            "no shared cluster or chain node".into(),
+            "无共同的产业集群或环节".into(),
+        ),
+    )
 }
 
 fn distinct_terms(text: &str) -> Vec<String> {

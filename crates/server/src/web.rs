@@ -527,12 +527,20 @@ fn answer_html(a: &AnswerView, l: Lang) -> String {
         }
         for s in &h.signals {
             if s.contribution != 0.0 || s.value.is_some() {
+                let reason = if l == Lang::Zh {
+                    &s.reason_zh
+                } else {
+                    &s.reason
+                };
+                let key = format!("signal_{}", s.name);
+                let name = t(&key, l);
                 let _ = write!(
                     why,
-                    "<li>{} {:+.3}: {}</li>",
+                    "<li class=\"signal\" data-signal=\"{}\">{} {:+.3}：{}</li>",
                     esc(s.name),
+                    esc(name),
                     s.contribution,
-                    esc(&s.reason)
+                    esc(reason)
                 );
             }
         }
