@@ -452,7 +452,7 @@ fn chain_overlap(ctx: &MatchContext, p: &Profile) -> (Option<f32>, (String, Stri
     )
 }
 
-fn distinct_terms(text: &str) -> Vec<String> {
+pub fn distinct_terms(text: &str) -> Vec<String> {
     let mut terms: Vec<String> = vec![];
     text::Analyzer::shared().analyze_each(text, |t, _, _| {
         if !terms.iter().any(|x| x == t) {

@@ -92,6 +92,7 @@ impl VisibleDemand {
             _ => unreachable!("only demands are made visible demands"),
         }
     }
+    /// The owner organization's id, when it was looked up (NDA demands seen by a non-admin).
     pub fn owner_org(&self) -> Option<i64> {
         self.owner_org
     }
@@ -131,7 +132,14 @@ impl Viewer {
         let Record::Demand(d) = &stored.record else {
             return Ok(None);
         };
-        let owner_org = owner_org(store, d).await?;
+        // The owner matters only for an NDA demand seen by a non-admin user; spare the lookup otherwise.
+        let needs_owner = d.confidentiality == Confidentiality::Nda
+            && self.user.as_ref().is_some_and(|u| u.role != Role::Admin);
+        let owner_org = if needs_owner {
+            owner_org(store, d).await?
+        } else {
+            None
+        };
         Ok(self
             .may_see(d.confidentiality, owner_org)
             .then_some(VisibleDemand { stored, owner_org }))

@@ -82,11 +82,17 @@ fn public_view(viewer: &Viewer, stored: &Stored) -> ApiResult<RecordView> {
         Record::Demand(_) => Err(ApiError::internal(
             "a demand must go through the visibility check",
         )),
-        Record::Person(p) if !viewer.is_admin() => {
-            view(stored, &Record::Person(p.without_private_contact()))
-        }
+        Record::Person(p) if !viewer.is_admin() => view(stored, &Record::Person(public_person(p))),
         r => view(stored, r),
     }
+}
+
+/// A person as everyone may see them: no private contact, and none of the unmapped import columns
+/// (`extra`), which may hold a WeChat id or a phone number under a header the importer did not know.
+pub fn public_person(p: &model::Person) -> model::Person {
+    let mut p = p.without_private_contact();
+    p.extra.clear();
+    p
 }
 
 fn demand_view(d: &VisibleDemand) -> ApiResult<RecordView> {
@@ -708,6 +714,8 @@ pub struct SearchHit {
     /// Sub-kind: `paper`, `patent`, `enterprise`, `expert`, or a demand's confidentiality.
     pub sub_kind: String,
     pub title: String,
+    /// Relevance in 0..1: BM25 relative to the best hit; for a registered or NDA demand, the share of
+    /// the query's terms its text holds (never statistics over demands the viewer cannot see).
     pub score: f32,
 }
 
@@ -769,14 +777,22 @@ pub async fn search_for(
         ..Filters::default()
     };
     let params = search::Bm25Params::default();
-    // (hit, from the confidential index)
+    // (hit, from the confidential index). Shared hits keep their BM25 score scaled by the best one. A
+    // confidential hit's BM25 score would depend on term statistics over demands the viewer may not
+    // see (a probe for their words), so its score is the share of the query's terms its own text
+    // holds, which depends on nothing else.
     let mut found: Vec<(search::Hit, bool)> = {
         let engines = state.engines.read().await;
-        engines
-            .lexical
-            .search(&q, &filters, &params, depth)?
+        let shared = engines.lexical.search(&q, &filters, &params, depth)?;
+        let top = shared
+            .first()
+            .map_or(1.0, |h| h.score.max(f32::MIN_POSITIVE));
+        shared
             .into_iter()
-            .map(|h| (h, false))
+            .map(|mut h| {
+                h.score /= top;
+                (h, false)
+            })
             .collect()
     };
     if viewer.user.is_some() && kinds.contains(&RecordKind::Demand) {
@@ -785,13 +801,19 @@ pub async fn search_for(
             record_kinds: vec![RecordKind::Demand],
             ..Filters::default()
         };
-        found.extend(
-            hidden
-                .search(&q, &demand_only, &params, depth)?
-                .into_iter()
-                .map(|h| (h, true)),
-        );
-        found.sort_by(|a, b| b.0.score.total_cmp(&a.0.score));
+        let terms = search::matching::distinct_terms(&q);
+        for mut h in hidden.search(&q, &demand_only, &params, depth)? {
+            let Some(d) = viewer.demand(&state.store, h.id as i64).await? else {
+                continue;
+            };
+            let text = engine::matching::need_of_demand(&d.stored().record)
+                .map(|(t, _)| t)
+                .unwrap_or_default();
+            let (_, matched) = search::matching::highlight(&terms, &text, 0);
+            h.score = matched.len() as f32 / terms.len().max(1) as f32;
+            found.push((h, true));
+        }
+        found.sort_by(|a, b| b.0.score.total_cmp(&a.0.score).then(a.0.id.cmp(&b.0.id)));
     }
     // The shared index holds only what everyone may see, so its hits count without a store read; a
     // confidential demand counts only after the viewer's rights are checked. Every hit shown is read
@@ -913,6 +935,7 @@ pub struct StatusView {
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct EmbeddingView {
     pub state: String,
+    /// Records embedded of `total`; for anyone but an admin a percentage in steps of ten (`total` 100).
     pub done: usize,
     pub total: usize,
 }
@@ -951,6 +974,16 @@ pub async fn status_for(state: &AppState, viewer: &Viewer) -> ApiResult<StatusVi
     }
     let engines = state.engines.read().await;
     let e = &state.embedding;
+    let (mut done, mut total) = (
+        e.done.load(std::sync::atomic::Ordering::Relaxed),
+        e.total.load(std::sync::atomic::Ordering::Relaxed),
+    );
+    if !viewer.is_admin() {
+        // The embedding counts every record, confidential demands included: others see a percentage
+        // in steps of ten, which says nothing about how many hidden demands there are.
+        done = (done * 10).checked_div(total).map_or(0, |d| d * 10);
+        total = 100;
+    }
     Ok(StatusView {
         organizations: counts.organizations,
         experts,
@@ -958,8 +991,8 @@ pub async fn status_for(state: &AppState, viewer: &Viewer) -> ApiResult<StatusVi
         demands,
         embedding: EmbeddingView {
             state: e.state(),
-            done: e.done.load(std::sync::atomic::Ordering::Relaxed),
-            total: e.total.load(std::sync::atomic::Ordering::Relaxed),
+            done,
+            total,
         },
         matching_mode: if engines.encoder.is_some() {
             "hybrid"

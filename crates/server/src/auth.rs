@@ -81,18 +81,28 @@ impl LoginLimiter {
     pub const WINDOW: Duration = Duration::from_secs(300);
 
     /// Seconds to wait when `key` is locked out, else `None`.
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<Instant>>> {
+        // A panic elsewhere while holding the lock must not stop every later sign-in.
+        self.failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     pub fn locked(&self, key: &str) -> Option<u64> {
-        let mut map = self.failures.lock().expect("limiter lock");
+        let mut map = self.map();
         let list = map.get_mut(key)?;
         list.retain(|t| t.elapsed() < Self::WINDOW);
+        let oldest = list.iter().min().copied()?;
         (list.len() >= Self::MAX_FAILURES).then(|| {
-            let oldest = list.iter().min().expect("non-empty");
-            (Self::WINDOW - oldest.elapsed()).as_secs().max(1)
+            Self::WINDOW
+                .saturating_sub(oldest.elapsed())
+                .as_secs()
+                .max(1)
         })
     }
 
     pub fn fail(&self, key: &str) {
-        let mut map = self.failures.lock().expect("limiter lock");
+        let mut map = self.map();
         map.entry(key.to_string()).or_default().push(Instant::now());
         // Keep the table from growing without bound under a spray of names.
         if map.len() > 100_000 {
@@ -101,7 +111,7 @@ impl LoginLimiter {
     }
 
     pub fn succeed(&self, key: &str) {
-        self.failures.lock().expect("limiter lock").remove(key);
+        self.map().remove(key);
     }
 }
 
@@ -182,7 +192,8 @@ impl FromRequestParts<Arc<AppState>> for Viewer {
         if via_cookie && !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
             let expected = cookie(&parts.headers, CSRF_COOKIE);
-            if sent.is_none() || sent.map(str::to_string) != expected {
+            let ok = matches!((sent, expected.as_deref()), (Some(a), Some(b)) if !a.is_empty() && a == b);
+            if !ok {
                 return Err(ApiError::forbidden(
                     "missing or wrong X-CSRF-Token header (it must repeat the sl_csrf cookie)",
                 ));
@@ -240,10 +251,51 @@ pub struct NewSession {
     pub user: SessionUser,
 }
 
+/// The client's address as the server knows it: the TCP peer, or — when `trust_forwarded_for` is set
+/// because a reverse proxy fronts the server — the right-most `X-Forwarded-For` entry, the one the
+/// proxy itself added (entries to its left are whatever the client sent).
+pub fn client_addr(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<std::net::SocketAddr>,
+) -> String {
+    if state.config.trust_forwarded_for {
+        if let Some(last) = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .last()
+        {
+            return last.chars().take(64).collect();
+        }
+    }
+    peer.map_or_else(|| "unknown".to_string(), |p| p.ip().to_string())
+}
+
+/// The TCP peer of a request, when the server was started with connection info.
+pub struct Peer(pub Option<std::net::SocketAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Peer, Self::Rejection> {
+        Ok(Peer(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0),
+        ))
+    }
+}
+
 /// Checks the password (with the failure limit) and opens a session.
 pub async fn sign_in(
     state: &AppState,
     headers: &HeaderMap,
+    peer: Option<std::net::SocketAddr>,
     username: &str,
     password: &str,
 ) -> ApiResult<NewSession> {
@@ -253,13 +305,7 @@ pub async fn sign_in(
             "give a username (at most 100 characters) and a password",
         ));
     }
-    let addr = headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .unwrap_or("local")
-        .trim()
-        .to_string();
+    let addr = client_addr(state, headers, peer);
     let keys = [format!("user:{username}"), format!("addr:{addr}")];
     if let Some(wait) = keys.iter().filter_map(|k| state.limiter.locked(k)).max() {
         return Err(ApiError::new(
@@ -270,13 +316,16 @@ pub async fn sign_in(
     }
     let user = state.store.user_by_name(&username).await?;
     // Verify against a fixed hash when the user is unknown, so timing does not reveal which names exist.
-    let ok = match &user {
-        Some(u) if u.disabled == 0 => verify_password(password, &u.password_hash),
-        _ => {
-            verify_password(password, &state.dummy_hash);
-            false
-        }
+    // argon2 is deliberately slow: it runs on the blocking pool, not on the threads serving requests.
+    let (hash, real) = match &user {
+        Some(u) if u.disabled == 0 => (u.password_hash.clone(), true),
+        _ => (state.dummy_hash.clone(), false),
     };
+    let password_owned = password.to_string();
+    let verified = tokio::task::spawn_blocking(move || verify_password(&password_owned, &hash))
+        .await
+        .map_err(ApiError::internal)?;
+    let ok = real && verified;
     let Some(user) = user.filter(|_| ok) else {
         for k in &keys {
             state.limiter.fail(k);
@@ -327,10 +376,11 @@ pub fn session_cookies(state: &AppState, token: &str, csrf: &str) -> Vec<String>
               (status = 429, body = crate::error::ErrorBody)))]
 pub async fn login(
     State(state): State<Arc<AppState>>,
+    Peer(peer): Peer,
     headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
-    let s = match sign_in(&state, &headers, &req.username, &req.password).await {
+    let s = match sign_in(&state, &headers, peer, &req.username, &req.password).await {
         Ok(s) => s,
         Err(e) if e.status == StatusCode::TOO_MANY_REQUESTS => {
             let wait = e

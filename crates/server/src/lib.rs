@@ -143,7 +143,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             state.config.max_body_bytes,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .with_state(state)
 }
 
@@ -231,7 +234,12 @@ async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {
 /// grow the series without bound).
 async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = req.method().to_string();
+    // A fixed set of methods: a client may send any token as a method, which must not add series.
+    let method = match req.method().as_str() {
+        m @ ("GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS") => m,
+        _ => "OTHER",
+    }
+    .to_string();
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -245,9 +253,19 @@ async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Next) -
     response
 }
 
-async fn security_headers(req: Request, next: Next) -> Response {
+async fn security_headers(
+    State(state): State<Arc<AppState>>,
+    req: Request,
+    next: Next,
+) -> Response {
     let mut r = next.run(req).await;
     let h = r.headers_mut();
+    if state.config.secure_cookies {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     for (k, v) in [
         ("x-content-type-options", "nosniff"),
         ("x-frame-options", "DENY"),
@@ -278,9 +296,12 @@ pub async fn serve_listener(
     listener: tokio::net::TcpListener,
 ) -> std::io::Result<()> {
     tracing::info!(addr = %listener.local_addr()?, "serving");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
 }
 
 async fn shutdown_signal() {

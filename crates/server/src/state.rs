@@ -30,6 +30,9 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// Threads the background embedding may use (leave the rest to requests).
     pub embed_threads: usize,
+    /// A reverse proxy fronts the server and adds the client's address to `X-Forwarded-For`; without
+    /// it the header is ignored (a client could write anything there).
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for ServerConfig {
@@ -41,6 +44,7 @@ impl Default for ServerConfig {
             secure_cookies: false,
             max_body_bytes: 1 << 20,
             embed_threads: 1,
+            trust_forwarded_for: false,
         }
     }
 }

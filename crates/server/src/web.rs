@@ -110,7 +110,14 @@ async fn ctx(state: &AppState, headers: &HeaderMap, lang_param: Option<&str>) ->
         Some(c) if c.len() == 64 => c,
         _ => {
             let c = auth::random_token();
-            set_cookies.push(format!("{CSRF_COOKIE}={c}; Path=/; SameSite=Strict"));
+            let secure = if state.config.secure_cookies {
+                "; Secure"
+            } else {
+                ""
+            };
+            set_cookies.push(format!(
+                "{CSRF_COOKIE}={c}; Path=/; SameSite=Strict{secure}"
+            ));
             c
         }
     };
@@ -290,8 +297,12 @@ async fn home(
         (pct / 10 * 10).min(100)
     );
     let _ = write!(b, "<h2>{}</h2>", t("recent_demands", l));
-    match api::visible_demands(&state, &c.viewer, None, 0, 8).await {
-        Ok((items, _, _)) => b.push_str(&demand_list(&items, l)),
+    // The newest eight the viewer may see.
+    match api::visible_demands(&state, &c.viewer, None, 0, usize::MAX).await {
+        Ok((items, _, _)) => {
+            let newest: Vec<api::RecordView> = items.into_iter().rev().take(8).collect();
+            b.push_str(&demand_list(&newest, l));
+        }
         Err(e) => return e.into_response(),
     }
     page(&c, t("nav_home", l), &b)
@@ -678,10 +689,12 @@ async fn record_page(
         Err(e) => return crate::ApiError::from(e).into_response(),
     };
     let record = match &stored.record {
-        Record::Person(p) if !c.viewer.is_admin() => Record::Person(p.without_private_contact()),
+        // The expert pages show experts and researchers, as /api/v1/experts does.
         Record::Person(p) if matches!(p.kind, model::PersonKind::Broker) => {
             return not_found_page(&c)
         }
+        Record::Person(p) if !c.viewer.is_admin() => Record::Person(api::public_person(p)),
+        Record::Demand(_) => return not_found_page(&c),
         r => r.clone(),
     };
     let title = record.label().to_string();
@@ -773,6 +786,7 @@ struct LoginForm {
 
 async fn login_post(
     State(state): State<Arc<AppState>>,
+    auth::Peer(peer): auth::Peer,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
@@ -782,7 +796,7 @@ async fn login_post(
         let body = login_html(&c, Some(t("csrf_failed", l)));
         return (StatusCode::FORBIDDEN, page(&c, t("login_title", l), &body)).into_response();
     }
-    match auth::sign_in(&state, &headers, &f.username, &f.password).await {
+    match auth::sign_in(&state, &headers, peer, &f.username, &f.password).await {
         Ok(session) => {
             let mut r = Redirect::to("/").into_response();
             for ck in auth::session_cookies(&state, &session.token, &session.csrf) {

@@ -409,3 +409,88 @@ async fn background_embedding_turns_hybrid_on_and_a_restart_reuses_the_vectors()
         "a restart must not encode again: {encoded:?}"
     );
 }
+
+#[tokio::test]
+async fn a_confidential_hit_scores_the_same_whatever_hidden_demands_hold() {
+    for p in platforms().await {
+        let a = p.login("ent-a").await;
+        let b = p.login("ent-b").await;
+        let post = |title: &'static str, level: &'static str| json!({"title": title, "problem": "探针词 相关描述", "confidentiality": level});
+        let (s, v) = p
+            .call(
+                "POST",
+                "/api/v1/demands",
+                Some(&a),
+                Some(post("甲的登记需求 探针词", "registered")),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let score = |v: &serde_json::Value| v["hits"][0]["score"].as_f64().unwrap();
+        let (_, before) = p
+            .call("GET", "/api/v1/search?q=探针词&kind=demand", Some(&a), None)
+            .await;
+        // ent-b posts NDA needs full of the same word; ent-a's view must not move.
+        for title in [
+            "乙的保密需求一 探针词",
+            "乙的保密需求二 探针词",
+            "乙的保密需求三 探针词",
+        ] {
+            let (s, _) = p
+                .call(
+                    "POST",
+                    "/api/v1/demands",
+                    Some(&b),
+                    Some(post(title, "nda")),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED);
+        }
+        let (_, after) = p
+            .call("GET", "/api/v1/search?q=探针词&kind=demand", Some(&a), None)
+            .await;
+        assert_eq!(before["total"], after["total"], "{before} / {after}");
+        assert_eq!(score(&before), score(&after), "{before} / {after}");
+        p.close().await;
+    }
+}
+
+#[tokio::test]
+async fn forwarded_for_is_ignored_without_a_trusted_proxy_and_odd_methods_add_no_series() {
+    for p in platforms().await {
+        // Five failures, each claiming another address: without a trusted proxy the header is ignored,
+        // so the real address (the same for all) is locked.
+        for i in 0..server::auth::LoginLimiter::MAX_FAILURES {
+            let (status, _, _) = p
+                .raw_with(
+                    "POST",
+                    "/api/v1/auth/login",
+                    &[("x-forwarded-for", &format!("10.0.0.{i}"))],
+                    Some(json!({"username": format!("nobody{i}"), "password": "x"}).to_string()),
+                )
+                .await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+        }
+        let (status, _, _) = p
+            .raw_with(
+                "POST",
+                "/api/v1/auth/login",
+                &[("x-forwarded-for", "10.9.9.9")],
+                Some(json!({"username": "someone-else", "password": "x"}).to_string()),
+            )
+            .await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        // Anonymous status shows embedding progress as a percentage only.
+        let (_, v) = p.call("GET", "/api/v1/status", None, None).await;
+        assert_eq!(v["embedding"]["total"], 100, "{v}");
+        // A made-up method is counted as OTHER, not as a series of its own.
+        let (s, _, _) = p.raw("FROBNICATE", "/api/v1/status", None, None).await;
+        assert_ne!(s, StatusCode::INTERNAL_SERVER_ERROR);
+        let (_, _, body) = p.raw("GET", "/metrics", None, None).await;
+        let m = String::from_utf8(body).unwrap();
+        assert!(
+            !m.contains("FROBNICATE") && m.contains("method=\"OTHER\""),
+            "{m}"
+        );
+        p.close().await;
+    }
+}

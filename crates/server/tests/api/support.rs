@@ -155,9 +155,25 @@ impl Platform {
         token: Option<&str>,
         body: Option<String>,
     ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let headers: Vec<(&str, &str)> = auth
+            .as_deref()
+            .map(|a| vec![("authorization", a)])
+            .unwrap_or_default();
+        self.raw_with(method, uri, &headers, body).await
+    }
+
+    /// One request with extra headers.
+    pub async fn raw_with(
+        &self,
+        method: &str,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: Option<String>,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
         let mut req = Request::builder().method(method).uri(uri);
-        if let Some(t) = token {
-            req = req.header("authorization", format!("Bearer {t}"));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
         }
         let req = match body {
             Some(b) => req
