@@ -267,7 +267,7 @@ pub fn client_addr(
             .flat_map(|v| v.split(','))
             .map(str::trim)
             .filter(|v| !v.is_empty())
-            .last()
+            .next_back()
         {
             return last.chars().take(64).collect();
         }
