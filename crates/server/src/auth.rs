@@ -266,8 +266,7 @@ pub fn client_addr(
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .next_back()
+            .rfind(|v| !v.is_empty())
         {
             return last.chars().take(64).collect();
         }
