@@ -132,13 +132,32 @@ impl Engines {
 /// What a need looks for: `outcome`, `expert`, `lab`, `platform`, `enterprise` or `any` (default).
 pub fn supply_filters(kind: Option<&str>) -> Result<Filters> {
     let (kinds, sub): (Vec<RecordKind>, Vec<&str>) = match kind {
+        // Everything that can solve a need: every outcome, experts and researchers, and the organizations
+        // that do research or scale it up (not banks, funds, government offices or brokers).
         None | Some("any") | Some("") => (
             vec![
                 RecordKind::Outcome,
                 RecordKind::Person,
                 RecordKind::Organization,
             ],
-            vec![],
+            vec![
+                "paper",
+                "patent",
+                "software",
+                "prototype",
+                "process",
+                "standard",
+                "other",
+                "expert",
+                "researcher",
+                "enterprise",
+                "university",
+                "research_institute",
+                "lab",
+                "new_rd_institution",
+                "poc_centre",
+                "pilot_platform",
+            ],
         ),
         Some("outcome") => (vec![RecordKind::Outcome], vec![]),
         Some("expert") => (vec![RecordKind::Person], vec!["expert", "researcher"]),

@@ -7,7 +7,7 @@ use std::fmt::Write;
 use std::sync::{Arc, OnceLock};
 
 use axum::extract::{Form, State};
-use axum::http::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
+use axum::http::header::{CONTENT_TYPE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -16,7 +16,7 @@ use model::{Record, RecordKind};
 
 use crate::access::Viewer;
 use crate::api::{self, AnswerView};
-use crate::auth::{self, CSRF_COOKIE, SESSION_COOKIE};
+use crate::auth::{self, cookie, CSRF_COOKIE, SESSION_COOKIE};
 use crate::state::AppState;
 use crate::{ApiPath, ApiQuery};
 
@@ -57,17 +57,6 @@ pub fn esc(s: &str) -> String {
         }
     }
     out
-}
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
 }
 
 /// What every page knows of its request: language, viewer, CSRF token, cookies to set.
