@@ -169,6 +169,23 @@ fn without_the_model_matching_is_lexical_and_says_so() {
     let v = json(&run(&dir, &["adopters", "2", "--json", "--lexical-only"]));
     assert_eq!(v["mode"], "lexical");
     assert!(!hits(&v).is_empty());
+    // A need looks for those who can solve it: the demo's bank and science bureau match the words of
+    // this need but are never offered as solutions.
+    let v = json(&run(
+        &dir,
+        &[
+            "match",
+            "知识价值信用贷款 科技成果转化 技术经纪",
+            "--json",
+            "--lexical-only",
+        ],
+    ));
+    for h in hits(&v) {
+        assert!(
+            !["bank", "fund", "government", "broker"].contains(&h["kind"].as_str().unwrap()),
+            "{h}"
+        );
+    }
 }
 
 #[test]
