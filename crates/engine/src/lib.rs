@@ -5,6 +5,7 @@
 //! Retrieval and ranking arithmetic live in `search`; this crate adds what needs the store: the
 //! candidates' profiles, owners, regions and the confidentiality checks on stored records.
 
+pub mod chains;
 pub mod error;
 pub mod indexing;
 pub mod matching;

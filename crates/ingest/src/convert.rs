@@ -250,6 +250,7 @@ pub fn convert_row(
             o.clusters = f.words("clusters");
             o.chain_nodes = f.words("chain_nodes");
             o.products = f.words("products");
+            o.industry_codes = f.words("industry_codes");
             o.business_scope = f.text("business_scope");
             o.description = f.text("description");
             o.host = f.text("host");

@@ -36,6 +36,9 @@ pub struct Organization {
     /// Main products or services, used later to find adopters for an outcome.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub products: Vec<String>,
+    /// National industry classification (GB/T 4754-2017) class codes, e.g. `3670`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub industry_codes: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_scope: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -63,6 +66,7 @@ impl Organization {
             clusters: vec![],
             chain_nodes: vec![],
             products: vec![],
+            industry_codes: vec![],
             business_scope: None,
             description: None,
             host: None,

@@ -7,6 +7,7 @@
 //! [`Store::write_batch`], inside one transaction, and appends to the outbox and the audit log.
 
 mod accounts;
+mod chains;
 mod embeddings;
 mod error;
 mod target;
@@ -21,6 +22,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 pub use accounts::{NewUser, User};
+pub use chains::{ChainAssignmentRow, ChainOverride, Replace};
 pub use embeddings::text_hash;
 pub use error::StoreError;
 pub use target::Target;

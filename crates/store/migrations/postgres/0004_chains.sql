@@ -1,0 +1,27 @@
+-- PostgreSQL twin of migrations/sqlite/0004_chains.sql.
+CREATE TABLE chain_assignments (
+    record_kind  TEXT             NOT NULL,
+    record_id    BIGINT           NOT NULL,
+    node         TEXT             NOT NULL,
+    confidence   DOUBLE PRECISION NOT NULL,
+    method       TEXT             NOT NULL,
+    evidence     TEXT             NOT NULL,
+    PRIMARY KEY (record_kind, record_id, node)
+);
+CREATE INDEX chain_assignments_node ON chain_assignments (node);
+
+CREATE TABLE chain_overrides (
+    record_kind  TEXT    NOT NULL,
+    record_id    BIGINT  NOT NULL,
+    node         TEXT    NOT NULL,
+    action       TEXT    NOT NULL CHECK (action IN ('add', 'remove')),
+    note         TEXT    NOT NULL DEFAULT '',
+    created_by   TEXT    NOT NULL,
+    created_at   BIGINT  NOT NULL,
+    PRIMARY KEY (record_kind, record_id, node)
+);
+
+CREATE TABLE chain_state (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+);
