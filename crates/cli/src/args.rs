@@ -91,6 +91,132 @@ pub enum Command {
     Demo(DemoArgs),
     /// Serve the web platform and the HTTP API.
     Serve(ServeArgs),
+    /// The industrial-chain map of the 33618 clusters: taxonomy, node assignment, gaps and what could
+    /// fill them.
+    Chain {
+        #[command(subcommand)]
+        command: ChainCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChainCommand {
+    /// The clusters with their memberships, or one cluster's chains and nodes.
+    List {
+        /// A cluster code (ICV-NEV, EIM, AM…); without it, every cluster.
+        cluster: Option<String>,
+        #[command(flatten)]
+        map: ChainMapArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check taxonomy files and print every problem (exit 1 when there is one).
+    Validate {
+        /// A directory holding taxonomy.toml and clusters/*.toml (default: the shipped taxonomy).
+        dir: Option<PathBuf>,
+    },
+    /// Assign records to chain nodes now (runs by itself on import, serve and demo).
+    Assign {
+        /// Reassign every record, not only those changed since the last run.
+        #[arg(long)]
+        full: bool,
+        /// Rules only: do not load the encoder for semantic similarity.
+        #[arg(long)]
+        lexical_only: bool,
+        #[command(flatten)]
+        map: ChainMapArgs,
+        #[command(flatten)]
+        encoder: EncoderArgs,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Gap analysis: per node, local enterprises, innovation supply and open needs, with the status
+    /// (强链 strong / 弱链 weak / 缺链 missing), the bottleneck flag, the reasons and the
+    /// key-technology ranking.
+    Gaps {
+        /// A cluster code; without it, every cluster.
+        cluster: Option<String>,
+        #[command(flatten)]
+        scope: ChainScopeArgs,
+        #[command(flatten)]
+        map: ChainMapArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// What could fill a node: outcomes, experts, labs and pilot platforms, local first, explained.
+    Fillers {
+        /// A node code, e.g. ICV-NEV.bms (`chain list CLUSTER` shows them).
+        node: String,
+        #[command(flatten)]
+        scope: ChainScopeArgs,
+        /// How many of each kind (1–100).
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=100))]
+        limit: u16,
+        #[command(flatten)]
+        map: ChainMapArgs,
+        /// Do not use the encoder for the search part.
+        #[arg(long)]
+        lexical_only: bool,
+        #[command(flatten)]
+        encoder: EncoderArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put a record on a node, or keep it off, by hand; the decision wins over every rule.
+    Override {
+        /// organization, person, outcome or demand.
+        kind: String,
+        /// The record's id.
+        id: i64,
+        /// The node code.
+        node: String,
+        /// add, remove, or clear (drop an earlier decision).
+        #[arg(long, default_value = "add")]
+        action: String,
+        /// Why (kept with the decision).
+        #[arg(long, default_value = "")]
+        note: String,
+        #[command(flatten)]
+        map: ChainMapArgs,
+    },
+    /// Assignment precision and recall on a labelled sample (the demo sample by default).
+    EvalAssign {
+        /// CSV with columns split, kind, key, nodes (see data/chains/labels/README.md).
+        #[arg(long)]
+        labels: Option<PathBuf>,
+        /// dev (used to tune the weights), test (reported) or all.
+        #[arg(long, default_value = "test")]
+        split: String,
+        #[command(flatten)]
+        map: ChainMapArgs,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Which taxonomy and rules.
+#[derive(Debug, Args, Clone)]
+pub struct ChainMapArgs {
+    /// An edited taxonomy directory (taxonomy.toml, clusters/, optional gaps.toml and
+    /// assignment.toml) instead of the shipped one.
+    #[arg(long, env = "SHUANGLIAN_TAXONOMY")]
+    pub taxonomy: Option<PathBuf>,
+}
+
+/// The region and date of a gap analysis.
+#[derive(Debug, Args, Clone)]
+pub struct ChainScopeArgs {
+    /// The region that counts as local (name, alias or code; default 重庆市).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Needs open on this date count as demand pressure (YYYY-MM-DD; default today).
+    #[arg(long)]
+    pub as_of: Option<String>,
 }
 
 /// Where and how to serve.

@@ -1,4 +1,5 @@
 mod bench;
+mod chain;
 mod demo;
 mod encode;
 mod eval;
@@ -108,6 +109,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         },
         Command::Demo(args) => demo::run(&cli.global, &args).await,
         Command::Serve(args) => serve::run(&cli.global, &args).await,
+        Command::Chain { command } => chain::run(&cli.global, command).await,
     }
 }
 
