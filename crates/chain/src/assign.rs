@@ -389,9 +389,11 @@ impl<'t> Assigner<'t> {
             });
         }
 
-        // IPC classes: a main-group prefix says more than a subclass.
+        // IPC classes: a main-group prefix says more than a subclass, and a class that several nodes
+        // claim says less about each of them (divided by the square root of how many).
         for code in &s.ipc {
             let code = code.trim();
+            let mut matched: Vec<(usize, f32, &str)> = vec![];
             for (i, n) in self.nodes.iter().enumerate() {
                 let mut best: Option<(f32, &str)> = None;
                 for prefix in &n.ipc {
@@ -412,12 +414,16 @@ impl<'t> Assigner<'t> {
                     }
                 }
                 if let Some((w, prefix)) = best {
-                    evidence.entry(i).or_default().push(Evidence {
-                        kind: "ipc".into(),
-                        detail: format!("{code} ∈ {prefix}"),
-                        weight: w,
-                    });
+                    matched.push((i, w, prefix));
                 }
+            }
+            let share = (matched.len().max(1) as f32).sqrt();
+            for (i, w, prefix) in matched {
+                evidence.entry(i).or_default().push(Evidence {
+                    kind: "ipc".into(),
+                    detail: format!("{code} ∈ {prefix}"),
+                    weight: w / share,
+                });
             }
         }
 

@@ -4,7 +4,19 @@
 use serde::{Deserialize, Serialize};
 
 /// What kind of capacity a filler brings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FillerKind {
     Outcome,
@@ -16,7 +28,19 @@ pub enum FillerKind {
 }
 
 /// How far a filler is from the region under analysis; the first sort key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Locality {
     /// Inside the region analysed.
@@ -38,7 +62,7 @@ impl Locality {
 }
 
 /// One candidate to fill a gap.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Filler {
     pub kind: FillerKind,
     /// `outcome`, `person` or `organization`: where `id` points.
@@ -57,7 +81,7 @@ pub struct Filler {
 }
 
 /// The ranked fillers of one node, by kind.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Fillers {
     pub outcomes: Vec<Filler>,
     pub experts: Vec<Filler>,

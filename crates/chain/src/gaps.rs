@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::taxonomy::{Cluster, Stage, Taxonomy, GAPS_FILE};
 
 /// Thresholds of the status rules and weights of the key-technology ranking.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GapConfig {
     pub status: StatusRules,
@@ -17,7 +17,7 @@ pub struct GapConfig {
     pub ranking: RankingWeights,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusRules {
     /// Local enterprises needed for a strong link; fewer (but some) is weak, none is missing.
@@ -29,7 +29,7 @@ pub struct StatusRules {
     pub supply_min_trl: u8,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BottleneckRules {
     /// Only links at least this important can be key-technology bottlenecks.
@@ -40,7 +40,7 @@ pub struct BottleneckRules {
     pub max_local_mature_outcomes: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RankingWeights {
     pub missing: f32,
@@ -100,7 +100,19 @@ impl GapConfig {
 }
 
 /// What a record on a node counts as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum MemberKind {
     Enterprise,
@@ -114,7 +126,7 @@ pub enum MemberKind {
 }
 
 /// A record assigned to a node, reduced to what the gap rules read.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Member {
     pub kind: MemberKind,
     pub id: i64,
@@ -128,7 +140,7 @@ pub struct Member {
 }
 
 /// 强链 / 弱链 / 缺链.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GapStatus {
     Strong,
@@ -155,7 +167,7 @@ impl GapStatus {
 }
 
 /// Outcomes by technology-readiness band.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TrlBands {
     /// TRL 1–3: research.
     pub research: usize,
@@ -167,7 +179,7 @@ pub struct TrlBands {
 }
 
 /// What is on a node (with its sub-links), locally and in all.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Counts {
     pub local_enterprises: usize,
     pub enterprises: usize,
@@ -186,7 +198,7 @@ pub struct Counts {
 }
 
 /// Why a status or flag was given: the value, the threshold and the words for it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Reason {
     pub rule: String,
     pub zh: String,
@@ -194,7 +206,7 @@ pub struct Reason {
 }
 
 /// One node's result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NodeGap {
     pub node: String,
     pub zh: String,
@@ -212,7 +224,7 @@ pub struct NodeGap {
 }
 
 /// A cluster's analysis for one region.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ClusterGaps {
     pub cluster: String,
     pub zh: String,

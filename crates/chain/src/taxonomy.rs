@@ -12,7 +12,19 @@ use crate::validate::{validate, Problem};
 include!(concat!(env!("OUT_DIR"), "/shipped.rs"));
 
 /// Where a node sits in its chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     Upstream,
@@ -41,7 +53,7 @@ impl Stage {
 }
 
 /// Whether a listing has been seen in a public source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Confirmed,
@@ -49,7 +61,7 @@ pub enum Status {
 }
 
 /// Where a node's definition comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Provenance {
     /// Named in an official (or faithfully reprinted) document.
@@ -59,7 +71,7 @@ pub enum Provenance {
 }
 
 /// A group of clusters a document defines (trillion-level, rising star, future priority…).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Tier {
     pub code: String,
@@ -69,7 +81,7 @@ pub struct Tier {
 }
 
 /// One document's listing of a cluster in a tier.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Membership {
     pub tier: String,
@@ -83,7 +95,7 @@ pub struct Membership {
 }
 
 /// A chain within a cluster (a cluster such as electronics holds several).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Chain {
     pub code: String,
@@ -92,7 +104,7 @@ pub struct Chain {
 }
 
 /// A link (环节) of a chain.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Node {
     pub code: String,
@@ -135,7 +147,7 @@ impl Node {
 }
 
 /// "from" supplies "to".
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Supply {
     pub from: String,
@@ -145,7 +157,7 @@ pub struct Supply {
 }
 
 /// One cluster file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Cluster {
     pub code: String,

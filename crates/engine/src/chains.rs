@@ -175,9 +175,25 @@ pub async fn sync_assignments(
     encoder: Option<&encoder::Encoder>,
     force: bool,
 ) -> Result<AssignRun> {
+    sync_assignments_with(store, map, encoder, force, true).await
+}
+
+/// [`sync_assignments`], with semantic similarity switched off when `semantic_allowed` is false
+/// (rules only, e.g. to measure what the rules do alone).
+pub async fn sync_assignments_with(
+    store: &Store,
+    map: &ChainMap,
+    encoder: Option<&encoder::Encoder>,
+    force: bool,
+    semantic_allowed: bool,
+) -> Result<AssignRun> {
     let head = store.outbox_head().await?;
     let assigner = Assigner::new(&map.taxonomy, map.assign.clone());
-    let vectors = node_vectors(store, &assigner, encoder).await?;
+    let vectors = if semantic_allowed {
+        node_vectors(store, &assigner, encoder).await?
+    } else {
+        None
+    };
     let assigner = match vectors {
         Some(v) => assigner.with_node_vectors(v),
         None => assigner,
@@ -207,7 +223,8 @@ pub async fn sync_assignments(
     let grew = semantic && (passages - stored_passages) * 10 >= records_total.max(1);
     let full = force
         || stored_fp.as_deref() != Some(map.fingerprint.as_str())
-        || (semantic && stored_semantic.as_deref() != Some("1"))
+        || (semantic != (stored_semantic.as_deref() == Some("1")) && stored_semantic.is_some())
+        || (semantic && stored_semantic.is_none())
         || grew;
 
     let mut overrides: HashMap<(String, i64), Vec<ChainOverride>> = HashMap::new();
@@ -622,17 +639,39 @@ pub async fn cluster_gaps(
     let Some(c) = map.taxonomy.cluster(cluster) else {
         return Ok(None);
     };
-    let nodes: Vec<String> = c.nodes.iter().map(|n| n.code.clone()).collect();
+    Ok(
+        gaps_for(store, map, &[c.code.clone()], region, scope, as_of)
+            .await?
+            .pop(),
+    )
+}
+
+/// Gap analysis of several clusters (unknown codes are skipped), reading the store once.
+pub async fn gaps_for(
+    store: &Store,
+    map: &ChainMap,
+    clusters: &[String],
+    region: &Region,
+    scope: DemandScope<'_>,
+    as_of: chrono::NaiveDate,
+) -> Result<Vec<ClusterGaps>> {
+    let found: Vec<&chain::Cluster> = clusters
+        .iter()
+        .filter_map(|c| map.taxonomy.cluster(c))
+        .collect();
+    let nodes: Vec<String> = found
+        .iter()
+        .flat_map(|c| c.nodes.iter().map(|n| n.code.clone()))
+        .collect();
     let (rows, facts) = facts_on(store, &nodes, scope, as_of).await?;
     let local = region_set(region);
     let members = members_of(&rows, &facts, &local);
-    Ok(chain::cluster_gaps(
-        &map.taxonomy,
-        &c.code,
-        region.key(),
-        &members,
-        &map.gaps,
-    ))
+    Ok(found
+        .iter()
+        .filter_map(|c| {
+            chain::cluster_gaps(&map.taxonomy, &c.code, region.key(), &members, &map.gaps)
+        })
+        .collect())
 }
 
 /// One node: its gap and the records on it (with those of its sub-links), and who could fill it.

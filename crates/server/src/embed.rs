@@ -95,6 +95,24 @@ async fn run(state: &AppState, encoder: encoder::Encoder) -> engine::Result<()> 
     engines
         .notes
         .retain(|n| !n.contains("embeddings are computed"));
+    drop(engines);
+    // With every vector cached, chain assignment adds semantic similarity (a full run, once).
+    let _guard = state.sync_lock.lock().await;
+    let engines = state.engines.read().await;
+    let run = engine::chains::sync_assignments(
+        &state.store,
+        &state.chains,
+        engines.encoder.as_ref(),
+        false,
+    )
+    .await?;
+    tracing::info!(
+        records = run.records,
+        semantic = run.semantic,
+        full = run.full,
+        "chain nodes assigned"
+    );
+    drop(engines);
     state.embedding.set_state("ready");
     Ok(())
 }

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod api;
 pub mod auth;
+pub mod chains;
 pub mod embed;
 pub mod error;
 pub mod metrics;
@@ -131,6 +132,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/organizations/{id}", get(api::get_organization))
         .route("/experts", get(api::list_experts))
         .route("/experts/{id}", get(api::get_expert))
+        .route("/chains", get(chains::list_chains))
+        .route("/chains/overrides", post(chains::put_override))
+        .route("/chains/{cluster}/gaps", get(chains::cluster_gaps))
+        .route("/chains/nodes/{id}/fillers", get(chains::node_fillers))
         .route("/openapi.json", get(openapi::document));
     Router::new()
         .nest("/api/v1", api)

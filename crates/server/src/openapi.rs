@@ -2,7 +2,7 @@
 
 use utoipa::OpenApi;
 
-use crate::{api, auth, error};
+use crate::{api, auth, chains, error};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,12 +19,14 @@ use crate::{api, auth, error};
         api::list_outcomes, api::get_outcome, api::create_outcome, api::outcome_adopters,
         api::list_demands, api::get_demand, api::create_demand, api::demand_matches,
         api::list_organizations, api::get_organization, api::list_experts, api::get_expert,
+        chains::list_chains, chains::cluster_gaps, chains::node_fillers, chains::put_override,
     ),
     components(schemas(
         error::ErrorBody, error::ErrorDetail, auth::LoginRequest, auth::LoginResponse, auth::UserView,
         crate::access::Role, api::Page, api::RecordView, api::AnswerView, api::NewDemand,
         api::MatchRequest, api::MatchFilters, api::SearchHit, api::SearchPage, api::StatusView,
-        api::EmbeddingView,
+        api::EmbeddingView, chains::ChainsView, chains::ClusterSummary, chains::ClusterGapsView,
+        chains::NodeFillersView, chains::OverrideRequest,
     )),
     tags(
         (name = "auth", description = "Sign-in and sessions"),
@@ -32,6 +34,7 @@ use crate::{api, auth, error};
         (name = "search", description = "Lexical search"),
         (name = "matching", description = "Need → solutions, outcome → adopters"),
         (name = "platform", description = "Counts and background work"),
+        (name = "chains", description = "Industrial-chain map: gaps, key technologies, gap-fillers"),
     )
 )]
 pub struct ApiDoc;

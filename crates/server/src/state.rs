@@ -33,6 +33,8 @@ pub struct ServerConfig {
     /// A reverse proxy fronts the server and adds the client's address to `X-Forwarded-For`; without
     /// it the header is ignored (a client could write anything there).
     pub trust_forwarded_for: bool,
+    /// An edited chain taxonomy directory (see data/chains/README.md); `None`: the shipped one.
+    pub taxonomy: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -45,6 +47,7 @@ impl Default for ServerConfig {
             max_body_bytes: 1 << 20,
             embed_threads: 1,
             trust_forwarded_for: false,
+            taxonomy: None,
         }
     }
 }
@@ -80,12 +83,14 @@ pub struct AppState {
     pub confidential: tokio::sync::RwLock<LexicalIndex>,
     /// Outbox position the lexical and confidential indexes have caught up to.
     synced_to: AtomicI64,
-    sync_lock: tokio::sync::Mutex<()>,
+    pub(crate) sync_lock: tokio::sync::Mutex<()>,
     pub limiter: LoginLimiter,
     /// A hash verified when a username is unknown, so a failed sign-in takes the same time either way.
     pub dummy_hash: String,
     pub embedding: Arc<EmbedProgress>,
     pub metrics: crate::metrics::Metrics,
+    /// The chain taxonomy and its rules; assignments are kept current with the outbox.
+    pub chains: engine::chains::ChainMap,
 }
 
 impl AppState {
@@ -93,6 +98,7 @@ impl AppState {
     /// background embedding turns it on when it is done.
     pub async fn open(store: Store, config: ServerConfig) -> engine::Result<Arc<AppState>> {
         let ranking = engine::matching::ranking_config(&config.data_dir, None)?;
+        let chains = engine::chains::ChainMap::open(config.taxonomy.as_deref())?;
         let dir = indexing::lexical_dir(&config.data_dir);
         if !dir.join("meta.json").exists() {
             let index = LexicalIndex::open_or_create(&dir)?;
@@ -118,6 +124,7 @@ impl AppState {
             dummy_hash: hash_password("not a password anyone has"),
             embedding: Arc::new(EmbedProgress::default()),
             metrics: crate::metrics::Metrics::default(),
+            chains,
         });
         state.catch_up().await?;
         Ok(state)
@@ -144,6 +151,17 @@ impl AppState {
         }
         let fresh = confidential_index(&self.store).await?;
         *self.confidential.write().await = fresh;
+        // Changed records go on their chain nodes (rules and cached vectors; a taxonomy change
+        // reassigns everything).
+        let run = engine::chains::sync_assignments(&self.store, &self.chains, None, false).await?;
+        if run.records > 0 {
+            tracing::info!(
+                records = run.records,
+                assignments = run.assignments,
+                full = run.full,
+                "chain nodes assigned"
+            );
+        }
         self.synced_to.store(head, Ordering::Release);
         Ok(())
     }

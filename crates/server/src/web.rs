@@ -20,8 +20,12 @@ use crate::auth::{self, cookie, CSRF_COOKIE, SESSION_COOKIE};
 use crate::state::AppState;
 use crate::{ApiPath, ApiQuery};
 
+mod chains;
+
 const CSS: &str = include_str!("../assets/app.css");
 const JS: &str = include_str!("../assets/app.js");
+const CHAINS_JS: &str = include_str!("../assets/chains.js");
+const ECHARTS_JS: &str = include_str!("../assets/vendor/echarts.min.js");
 const UI: &str = include_str!("../../../data/i18n/ui.toml");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,7 +132,7 @@ fn page(c: &Ctx, title: &str, body: &str) -> Response {
          <title>{} · {}</title><link rel=\"stylesheet\" href=\"/assets/app.css\"></head><body>\
          <header class=\"top\"><div class=\"bar\"><a class=\"brand\" href=\"/\">{}</a><nav>\
          <a href=\"/\">{}</a><a href=\"/search\">{}</a><a href=\"/match\">{}</a>\
-         <a href=\"/demands\">{}</a><a href=\"/demands/new\">{}</a>{}</nav><div class=\"who\">",
+         <a href=\"/demands\">{}</a><a href=\"/demands/new\">{}</a><a href=\"/chains\">{}</a>{}</nav><div class=\"who\">",
         if l == Lang::Zh { "zh-CN" } else { "en" },
         esc(title),
         esc(t("app_name", l)),
@@ -138,6 +142,7 @@ fn page(c: &Ctx, title: &str, body: &str) -> Response {
         t("nav_match", l),
         t("nav_demands", l),
         t("nav_post", l),
+        t("nav_chains", l),
         if c.viewer.is_admin() {
             format!("<a href=\"/admin/import\">{}</a>", t("nav_admin", l))
         } else {
@@ -199,6 +204,9 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/outcomes/{id}", get(outcome_page))
         .route("/organizations/{id}", get(organization_page))
         .route("/experts/{id}", get(expert_page))
+        .route("/chains", get(chains::overview))
+        .route("/chains/{cluster}", get(chains::cluster_page))
+        .route("/chains/nodes/{id}", get(chains::node_page))
         .route(
             "/admin/import",
             get(import_form)
@@ -211,6 +219,14 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route(
             "/assets/app.js",
             get(|| async { asset("text/javascript", JS) }),
+        )
+        .route(
+            "/assets/chains.js",
+            get(|| async { asset("text/javascript", CHAINS_JS) }),
+        )
+        .route(
+            "/assets/vendor/echarts.min.js",
+            get(|| async { asset("text/javascript", ECHARTS_JS) }),
         )
 }
 

@@ -35,7 +35,9 @@ pub async fn run(global: &Global, command: ChainCommand) -> anyhow::Result<u8> {
                 super::encode::load(&dir, &encoder).ok()
             };
             let started = std::time::Instant::now();
-            let run = chains::sync_assignments(&store, &map, enc.as_ref(), full).await?;
+            let run =
+                chains::sync_assignments_with(&store, &map, enc.as_ref(), full, !lexical_only)
+                    .await?;
             if json {
                 println!("{}", serde_json::to_string(&run)?);
             } else {
@@ -321,7 +323,12 @@ async fn gaps(
             };
             vec![found.code.clone()]
         }
-        None => map.taxonomy.clusters.iter().map(|c| c.code.clone()).collect(),
+        None => map
+            .taxonomy
+            .clusters
+            .iter()
+            .map(|c| c.code.clone())
+            .collect(),
     };
     let mut all = vec![];
     for code in &codes {
@@ -506,8 +513,14 @@ async fn fillers(
     section("成果 outcomes", &answer.fillers.outcomes);
     section("专家 experts", &answer.fillers.experts);
     section("实验室与科研机构 labs", &answer.fillers.labs);
-    section("中试平台与概念验证中心 pilot platforms", &answer.fillers.pilot_platforms);
-    section("已在该环节的企业 enterprises on the link", &answer.enterprises);
+    section(
+        "中试平台与概念验证中心 pilot platforms",
+        &answer.fillers.pilot_platforms,
+    );
+    section(
+        "已在该环节的企业 enterprises on the link",
+        &answer.enterprises,
+    );
     for n in &answer.notes {
         println!("note: {n}");
     }
@@ -526,10 +539,9 @@ fn read_labels(text: &str, file: &str, t: &Taxonomy) -> anyhow::Result<Vec<Label
     let mut r = csv::Reader::from_reader(text.as_bytes());
     let headers = r.headers()?.clone();
     let col = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .with_context(|| format!("{file}: no column '{name}' (fix: header split,kind,key,nodes,note)"))
+        headers.iter().position(|h| h == name).with_context(|| {
+            format!("{file}: no column '{name}' (fix: header split,kind,key,nodes,note)")
+        })
     };
     let (cs, ck, ckey, cn) = (col("split")?, col("kind")?, col("key")?, col("nodes")?);
     let mut out = vec![];
@@ -613,9 +625,11 @@ async fn eval_assign(
         .into_iter()
         .filter(|l| split == "all" || l.split == split)
         .collect();
-    let run = chains::sync_assignments(store, map, None, false).await?;
-    let semantic = store.chain_state("semantic").await?.as_deref() == Some("1");
-    let _ = run;
+    // Evaluate what is stored, brought up to date the way it was made (an `assign --lexical-only`
+    // run stays rules-only).
+    let semantic = store.chain_state("semantic").await?.as_deref() != Some("0");
+    let run = chains::sync_assignments_with(store, map, None, false, semantic).await?;
+    let semantic = run.semantic;
     // Index the store's records by (kind, key).
     let mut ids: HashMap<(String, String), (RecordKind, i64)> = HashMap::new();
     for kind in RecordKind::ALL {

@@ -149,7 +149,12 @@ pub async fn import_file(store: &Store, args: &ImportArgs, quiet: bool) -> anyho
         let taxonomy = std::env::var_os("SHUANGLIAN_TAXONOMY").map(std::path::PathBuf::from);
         let map = engine::chains::ChainMap::open(taxonomy.as_deref())?;
         let run = engine::chains::sync_assignments(store, &map, None, false).await?;
-        tracing::info!(records = run.records, assignments = run.assignments, full = run.full, "chain nodes assigned");
+        tracing::info!(
+            records = run.records,
+            assignments = run.assignments,
+            full = run.full,
+            "chain nodes assigned"
+        );
     }
     summary.seconds = started.elapsed().as_secs_f64();
 
