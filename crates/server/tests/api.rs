@@ -7,5 +7,8 @@ mod support;
 #[path = "api/contract.rs"]
 mod contract;
 
+#[path = "api/chains.rs"]
+mod chains;
+
 #[path = "api/confidentiality.rs"]
 mod confidentiality;
