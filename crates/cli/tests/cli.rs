@@ -1,5 +1,8 @@
 //! End-to-end tests of the `shuanglian` binary on the embedded store.
 
+#[path = "cli/chain.rs"]
+mod chain;
+
 #[path = "cli/matching.rs"]
 mod matching;
 
