@@ -178,6 +178,54 @@ await test('the layout works on a phone', async (page) => {
   await page.screenshot({ path: `${SHOTS}/match-phone.png`, fullPage: true });
 });
 
+await test('the chain map draws a cluster graph coloured by status, drills down and exports SVG and PNG', async (page) => {
+  await page.goto(`${BASE}/chains`);
+  const clusters = await page.locator('table.clusters tr[data-cluster]').count();
+  assert.ok(clusters >= 37, `every cluster listed (${clusters})`);
+  await Promise.all([page.waitForURL(/\/chains\/ICV-NEV/), page.click('tr[data-cluster="ICV-NEV"] a')]);
+  await page.waitForSelector('#chain-graph[data-ready="1"]', { timeout: 20000 });
+  const nodes = Number(await page.getAttribute('#chain-graph', 'data-nodes'));
+  const links = Number(await page.getAttribute('#chain-graph', 'data-links'));
+  assert.ok(nodes >= 15 && links >= 10, `graph of ${nodes} nodes, ${links} links`);
+  assert.equal(await page.locator('#chain-graph canvas').count(), 1, 'ECharts drew on a canvas');
+  // The canvas is not blank: it holds the status colours (missing = red).
+  const reds = await page.evaluate(() => {
+    const c = document.querySelector('#chain-graph canvas');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] === 0xd6 && d[i + 1] === 0x45 && d[i + 2] === 0x45) n++;
+    return n;
+  });
+  assert.ok(reds > 100, `missing links drawn in red (${reds} px)`);
+  const rows = await page.locator('#gap-table tbody tr').count();
+  assert.equal(rows, nodes, 'the table lists every node of the graph');
+  assert.ok(await page.locator('#gap-table tr[data-status="missing"]').count() > 0);
+  assert.match(await page.textContent('#thresholds'), /gaps\.toml/);
+  await page.screenshot({ path: `${SHOTS}/chain-graph.png`, fullPage: false });
+  // Drill down: a weak link's fillers open in the panel, explained, local first.
+  const weak = page.locator('#gap-table tr[data-status="weak"] button.show-fillers').first();
+  await weak.click();
+  await page.waitForSelector('#node-panel ol.fillers');
+  const panel = await page.textContent('#node-panel');
+  assert.match(panel, /弱链/);
+  assert.match(panel, /可转化的科技成果/);
+  // Exports: an SVG document and a PNG image.
+  const [svg] = await Promise.all([page.waitForEvent('download'), page.click('#export-svg')]);
+  const svgText = fs.readFileSync(await svg.path(), 'utf8');
+  assert.match(svgText, /^<svg[\s\S]*<\/svg>\s*$/);
+  assert.ok(svgText.includes('ICV-NEV') || svgText.length > 5000, 'the SVG holds the graph');
+  const [png] = await Promise.all([page.waitForEvent('download'), page.click('#export-png')]);
+  const bytes = fs.readFileSync(await png.path());
+  assert.deepEqual([...bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'a PNG file');
+  assert.ok(png.suggestedFilename().endsWith('.png'));
+  // The node page lists the fillers and the enterprises on the link.
+  const code = await page.getAttribute('#node-panel', 'data-node');
+  await page.goto(`${BASE}/chains/nodes/${code}?lang=en`);
+  assert.match(await page.textContent('h1'), new RegExp(code.replace('.', '\\.')));
+  assert.ok(await page.locator('#fill-outcomes, #fill-labs').count() >= 1);
+  await page.screenshot({ path: `${SHOTS}/chain-node.png`, fullPage: true });
+});
+
 await browser.close();
 if (failures) {
   console.log(`${failures} browser test(s) failed`);

@@ -81,19 +81,23 @@
           lineStyle: { color: '#cbd2d9', type: 'dashed', width: 1, curveness: 0.2 } });
       }
     });
-    size = { w: 40 + STAGES.length * COL_W, h: TOP + rows * ROW_H + 20 };
-    var headers = STAGES.map(function (s, col) {
-      return { type: 'text', left: 40 + col * COL_W + 8, top: 12,
-        style: { text: STAGE_LABEL[s], fontSize: 15, fontWeight: 'bold', fill: '#1f2933' } };
+    // Column headings are label-only nodes, so they move and scale with the graph.
+    STAGES.forEach(function (s, col) {
+      data.push({
+        id: '@' + s, name: STAGE_LABEL[s], x: 40 + col * COL_W + NODE_W / 2, y: TOP - ROW_H,
+        symbolSize: 1, itemStyle: { color: 'rgba(0,0,0,0)' }, tooltip: { show: false },
+        label: { show: true, color: '#1f2933', fontSize: 15, fontWeight: 'bold', formatter: STAGE_LABEL[s] }
+      });
     });
+    size = { w: 40 + STAGES.length * COL_W, h: TOP + rows * ROW_H + 20 };
     return {
       animation: false,
       backgroundColor: '#ffffff',
       tooltip: { renderMode: 'richText' },
-      graphic: headers,
       series: [{
         type: 'graph', layout: 'none', roam: true, coordinateSystem: null,
-        left: 0, top: 0, width: size.w, height: size.h,
+        // The data box is fitted into the view: leave half a node's width on each side.
+        left: NODE_W / 2 + 12, right: NODE_W / 2 + 12, top: 30, bottom: 30,
         data: data, links: links,
         edgeSymbol: ['none', 'arrow'], edgeSymbolSize: 7,
         emphasis: { focus: 'adjacency' }
@@ -181,9 +185,11 @@
       el.style.height = Math.max(360, size.h + 20) + 'px';
       chart = echarts.init(el, null, { renderer: 'canvas' });
       chart.setOption(option);
-      chart.on('click', function (p) { if (p.dataType === 'node') showPanel(p.data.id); });
+      chart.on('click', function (p) {
+        if (p.dataType === 'node' && p.data.id.charAt(0) !== '@') showPanel(p.data.id);
+      });
       window.addEventListener('resize', function () { chart.resize(); });
-      el.setAttribute('data-nodes', String(option.series[0].data.length));
+      el.setAttribute('data-nodes', String(v.gaps.nodes.length));
       el.setAttribute('data-links', String(option.series[0].links.length));
       el.setAttribute('data-ready', '1');
     })

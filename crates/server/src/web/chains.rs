@@ -269,10 +269,15 @@ pub(super) async fn cluster_page(
             chain::Status::Confirmed => t("chain_confirmed", l),
             chain::Status::Unconfirmed => t("chain_unconfirmed", l),
         };
+        let tier = state
+            .chains
+            .taxonomy
+            .tier(&m.tier)
+            .map(|t| name(&t.zh, &t.en, l))
+            .unwrap_or_else(|| esc(&m.tier));
         let _ = write!(
             b,
-            "<p class=\"why\">{} · {status} · {}{} · {}</p>",
-            esc(&m.tier),
+            "<p class=\"why\">{tier} · {status} · {}{} · {}</p>",
             esc(&m.effective_from),
             m.effective_to
                 .as_deref()
