@@ -108,7 +108,9 @@ impl AssignConfig {
         if c.max_nodes == 0 {
             return Err("assignment.toml: max_nodes = 0 (fix: allow at least 1 node)".into());
         }
-        if !(c.semantic.low < c.semantic.high) || !(-1.0..=1.0).contains(&c.semantic.low) {
+        let ordered =
+            c.semantic.low.partial_cmp(&c.semantic.high) == Some(std::cmp::Ordering::Less);
+        if !ordered || !(-1.0..=1.0).contains(&c.semantic.low) {
             return Err(format!(
                 "assignment.toml: semantic.low {} must be below semantic.high {} within −1–1 (fix: e.g. low = 0.80, high = 0.90)",
                 c.semantic.low, c.semantic.high

@@ -89,7 +89,7 @@ impl GapConfig {
                 ));
             }
         }
-        if !(r.missing >= r.weak && r.weak >= r.strong) {
+        if r.missing < r.weak || r.weak < r.strong {
             return Err(
                 "gaps.toml: ranking weights must order missing ≥ weak ≥ strong (fix: reorder them)"
                     .into(),

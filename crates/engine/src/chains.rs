@@ -639,11 +639,16 @@ pub async fn cluster_gaps(
     let Some(c) = map.taxonomy.cluster(cluster) else {
         return Ok(None);
     };
-    Ok(
-        gaps_for(store, map, &[c.code.clone()], region, scope, as_of)
-            .await?
-            .pop(),
+    Ok(gaps_for(
+        store,
+        map,
+        std::slice::from_ref(&c.code),
+        region,
+        scope,
+        as_of,
     )
+    .await?
+    .pop())
 }
 
 /// Gap analysis of several clusters (unknown codes are skipped), reading the store once.
