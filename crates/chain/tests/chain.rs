@@ -320,11 +320,36 @@ fn assignment_follows_keywords_ipc_and_declarations() {
     let r = a.assign(&subject("AI driver for city buses", &["AI"], ""), None);
     assert_eq!(r[0].node, "CAR.ai");
 
-    // IPC: a main group says more than a subclass.
+    // IPC: a main group says more than a subclass, and a class two nodes claim says less to each.
     let mut s = subject("一种装置", &[], "");
     s.ipc = vec!["H01M 4/58".into()];
+    let ev = |r: &[chain::Assignment], node: &str| {
+        r.iter()
+            .find(|x| x.node == node)
+            .map(|x| x.evidence[0].weight)
+    };
+    let mut loose = AssignConfig::shipped();
+    loose.min_confidence = 0.01;
+    loose.relative_floor = 0.0;
+    let all = Assigner::new(&t, loose).assign(&s, None);
+    let (group, subclass) = (
+        ev(&all, "CAR.material").unwrap(),
+        ev(&all, "CAR.battery").unwrap(),
+    );
+    let cfg = AssignConfig::shipped();
+    assert!(
+        (group - cfg.ipc_group / 2f32.sqrt()).abs() < 1e-6,
+        "{all:?}"
+    );
+    assert!(
+        (subclass - cfg.ipc_subclass / 2f32.sqrt()).abs() < 1e-6,
+        "{all:?}"
+    );
+    // With the record's words as well, the main group's node is the one assigned.
+    s.title = "一种磷酸铁锂的制备方法".into();
     let r = a.assign(&s, None);
     assert_eq!(r[0].node, "CAR.material", "{r:?}");
+    assert!(r.iter().all(|x| x.node != "CAR.battery"), "{r:?}");
     assert!(r[0]
         .evidence
         .iter()
@@ -360,7 +385,10 @@ fn assignment_follows_keywords_ipc_and_declarations() {
 #[test]
 fn semantic_similarity_adds_evidence_when_vectors_exist() {
     let t = taxonomy(CAR).unwrap();
-    let a = Assigner::new(&t, AssignConfig::shipped());
+    // A semantic weight above the assignment threshold, so similarity alone can place a record.
+    let mut cfg = AssignConfig::shipped();
+    cfg.semantic.weight = 0.6;
+    let a = Assigner::new(&t, cfg);
     let n = a.node_texts().len();
     // Orthonormal node vectors; the record points at the recycling node (index 4).
     let vectors: Vec<Vec<f32>> = (0..n)
@@ -483,7 +511,9 @@ fn bad_config_is_refused_with_the_field_named() {
     assert!(AssignConfig::parse(&bad)
         .unwrap_err()
         .contains("min_confidence"));
-    let bad = chain::taxonomy::ASSIGNMENT_FILE.replace("low = 0.82", "low = 0.95");
+    let low = format!("low = {}", AssignConfig::shipped().semantic.low);
+    assert!(chain::taxonomy::ASSIGNMENT_FILE.contains(&low));
+    let bad = chain::taxonomy::ASSIGNMENT_FILE.replace(&low, "low = 0.99");
     assert!(AssignConfig::parse(&bad)
         .unwrap_err()
         .contains("semantic.low"));

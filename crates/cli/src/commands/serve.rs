@@ -29,6 +29,9 @@ pub fn config(
         cfg.model = opts.model.clone();
     }
     cfg.embed_threads = opts.embed_threads.max(1);
+    if let Some(dir) = std::env::var_os("SHUANGLIAN_TAXONOMY") {
+        cfg.taxonomy = Some(dir.into());
+    }
     if cfg.session_ttl_secs < 60 {
         anyhow::bail!(
             "session_ttl_secs = {}: give at least 60 seconds",

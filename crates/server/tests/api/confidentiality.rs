@@ -1,5 +1,6 @@
 //! Property tests: random organizations, users, grants and demands; every path that can show a demand
-//! — listing, count, detail, matches, search (demands only and all kinds), status counts, matching —
+//! — listing, count, detail, matches, search (demands only and all kinds), status counts, matching,
+//! chain-gap counts and fillers —
 //! must show exactly the demands the rule allows, and no answer may carry a hidden demand's text.
 
 use axum::http::StatusCode;
@@ -80,12 +81,17 @@ async fn check(
         records.push(enterprise(&format!("组织{i}有限公司"), &uscc(100 + i)));
     }
     for (j, (owner, level)) in w.demands.iter().enumerate() {
-        records.push(demand(
+        let mut d = demand(
             &format!("组织{owner}有限公司"),
             &format!("共同需求 电池 {}", token(j)),
             &format!("第{j}项需求的描述 {}", token(j)),
             *level,
-        ));
+        );
+        // Every need sits on one chain link, so the gap counts see all of them.
+        if let model::Record::Demand(d) = &mut d {
+            d.chain_nodes = vec!["ICV-NEV.bms".into()];
+        }
+        records.push(d);
     }
     let p = Platform::new(store, dir, pg, &records).await;
     let who = p.backend;
@@ -224,6 +230,30 @@ async fn check(
             expected.len(),
             "status: {ctx}"
         );
+        // Chain gaps count exactly the needs the viewer may see, on the link and its parent; no chain
+        // answer carries a hidden need's words.
+        let (s, v) = p
+            .call("GET", "/api/v1/chains/ICV-NEV/gaps", tok, None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        for code in ["ICV-NEV.bms", "ICV-NEV.battery"] {
+            let n = v["gaps"]["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|n| n["node"] == code)
+                .unwrap();
+            assert_eq!(
+                n["counts"]["open_needs"].as_u64().unwrap() as usize,
+                expected.len(),
+                "chain gaps {code}: {ctx}"
+            );
+        }
+        answers.push_str(&v.to_string());
+        for uri in ["/api/v1/chains", "/api/v1/chains/nodes/ICV-NEV.bms/fillers"] {
+            let (_, v) = p.call("GET", uri, tok, None).await;
+            answers.push_str(&v.to_string());
+        }
         // Matching never returns demands.
         let (_, v) = p
             .call(
