@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chain::{ClusterGaps, GapStatus, Membership, Node, Supply, Tier};
+use chain::{ClusterGaps, GapStatus, Membership, Node, NodeGap, Supply, Tier};
 use engine::chains::{self, DemandScope, NodeFillers};
 use model::RecordKind;
 
@@ -54,6 +54,16 @@ pub struct ChainsView {
     pub region_name: String,
     pub tiers: Vec<Tier>,
     pub clusters: Vec<ClusterSummary>,
+    /// The city-wide key-technology map: the most urgent weak, missing or bottleneck links of every
+    /// cluster (up to 20), by priority.
+    pub key_technologies: Vec<KeyTechnology>,
+}
+
+/// One link of the city-wide key-technology map.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct KeyTechnology {
+    pub cluster: String,
+    pub node: NodeGap,
 }
 
 /// A cluster's gap analysis with what a graph needs: its chains, nodes and supply edges.
@@ -174,7 +184,28 @@ pub async fn chains_for(
             }
         })
         .collect();
+    let mut key_technologies: Vec<KeyTechnology> = all
+        .iter()
+        .flat_map(|g| {
+            g.nodes
+                .iter()
+                .filter(|n| g.key_technologies.contains(&n.node))
+                .map(|n| KeyTechnology {
+                    cluster: g.cluster.clone(),
+                    node: n.clone(),
+                })
+        })
+        .collect();
+    key_technologies.sort_by(|a, b| {
+        b.node
+            .priority
+            .total_cmp(&a.node.priority)
+            .then_with(|| b.node.counts.open_needs.cmp(&a.node.counts.open_needs))
+            .then_with(|| a.node.node.cmp(&b.node.node))
+    });
+    key_technologies.truncate(20);
     Ok(ChainsView {
+        key_technologies,
         version: map.taxonomy.version.clone(),
         effective_from: map.taxonomy.effective_from.clone(),
         fingerprint: map.taxonomy.fingerprint.clone(),

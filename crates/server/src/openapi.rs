@@ -26,7 +26,7 @@ use crate::{api, auth, chains, error};
         crate::access::Role, api::Page, api::RecordView, api::AnswerView, api::NewDemand,
         api::MatchRequest, api::MatchFilters, api::SearchHit, api::SearchPage, api::StatusView,
         api::EmbeddingView, chains::ChainsView, chains::ClusterSummary, chains::ClusterGapsView,
-        chains::NodeFillersView, chains::OverrideRequest,
+        chains::NodeFillersView, chains::OverrideRequest, chains::KeyTechnology,
     )),
     tags(
         (name = "auth", description = "Sign-in and sessions"),

@@ -135,13 +135,15 @@ pub async fn run(global: &Global, args: &DemoArgs) -> anyhow::Result<u8> {
         let d = dir.display();
         println!(
             "\nserve it with:\n  shuanglian --data-dir {d} serve\n  \
-             shuanglian --data-dir {d} match \"动力电池热失控早期预警\" --need-trl 7"
+             shuanglian --data-dir {d} match \"动力电池热失控早期预警\" --need-trl 7\n  \
+             shuanglian --data-dir {d} chain gaps ICV-NEV"
         );
         return Ok(0);
     }
     let cfg = super::serve::config(&dir, None, &args.serve)?;
     super::serve::serve_store(store, cfg, &args.serve, |url| {
         println!("\nShuanglian demo serving on {url}  (embeddings are computed in the background; Ctrl-C stops)");
+        println!("  chain map: {url}/chains");
     })
     .await
 }

@@ -108,6 +108,37 @@ pub(super) async fn overview(
         t("chain_effective", l),
         esc(&v.effective_from)
     );
+    // The city-wide key-technology map first: what to attack before anything else.
+    let _ = write!(
+        b,
+        "<h2>{}</h2><ol id=\"city-key-tech\">",
+        t("chain_key_tech_city", l)
+    );
+    for k in &v.key_technologies {
+        let n = &k.node;
+        let why: Vec<String> = n
+            .reasons
+            .iter()
+            .map(|r| {
+                esc(match l {
+                    Lang::Zh => &r.zh,
+                    Lang::En => &r.en,
+                })
+            })
+            .collect();
+        let _ = write!(
+            b,
+            "<li><a href=\"/chains/nodes/{}\">{}</a> <span class=\"code\">{}</span> {} <span class=\"score\">{} {:.1}</span><div class=\"why\">{}</div></li>",
+            esc(&n.node),
+            name(&n.zh, &n.en, l),
+            esc(&k.cluster),
+            status_chip(n.status, n.bottleneck, l),
+            t("chain_priority", l),
+            n.priority,
+            why.join("；")
+        );
+    }
+    b.push_str("</ol>");
     let mut tiers = v.tiers.clone();
     tiers.sort_by_key(|t| t.rank);
     for tier in &tiers {
