@@ -226,6 +226,33 @@ await test('the chain map draws a cluster graph coloured by status, drills down 
   await page.screenshot({ path: `${SHOTS}/chain-node.png`, fullPage: true });
 });
 
+await test('a platform operator corrects a link by hand; an enterprise user sees no such form', async (page, context) => {
+  const outcomes = async () => page.evaluate(async () => {
+    const v = await (await fetch('/api/v1/chains/ICV-NEV/gaps')).json();
+    return v.gaps.nodes.find((n) => n.node === 'ICV-NEV.hd-map').counts.outcomes;
+  });
+  await signIn(page, 'pilot');
+  await page.goto(`${BASE}/chains/nodes/ICV-NEV.hd-map`);
+  const before = await outcomes();
+  await page.selectOption('#ov-kind', 'outcome');
+  await page.fill('#ov-id', '1');
+  await page.selectOption('#ov-action', 'add');
+  await page.fill('#ov-note', '浏览器测试');
+  await Promise.all([page.waitForURL(/saved=1/), page.click('#override-form button[type=submit]')]);
+  assert.ok(await page.isVisible('#override-saved'));
+  assert.equal(await outcomes(), before + 1, 'the outcome is on the link at once');
+  // A bad id is refused with a message, on the page.
+  await page.fill('#ov-id', 'abc');
+  await page.click('#override-form button[type=submit]');
+  assert.match(await page.textContent('#override-form ~ p.error, p.error'), /record id 'abc'/);
+  const other = await browser.newContext();
+  const p2 = await other.newPage();
+  await signIn(p2, 'ent-a');
+  await p2.goto(`${BASE}/chains/nodes/ICV-NEV.hd-map`);
+  assert.equal(await p2.locator('#override-form').count(), 0);
+  await other.close();
+});
+
 await browser.close();
 if (failures) {
   console.log(`${failures} browser test(s) failed`);

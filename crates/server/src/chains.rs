@@ -365,6 +365,12 @@ pub async fn put_override(
     viewer: Viewer,
     ApiJson(r): ApiJson<OverrideRequest>,
 ) -> ApiResult<Response> {
+    override_for(&state, &viewer, r).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Records a manual assignment for the API and the node page's form.
+pub async fn override_for(state: &AppState, viewer: &Viewer, r: OverrideRequest) -> ApiResult<()> {
     let Some(u) = viewer.user.as_ref() else {
         return Err(ApiError::unauthorized(
             "sign in first (POST /api/v1/auth/login)",
@@ -391,5 +397,5 @@ pub async fn put_override(
     };
     let _guard = state.sync_lock.lock().await;
     chains::set_override(&state.store, &state.chains, &o).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(())
 }

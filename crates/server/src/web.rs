@@ -208,6 +208,10 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/chains/{cluster}", get(chains::cluster_page))
         .route("/chains/nodes/{id}", get(chains::node_page))
         .route(
+            "/chains/nodes/{id}/override",
+            axum::routing::post(chains::override_post),
+        )
+        .route(
             "/admin/import",
             get(import_form)
                 .post(import_post)

@@ -20,6 +20,102 @@ use crate::{ApiPath, ApiQuery};
 pub(super) struct ChainQuery {
     lang: Option<String>,
     region: Option<String>,
+    /// Set after a manual assignment was saved.
+    saved: Option<String>,
+}
+
+/// The node page's manual-assignment form.
+#[derive(serde::Deserialize)]
+pub(super) struct OverrideForm {
+    csrf: String,
+    record_kind: String,
+    record_id: String,
+    action: String,
+    #[serde(default)]
+    note: String,
+}
+
+fn may_override(c: &Ctx) -> bool {
+    c.viewer.user.as_ref().is_some_and(|u| {
+        matches!(
+            u.role,
+            crate::access::Role::Admin | crate::access::Role::PlatformOperator
+        )
+    })
+}
+
+fn override_form(c: &Ctx, code: &str, error: Option<&str>) -> String {
+    let l = c.lang;
+    let kinds = ["outcome", "organization", "person", "demand"]
+        .iter()
+        .map(|k| {
+            format!(
+                "<option value=\"{k}\">{}</option>",
+                t(&format!("chain_kind_{k}"), l)
+            )
+        })
+        .collect::<String>();
+    format!(
+        "<h2>{}</h2>{}<form class=\"stack\" id=\"override-form\" method=\"post\" action=\"/chains/nodes/{}/override\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+         <label for=\"ov-kind\">{}</label><select id=\"ov-kind\" name=\"record_kind\">{kinds}</select>\
+         <label for=\"ov-id\">{}</label><input type=\"text\" id=\"ov-id\" name=\"record_id\" inputmode=\"numeric\" required>\
+         <label for=\"ov-action\">{}</label><select id=\"ov-action\" name=\"action\">\
+         <option value=\"add\">{}</option><option value=\"remove\">{}</option></select>\
+         <label for=\"ov-note\">{}</label><input type=\"text\" id=\"ov-note\" name=\"note\">\
+         <p><button type=\"submit\">{}</button></p></form>",
+        t("chain_override", l),
+        error
+            .map(|e| format!("<p class=\"error\">{}</p>", esc(e)))
+            .unwrap_or_default(),
+        esc(code),
+        esc(&c.csrf),
+        t("chain_record_kind", l),
+        t("chain_record_id", l),
+        t("chain_action", l),
+        t("chain_action_add", l),
+        t("chain_action_remove", l),
+        t("chain_note", l),
+        t("chain_save", l),
+    )
+}
+
+/// `POST /chains/nodes/{id}/override`: the form's manual assignment, through the API's checks.
+pub(super) async fn override_post(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    ApiPath(code): ApiPath<String>,
+    axum::extract::Form(f): axum::extract::Form<OverrideForm>,
+) -> Response {
+    let c = ctx(&state, &headers, None).await;
+    let l = c.lang;
+    let fail = |c: &Ctx, status: axum::http::StatusCode, message: &str| {
+        let body = override_form(c, &code, Some(message));
+        (status, page(c, t("chain_override", l), &body)).into_response()
+    };
+    if f.csrf != c.csrf {
+        return fail(&c, axum::http::StatusCode::FORBIDDEN, t("csrf_failed", l));
+    }
+    let Ok(record_id) = f.record_id.trim().parse::<i64>() else {
+        return fail(
+            &c,
+            axum::http::StatusCode::BAD_REQUEST,
+            &format!("record id '{}': give the record's number", f.record_id),
+        );
+    };
+    let r = crate::chains::OverrideRequest {
+        record_kind: f.record_kind,
+        record_id,
+        node: code.clone(),
+        action: f.action,
+        note: f.note,
+    };
+    match api::override_for(&state, &c.viewer, r).await {
+        Ok(()) => {
+            axum::response::Redirect::to(&format!("/chains/nodes/{code}?saved=1")).into_response()
+        }
+        Err(e) => fail(&c, e.status, &e.message),
+    }
 }
 
 fn status_chip(s: GapStatus, bottleneck: bool, l: Lang) -> String {
@@ -547,6 +643,16 @@ pub(super) async fn node_page(
             "<p class=\"notes\">{}</p>",
             esc(&v.result.notes.join(" · "))
         );
+    }
+    if may_override(&c) {
+        if q.saved.is_some() {
+            let _ = write!(
+                b,
+                "<p class=\"ok\" id=\"override-saved\">{}</p>",
+                t("chain_saved", l)
+            );
+        }
+        b.push_str(&override_form(&c, &n.code, None));
     }
     page(&c, &format!("{} · {}", n.zh, t("chain_title", l)), &b)
 }
