@@ -25,6 +25,8 @@ pub enum FillerKind {
     Lab,
     /// Pilot platforms and proof-of-concept centres.
     PilotPlatform,
+    /// An enterprise already on the link (listed beside the fillers, never ranked among them).
+    Enterprise,
 }
 
 /// How far a filler is from the region under analysis; the first sort key.
@@ -128,6 +130,7 @@ pub fn rank(candidates: Vec<Filler>, per_kind: usize) -> Fillers {
             FillerKind::Expert => &mut out.experts,
             FillerKind::Lab => &mut out.labs,
             FillerKind::PilotPlatform => &mut out.pilot_platforms,
+            FillerKind::Enterprise => continue,
         };
         if list.len() < per_kind {
             list.push(f);

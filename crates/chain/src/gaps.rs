@@ -70,6 +70,11 @@ impl GapConfig {
                 c.status.supply_min_trl
             ));
         }
+        if c.bottleneck.min_open_needs == 0 {
+            return Err(
+                "gaps.toml: bottleneck.min_open_needs = 0 would flag links nobody needs (fix: 1 or more)".into(),
+            );
+        }
         if !(1..=5).contains(&c.bottleneck.min_importance) {
             return Err(format!(
                 "gaps.toml: bottleneck.min_importance = {} is outside 1–5 (fix: 1–5)",

@@ -145,11 +145,6 @@ fn override_rows(
     for o in overrides.into_iter().flatten() {
         rows.retain(|r| r.node != o.node);
         if o.action == "add" {
-            let evidence = serde_json::json!([{
-                "kind": "manual",
-                "detail": format!("{} ({})", if o.note.is_empty() { "manual override" } else { &o.note }, o.created_by),
-                "weight": 1.0
-            }]);
             rows.insert(
                 0,
                 ChainAssignmentRow {
@@ -158,7 +153,7 @@ fn override_rows(
                     node: o.node.clone(),
                     confidence: 1.0,
                     method: "manual".into(),
-                    evidence: evidence.to_string(),
+                    evidence: store::MANUAL_EVIDENCE.to_string(),
                 },
             );
         }
@@ -328,13 +323,16 @@ pub async fn sync_assignments_with(
     }
     let head_s = head.to_string();
     let passages_s = passages.to_string();
-    let state = [
+    let mut state = vec![
         ("fingerprint", map.fingerprint.as_str()),
         ("outbox", head_s.as_str()),
         ("semantic", if semantic { "1" } else { "0" }),
-        ("passages", passages_s.as_str()),
         ("taxonomy_version", map.taxonomy.version.as_str()),
     ];
+    // The vector count a full run saw: the baseline the next full run is measured from.
+    if full {
+        state.push(("passages", passages_s.as_str()));
+    }
     let replace = if full {
         Replace::All
     } else {
@@ -372,6 +370,26 @@ pub async fn set_override(store: &Store, map: &ChainMap, o: &ChainOverride) -> R
     }
     store.put_chain_override(o).await?;
     reassign_record(store, map, kind, o.record_id).await
+}
+
+/// Drops a person's decision (the rules decide again); `false` when there was none.
+pub async fn clear_override(
+    store: &Store,
+    map: &ChainMap,
+    kind: &str,
+    id: i64,
+    node: &str,
+) -> Result<bool> {
+    let k = outbox_kind(kind).ok_or_else(|| {
+        EngineError::Input(format!(
+            "record kind '{kind}': use organization, person, outcome or demand"
+        ))
+    })?;
+    if !store.delete_chain_override(kind, id, node).await? {
+        return Ok(false);
+    }
+    reassign_record(store, map, k, id).await?;
+    Ok(true)
 }
 
 /// Reassigns one record now (rules and cached vectors; overrides on top).
@@ -720,6 +738,9 @@ fn evidence_words(evidence: &str) -> (String, String) {
     (zh.join("；"), parts.join("; "))
 }
 
+/// Search hits scoring under this share of the best hit are not offered as fillers.
+const MIN_SEARCH_FIT: f32 = 0.3;
+
 /// The node's gap and its fillers: records assigned to it (or a sub-link), and — when the matching
 /// engines are open — what searching with the node's own words finds. Local first, then the
 /// Chengdu–Chongqing region, then elsewhere.
@@ -774,7 +795,7 @@ pub async fn node_fillers(
             .map(|x| x.zh.clone())
             .unwrap_or_default();
         let filler = Filler {
-            kind: f.filler.unwrap_or(FillerKind::Lab),
+            kind: f.filler.unwrap_or(FillerKind::Enterprise),
             record_kind: r.record_kind.clone(),
             id: r.record_id,
             name: f.name.clone(),
@@ -840,6 +861,10 @@ pub async fn node_fillers(
                 continue;
             };
             let Some(fk) = f.filler else { continue };
+            // A weak search hit is no filler, however near it is.
+            if h.score / top < MIN_SEARCH_FIT {
+                continue;
+            }
             let loc = locality(f.region.as_deref(), &local);
             let terms = h
                 .matched_terms

@@ -95,7 +95,7 @@ pub struct OverrideRequest {
     pub record_kind: String,
     pub record_id: i64,
     pub node: String,
-    /// add or remove.
+    /// add, remove, or clear (drop an earlier decision: the rules decide again).
     pub action: String,
     #[serde(default)]
     pub note: String,
@@ -386,6 +386,24 @@ pub async fn override_for(state: &AppState, viewer: &Viewer, r: OverrideRequest)
         return Err(ApiError::not_found(format!("demand {}", r.record_id)));
     }
     state.refresh().await?;
+    if r.action == "clear" {
+        let _guard = state.sync_lock.lock().await;
+        if !chains::clear_override(
+            &state.store,
+            &state.chains,
+            &r.record_kind,
+            r.record_id,
+            &r.node,
+        )
+        .await?
+        {
+            return Err(ApiError::not_found(format!(
+                "no decision on {} {} and {}",
+                r.record_kind, r.record_id, r.node
+            )));
+        }
+        return Ok(());
+    }
     let o = store::ChainOverride {
         record_kind: r.record_kind,
         record_id: r.record_id,

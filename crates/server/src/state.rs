@@ -138,32 +138,42 @@ impl AppState {
 
     async fn catch_up(&self) -> engine::Result<()> {
         let head = self.store.outbox_head().await?;
-        if head <= self.synced_to.load(Ordering::Acquire) {
+        // Another process (a command run with another taxonomy) may have reassigned the store.
+        let foreign = self.chains_foreign().await?;
+        if head <= self.synced_to.load(Ordering::Acquire) && !foreign {
             return Ok(());
         }
         let _guard = self.sync_lock.lock().await;
-        if head <= self.synced_to.load(Ordering::Acquire) {
-            return Ok(());
+        if head > self.synced_to.load(Ordering::Acquire) {
+            {
+                let engines = self.engines.read().await;
+                indexing::sync_lexical(&self.store, &engines.lexical).await?;
+            }
+            let fresh = confidential_index(&self.store).await?;
+            *self.confidential.write().await = fresh;
         }
-        {
-            let engines = self.engines.read().await;
-            indexing::sync_lexical(&self.store, &engines.lexical).await?;
-        }
-        let fresh = confidential_index(&self.store).await?;
-        *self.confidential.write().await = fresh;
         // Changed records go on their chain nodes (rules and cached vectors; a taxonomy change
-        // reassigns everything).
-        let run = engine::chains::sync_assignments(&self.store, &self.chains, None, false).await?;
-        if run.records > 0 {
-            tracing::info!(
+        // reassigns everything). A failure here is logged, not turned into a failed request.
+        match engine::chains::sync_assignments(&self.store, &self.chains, None, false).await {
+            Ok(run) if run.records > 0 => tracing::info!(
                 records = run.records,
                 assignments = run.assignments,
                 full = run.full,
                 "chain nodes assigned"
-            );
+            ),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "chain nodes not assigned; retried on the next change")
+            }
         }
         self.synced_to.store(head, Ordering::Release);
         Ok(())
+    }
+
+    /// Whether the stored chain assignments were made under another taxonomy or other rules.
+    async fn chains_foreign(&self) -> engine::Result<bool> {
+        Ok(self.store.chain_state("fingerprint").await?.as_deref()
+            != Some(self.chains.fingerprint.as_str()))
     }
 }
 

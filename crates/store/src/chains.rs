@@ -35,6 +35,10 @@ pub enum Replace<'a> {
     Records(&'a [(String, i64)]),
 }
 
+/// The evidence of a manual assignment as every viewer sees it: who decided and why stay in
+/// `chain_overrides` (a note may name a confidential need).
+pub const MANUAL_EVIDENCE: &str = r#"[{"kind":"manual","detail":"manual decision","weight":1.0}]"#;
+
 const ROW_COLUMNS: &str = "record_kind, record_id, node, confidence, method, evidence";
 
 impl Store {
@@ -87,6 +91,24 @@ impl Store {
                 }
                 q.execute(&mut *tx).await?;
             }
+            // People's decisions are applied inside the same transaction, so a rule run that read the
+            // overrides before another process added one cannot write over it.
+            sqlx::query(
+                "DELETE FROM chain_assignments WHERE EXISTS (SELECT 1 FROM chain_overrides o \
+                 WHERE o.action = 'remove' AND o.record_kind = chain_assignments.record_kind \
+                 AND o.record_id = chain_assignments.record_id AND o.node = chain_assignments.node)",
+            )
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO chain_assignments (record_kind, record_id, node, confidence, method, evidence) \
+                 SELECT record_kind, record_id, node, 1.0, 'manual', $1 FROM chain_overrides WHERE action = 'add' \
+                 ON CONFLICT (record_kind, record_id, node) DO UPDATE SET confidence = excluded.confidence, \
+                 method = excluded.method, evidence = excluded.evidence",
+            )
+            .bind(MANUAL_EVIDENCE)
+            .execute(&mut *tx)
+            .await?;
             for (key, value) in state {
                 sqlx::query(
                     "INSERT INTO chain_state (key, value) VALUES ($1, $2) \

@@ -22,7 +22,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 pub use accounts::{NewUser, User};
-pub use chains::{ChainAssignmentRow, ChainOverride, Replace};
+pub use chains::{ChainAssignmentRow, ChainOverride, Replace, MANUAL_EVIDENCE};
 pub use embeddings::text_hash;
 pub use error::StoreError;
 pub use target::Target;

@@ -35,6 +35,17 @@ pub(super) struct OverrideForm {
     note: String,
 }
 
+/// A failed chain page as a page (the message names the fix), not a JSON body.
+fn error_page(c: &Ctx, e: crate::error::ApiError) -> Response {
+    let body = format!(
+        "<h1>{}</h1><p class=\"error\">{}</p><p><a href=\"/chains\">{}</a></p>",
+        t("chain_title", c.lang),
+        esc(&e.message),
+        t("chain_title", c.lang)
+    );
+    (e.status, page(c, t("chain_title", c.lang), &body)).into_response()
+}
+
 fn may_override(c: &Ctx) -> bool {
     c.viewer.user.as_ref().is_some_and(|u| {
         matches!(
@@ -61,7 +72,7 @@ fn override_form(c: &Ctx, code: &str, error: Option<&str>) -> String {
          <label for=\"ov-kind\">{}</label><select id=\"ov-kind\" name=\"record_kind\">{kinds}</select>\
          <label for=\"ov-id\">{}</label><input type=\"text\" id=\"ov-id\" name=\"record_id\" inputmode=\"numeric\" required>\
          <label for=\"ov-action\">{}</label><select id=\"ov-action\" name=\"action\">\
-         <option value=\"add\">{}</option><option value=\"remove\">{}</option></select>\
+         <option value=\"add\">{}</option><option value=\"remove\">{}</option><option value=\"clear\">{}</option></select>\
          <label for=\"ov-note\">{}</label><input type=\"text\" id=\"ov-note\" name=\"note\">\
          <p><button type=\"submit\">{}</button></p></form>",
         t("chain_override", l),
@@ -75,6 +86,7 @@ fn override_form(c: &Ctx, code: &str, error: Option<&str>) -> String {
         t("chain_action", l),
         t("chain_action_add", l),
         t("chain_action_remove", l),
+        t("chain_action_clear", l),
         t("chain_note", l),
         t("chain_save", l),
     )
@@ -188,7 +200,7 @@ pub(super) async fn overview(
     };
     let v = match api::chains_for(&state, &c.viewer, &p).await {
         Ok(v) => v,
-        Err(e) => return e.into_response(),
+        Err(e) => return error_page(&c, e),
     };
     let mut b = format!(
         "<h1>{}</h1><p class=\"lead\">{}</p>{}",
@@ -382,7 +394,7 @@ pub(super) async fn cluster_page(
     let v = match api::gaps_for(&state, &c.viewer, &code, &p).await {
         Ok(v) => v,
         Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => return not_found_page(&c),
-        Err(e) => return e.into_response(),
+        Err(e) => return error_page(&c, e),
     };
     let g = &v.gaps;
     let title = name(&g.zh, &g.en, l);
@@ -554,7 +566,7 @@ pub(super) async fn node_page(
     let v = match api::fillers_for(&state, &c.viewer, &code, &p).await {
         Ok(v) => v,
         Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => return not_found_page(&c),
-        Err(e) => return e.into_response(),
+        Err(e) => return error_page(&c, e),
     };
     let n = &v.node;
     let g = &v.result.gap;

@@ -285,6 +285,21 @@ async fn overrides_need_the_right_and_win_at_once() {
             .call("GET", "/api/v1/chains/ICV-NEV/gaps", None, None)
             .await;
         assert_eq!(node(&v, "ICV-NEV.thermal")["counts"]["outcomes"], 1);
+        // Who decided and why stay with the decision: the public answers say only "manual".
+        let (_, _, body) = p
+            .raw(
+                "GET",
+                "/api/v1/chains/nodes/ICV-NEV.thermal/fillers",
+                None,
+                None,
+            )
+            .await;
+        let text = String::from_utf8(body).unwrap();
+        assert!(text.contains("一种电池管理系统均衡方法"), "{text}");
+        assert!(
+            !text.contains("审核确认") && !text.contains("operator"),
+            "{text}"
+        );
         // Removing the declared node keeps the outcome off it, over the record's own declaration.
         let remove = json!({"record_kind": "outcome", "record_id": outcome_id, "node": "ICV-NEV.bms", "action": "remove"});
         let (s, _) = p
@@ -304,6 +319,25 @@ async fn overrides_need_the_right_and_win_at_once() {
             .await;
         assert_eq!(node(&v, "ICV-NEV.thermal")["counts"]["outcomes"], 1);
         assert_eq!(node(&v, "ICV-NEV.bms")["counts"]["outcomes"], 1);
+        // Clearing a decision lets the rules decide again; clearing nothing is 404.
+        let clear = json!({"record_kind": "outcome", "record_id": outcome_id, "node": "ICV-NEV.thermal", "action": "clear"});
+        let (s, _) = p
+            .call(
+                "POST",
+                "/api/v1/chains/overrides",
+                Some(&op),
+                Some(clear.clone()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        let (_, v) = p
+            .call("GET", "/api/v1/chains/ICV-NEV/gaps", None, None)
+            .await;
+        assert_eq!(node(&v, "ICV-NEV.thermal")["counts"]["outcomes"], 0);
+        let (s, _) = p
+            .call("POST", "/api/v1/chains/overrides", Some(&op), Some(clear))
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
         // Bad input and a hidden demand.
         for (body, status) in [
             (
