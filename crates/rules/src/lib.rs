@@ -3,8 +3,10 @@
 //! confirmed/unconfirmed mark; this crate reads them and checks them as a whole. Evaluation of an
 //! enterprise profile against them is the next step (issue 8).
 
+pub mod profile;
 pub mod scheme;
 pub mod validate;
 
+pub use profile::{Award, Financials, Flags, Ip, Profile};
 pub use scheme::{load_shipped, parse_scheme, Scheme, SHIPPED};
 pub use validate::{validate_scheme, Problem, METRICS};
