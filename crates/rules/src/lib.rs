@@ -3,10 +3,12 @@
 //! confirmed/unconfirmed mark; this crate reads them and checks them as a whole. Evaluation of an
 //! enterprise profile against them is the next step (issue 8).
 
+pub mod evaluate;
 pub mod profile;
 pub mod scheme;
 pub mod validate;
 
+pub use evaluate::{evaluate, AssessorInputs, CriterionResult, Outcome, SchemeResult};
 pub use profile::{Award, Financials, Flags, Ip, Profile};
 pub use scheme::{load_shipped, parse_scheme, Scheme, SHIPPED};
 pub use validate::{validate_scheme, Problem, METRICS};

@@ -1,0 +1,537 @@
+//! Evaluation of a profile against a scheme. Every criterion is pass, fail or unknown; a score is
+//! carried as a range (unknown parts at 0 and at their maximum), so a scheme passes only when it passes
+//! whatever the unknowns turn out to be, fails only when it fails whatever they are, and is `unknown`
+//! otherwise — never a guessed pass.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::profile::Profile;
+use crate::scheme::{Indicator, Scheme, Status, Test};
+
+/// Pass, fail or unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    Unknown,
+}
+
+impl Outcome {
+    fn all(items: impl IntoIterator<Item = Outcome>) -> Outcome {
+        let mut out = Outcome::Pass;
+        for o in items {
+            match o {
+                Outcome::Fail => return Outcome::Fail,
+                Outcome::Unknown => out = Outcome::Unknown,
+                Outcome::Pass => {}
+            }
+        }
+        out
+    }
+
+    fn any(items: impl IntoIterator<Item = Outcome>) -> Outcome {
+        let mut out = Outcome::Fail;
+        for o in items {
+            match o {
+                Outcome::Pass => return Outcome::Pass,
+                Outcome::Unknown => out = Outcome::Unknown,
+                Outcome::Fail => {}
+            }
+        }
+        out
+    }
+}
+
+/// Inputs an assessor gives for what the data cannot hold: points for assessor indicators, 1 / 0 for
+/// yes/no assessor tests, keyed by the `assessor` names of the tables.
+pub type AssessorInputs = HashMap<String, f64>;
+
+/// One criterion's result, with what it needs in plain words when it fails.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CriterionResult {
+    pub id: String,
+    /// `eligibility`, `condition`, `indicator` or `direct_pass`.
+    pub kind: String,
+    pub zh: String,
+    pub en: String,
+    pub metric: Option<String>,
+    pub value: Option<f64>,
+    pub threshold: Option<String>,
+    /// Points scored (indicators), lower bound when part is unknown.
+    pub points: Option<f64>,
+    pub max_points: Option<f64>,
+    pub result: Outcome,
+    /// What is missing, e.g. "rd_ratio_3y 3.2% < 4% (tier: revenue_last_year ≤ ¥200.00m)".
+    pub gap: Option<String>,
+    pub confirmed: bool,
+}
+
+/// A scheme's result for one profile.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SchemeResult {
+    pub scheme: String,
+    pub version: String,
+    pub result: Outcome,
+    /// The score when every scored part is known; `score_range` otherwise.
+    pub score: Option<f64>,
+    pub score_range: Option<(f64, f64)>,
+    /// Passed by a direct route (the score did not matter).
+    pub direct_pass: Option<String>,
+    pub criteria: Vec<CriterionResult>,
+}
+
+fn fmt_value(metric: &str, v: f64) -> String {
+    if metric.contains("ratio")
+        || metric.contains("share")
+        || metric.contains("growth")
+        || metric.contains("margin")
+    {
+        format!("{:.1}%", v * 100.0)
+    } else if metric.contains("revenue")
+        || metric.contains("expense")
+        || metric.contains("assets")
+        || metric.contains("financing")
+    {
+        format!("¥{:.2}m", v / 1_000_000.0)
+    } else {
+        let r = (v * 100.0).round() / 100.0;
+        format!("{r}")
+    }
+}
+
+struct Ctx<'a> {
+    profile: &'a Profile,
+    as_of: NaiveDate,
+    inputs: &'a AssessorInputs,
+}
+
+impl Ctx<'_> {
+    fn metric(&self, m: &str) -> Option<f64> {
+        self.profile.metric(m, self.as_of)
+    }
+
+    /// A yes/no test: its outcome, the value, the threshold in words, the gap in words.
+    fn test(&self, t: &Test) -> (Outcome, Option<f64>, Option<String>, Option<String>) {
+        if !t.any.is_empty() {
+            return (
+                Outcome::any(t.any.iter().map(|s| self.test(s).0)),
+                None,
+                None,
+                None,
+            );
+        }
+        if !t.all.is_empty() {
+            return (
+                Outcome::all(t.all.iter().map(|s| self.test(s).0)),
+                None,
+                None,
+                None,
+            );
+        }
+        let op = t.op.as_deref().unwrap_or("true");
+        let (value, label) = match (&t.metric, &t.assessor) {
+            (Some(m), _) => (self.metric(m), m.clone()),
+            (None, Some(a)) => (self.inputs.get(a).copied(), format!("assessor {a}")),
+            (None, None) => (None, String::new()),
+        };
+        // The threshold, possibly picked by another metric's tier.
+        let mut tier_note = String::new();
+        let threshold = if t.tiers.is_empty() {
+            t.value
+        } else {
+            let by = t.by.as_deref().unwrap_or("");
+            match self.metric(by) {
+                None => None,
+                Some(b) => t
+                    .tiers
+                    .iter()
+                    .find(|tier| tier.upto.is_none_or(|u| b <= u))
+                    .map(|tier| {
+                        tier_note = match tier.upto {
+                            Some(u) => format!(" (tier: {by} ≤ {})", fmt_value(by, u)),
+                            None => format!(" (tier: {by} above the others)"),
+                        };
+                        tier.value
+                    }),
+            }
+        };
+        let metric_name = t.metric.as_deref().unwrap_or("");
+        let Some(v) = value else {
+            let why = if label.is_empty() {
+                "input".to_string()
+            } else {
+                label
+            };
+            return (
+                Outcome::Unknown,
+                None,
+                threshold.map(|x| format!("{op} {}", fmt_value(metric_name, x))),
+                Some(format!("{why}: not given")),
+            );
+        };
+        let verdict = match op {
+            "true" => Some(v != 0.0),
+            "false" => Some(v == 0.0),
+            _ => threshold.map(|x| match op {
+                "<=" => v <= x,
+                "<" => v < x,
+                ">=" => v >= x,
+                ">" => v > x,
+                _ => (v - x).abs() < 1e-12,
+            }),
+        };
+        let th_words = match op {
+            "true" | "false" => Some(op.to_string()),
+            _ => threshold.map(|x| format!("{op} {}{tier_note}", fmt_value(metric_name, x))),
+        };
+        match verdict {
+            None => (
+                Outcome::Unknown,
+                Some(v),
+                th_words,
+                Some(format!(
+                    "{}: the tier's metric is not given",
+                    t.by.as_deref().unwrap_or("")
+                )),
+            ),
+            Some(true) => (Outcome::Pass, Some(v), th_words, None),
+            Some(false) => {
+                let gap = match (op, threshold) {
+                    ("true" | "false", _) => format!(
+                        "{label} is {}, needs {op}",
+                        if v != 0.0 { "true" } else { "false" }
+                    ),
+                    (_, Some(x)) => self.gap_words(metric_name, v, op, x, &tier_note),
+                    _ => String::new(),
+                };
+                (Outcome::Fail, Some(v), th_words, Some(gap))
+            }
+        }
+    }
+
+    /// "R&D ratio 3.2% < 4% …: +¥1.60m R&D needed" where the shortfall can be put in money.
+    fn gap_words(&self, metric: &str, v: f64, op: &str, x: f64, tier_note: &str) -> String {
+        let mut s = format!(
+            "{metric} {} fails {op} {}{tier_note}",
+            fmt_value(metric, v),
+            fmt_value(metric, x)
+        );
+        let money_of = |m: &str| self.metric(m);
+        let extra = match metric {
+            "rd_ratio_last_year" => money_of("revenue_last_year")
+                .map(|r| x * r - money_of("rd_expense_last_year").unwrap_or(0.0)),
+            "rd_ratio_3y" => {
+                let y = chrono::Datelike::year(&self.as_of) - 1;
+                let sum = |f: fn(&crate::profile::Financials) -> Option<f64>| -> Option<f64> {
+                    (0..3)
+                        .map(|k| {
+                            self.profile
+                                .financials
+                                .iter()
+                                .find(|fy| fy.year == y - k)
+                                .and_then(f)
+                        })
+                        .sum()
+                };
+                match (sum(|f| f.revenue), sum(|f| f.rd_expense)) {
+                    (Some(rev), Some(rd)) => Some(x * rev - rd),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        if let Some(e) = extra.filter(|e| *e > 0.0) {
+            s.push_str(&format!(": +¥{:.2}m R&D needed", e / 1_000_000.0));
+        } else if op.starts_with('>') {
+            s.push_str(&format!(": short by {}", fmt_value(metric, x - v)));
+        } else if op.starts_with('<') {
+            s.push_str(&format!(": over by {}", fmt_value(metric, v - x)));
+        }
+        s
+    }
+
+    /// Points of an indicator as (lower, upper) bounds, the value shown, the gap to the next band.
+    fn points(&self, ind: &Indicator) -> ((f64, f64), Option<f64>, Option<String>) {
+        let max = ind.max_points;
+        let banded = |v: f64, bands: &[crate::scheme::Band]| {
+            bands
+                .iter()
+                .find(|b| v >= b.min)
+                .map(|b| b.points)
+                .unwrap_or(0.0)
+        };
+        if !ind.bands.is_empty() {
+            let m = ind.metric.as_deref().unwrap_or("");
+            return match self.metric(m) {
+                Some(v) => {
+                    let p = banded(v, &ind.bands);
+                    let next = ind.bands.iter().rev().find(|b| b.points > p && b.min > v);
+                    let gap = next.map(|b| {
+                        format!(
+                            "{m} {} → {} for {} points",
+                            fmt_value(m, v),
+                            fmt_value(m, b.min),
+                            b.points
+                        )
+                    });
+                    ((p, p), Some(v), gap)
+                }
+                None => ((0.0, max), None, Some(format!("{m}: not given"))),
+            };
+        }
+        if !ind.bands_desc.is_empty() {
+            let m = ind.metric.as_deref().unwrap_or("");
+            return match self.metric(m) {
+                Some(v) => {
+                    let p = ind
+                        .bands_desc
+                        .iter()
+                        .find(|b| if b.exclusive { v < b.max } else { v <= b.max })
+                        .map(|b| b.points)
+                        .unwrap_or(0.0);
+                    ((p, p), Some(v), None)
+                }
+                None => ((0.0, max), None, Some(format!("{m}: not given"))),
+            };
+        }
+        if !ind.best_of.is_empty() {
+            let (mut lo, mut hi, mut shown) = (0.0f64, 0.0f64, None);
+            for alt in &ind.best_of {
+                match self.metric(&alt.metric) {
+                    Some(v) => {
+                        let p = banded(v, &alt.bands);
+                        if p >= lo {
+                            shown = Some(v);
+                        }
+                        lo = lo.max(p);
+                        hi = hi.max(p);
+                    }
+                    None => hi = hi.max(alt.bands.first().map(|b| b.points).unwrap_or(max)),
+                }
+            }
+            return ((lo, hi), shown, None);
+        }
+        if !ind.ladder.is_empty() {
+            let mut lo = None;
+            let mut hi = None;
+            for step in &ind.ladder {
+                match self.metric(&step.metric) {
+                    Some(v) if v >= step.min => {
+                        lo.get_or_insert(step.points);
+                        hi.get_or_insert(step.points);
+                        break;
+                    }
+                    Some(_) => {}
+                    None => {
+                        hi.get_or_insert(step.points);
+                    }
+                }
+            }
+            return ((lo.unwrap_or(0.0), hi.unwrap_or(0.0)), None, None);
+        }
+        if let Some(a) = &ind.assessor {
+            return match self.inputs.get(a) {
+                Some(v) => {
+                    let p = v.clamp(0.0, max);
+                    ((p, p), Some(*v), None)
+                }
+                None => ((0.0, max), None, Some(format!("assessor {a}: not given"))),
+            };
+        }
+        if let Some(pt) = ind.points_true {
+            let m = ind.metric.as_deref().unwrap_or("");
+            return match self.metric(m) {
+                Some(v) => {
+                    let p = if v != 0.0 {
+                        pt
+                    } else {
+                        ind.points_false.unwrap_or(0.0)
+                    };
+                    ((p, p), Some(v), None)
+                }
+                None => (
+                    (
+                        ind.points_false.unwrap_or(0.0).min(pt),
+                        pt.max(ind.points_false.unwrap_or(0.0)),
+                    ),
+                    None,
+                    Some(format!("{m}: not given")),
+                ),
+            };
+        }
+        ((0.0, max), None, None)
+    }
+}
+
+fn criterion(kind: &str, t: &Test, c: &Ctx) -> CriterionResult {
+    let (result, value, threshold, gap) = c.test(t);
+    CriterionResult {
+        id: t.id.clone().unwrap_or_default(),
+        kind: kind.to_string(),
+        zh: t.zh.clone().unwrap_or_default(),
+        en: t.en.clone().unwrap_or_default(),
+        metric: t.metric.clone(),
+        value,
+        threshold,
+        points: None,
+        max_points: None,
+        result,
+        gap,
+        confirmed: t.status == Some(Status::Confirmed),
+    }
+}
+
+/// Evaluates `scheme` (and the schemes it requires, from `all`) for a profile on `as_of`.
+pub fn evaluate(
+    scheme: &Scheme,
+    all: &[Scheme],
+    profile: &Profile,
+    as_of: NaiveDate,
+    inputs: &AssessorInputs,
+) -> SchemeResult {
+    let c = Ctx {
+        profile,
+        as_of,
+        inputs,
+    };
+    let mut criteria = vec![];
+    let mut parts = vec![];
+
+    let elig: Vec<CriterionResult> = scheme
+        .eligibility
+        .iter()
+        .map(|t| criterion("eligibility", t, &c))
+        .collect();
+    parts.push(Outcome::all(elig.iter().map(|r| r.result)));
+    criteria.extend(elig);
+
+    let conds: Vec<CriterionResult> = scheme
+        .conditions
+        .iter()
+        .map(|t| criterion("condition", t, &c))
+        .collect();
+    if scheme.pass.all_conditions {
+        parts.push(Outcome::all(conds.iter().map(|r| r.result)));
+    }
+    criteria.extend(conds);
+
+    // The score as a range, with block caps.
+    let mut blocks: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    let mut guard_outcomes = vec![];
+    for ind in &scheme.indicators {
+        let ((lo, hi), value, gap) = c.points(ind);
+        let e = blocks
+            .entry(ind.block.clone().unwrap_or_default())
+            .or_default();
+        e.0 += lo;
+        e.1 += hi;
+        let result = if (lo - hi).abs() < 1e-9 {
+            Outcome::Pass
+        } else {
+            Outcome::Unknown
+        };
+        if scheme.pass.guards.contains(&ind.id) {
+            guard_outcomes.push(if lo > 0.0 {
+                Outcome::Pass
+            } else if hi <= 0.0 {
+                Outcome::Fail
+            } else {
+                Outcome::Unknown
+            });
+        }
+        criteria.push(CriterionResult {
+            id: ind.id.clone(),
+            kind: "indicator".into(),
+            zh: ind.zh.clone(),
+            en: ind.en.clone(),
+            metric: ind.metric.clone(),
+            value,
+            threshold: None,
+            points: Some(lo),
+            max_points: Some(ind.max_points),
+            result,
+            gap,
+            confirmed: ind.status == Status::Confirmed,
+        });
+    }
+    let capped: BTreeMap<String, (f64, f64)> = blocks
+        .into_iter()
+        .map(|(b, (lo, hi))| {
+            let cap = scheme
+                .blocks
+                .iter()
+                .find(|x| x.id == b)
+                .and_then(|x| x.max_points);
+            (b, cap.map_or((lo, hi), |cap| (lo.min(cap), hi.min(cap))))
+        })
+        .collect();
+    let (lo, hi) = capped
+        .values()
+        .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let score_route = match scheme.pass.min_score {
+        None => Outcome::Pass,
+        Some(min) => {
+            let total = if lo >= min {
+                Outcome::Pass
+            } else if hi < min {
+                Outcome::Fail
+            } else {
+                Outcome::Unknown
+            };
+            let blocks = scheme.pass.block_min.iter().map(|(b, need)| {
+                let (blo, bhi) = capped.get(b).copied().unwrap_or((0.0, 0.0));
+                if blo >= *need {
+                    Outcome::Pass
+                } else if bhi < *need {
+                    Outcome::Fail
+                } else {
+                    Outcome::Unknown
+                }
+            });
+            Outcome::all(
+                [total]
+                    .into_iter()
+                    .chain(guard_outcomes.clone())
+                    .chain(blocks),
+            )
+        }
+    };
+    let direct: Vec<CriterionResult> = scheme
+        .direct_pass
+        .iter()
+        .map(|t| criterion("direct_pass", t, &c))
+        .collect();
+    let direct_pass = direct
+        .iter()
+        .find(|r| r.result == Outcome::Pass)
+        .map(|r| r.id.clone());
+    let route = Outcome::any(
+        [score_route]
+            .into_iter()
+            .chain(direct.iter().map(|r| r.result)),
+    );
+    parts.push(route);
+    criteria.extend(direct);
+
+    for r in &scheme.requires {
+        if let Some(dep) = all.iter().find(|s| &s.scheme == r) {
+            parts.push(evaluate(dep, all, profile, as_of, inputs).result);
+        } else {
+            parts.push(Outcome::Unknown);
+        }
+    }
+    let scored = scheme.pass.min_score.is_some();
+    SchemeResult {
+        scheme: scheme.scheme.clone(),
+        version: scheme.version.clone(),
+        result: Outcome::all(parts),
+        score: (scored && (hi - lo).abs() < 1e-9).then_some(lo),
+        score_range: (scored && (hi - lo).abs() >= 1e-9).then_some((lo, hi)),
+        direct_pass,
+        criteria,
+    }
+}
