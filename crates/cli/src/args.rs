@@ -97,6 +97,33 @@ pub enum Command {
         #[command(subcommand)]
         command: ChainCommand,
     },
+    /// Enterprise tiers (梯度培育): evaluate profiles against the scheme tables in data/rules.
+    Tier {
+        #[command(subcommand)]
+        command: TierCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TierCommand {
+    /// Evaluate enterprise profiles (a JSON array or JSONL file, see docs/data-formats.md) against
+    /// every scheme, or those named; per criterion the value, threshold, points, result and gap.
+    Evaluate {
+        /// The profiles.
+        file: PathBuf,
+        /// Only these schemes (repeatable): tech_sme, hte, innovative_sme, zjtx_sme, little_giant.
+        #[arg(long)]
+        scheme: Vec<String>,
+        /// Evaluate as on this date (YYYY-MM-DD; default today).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Assessor inputs: a JSON object {"key": value} for all, or {"USCC": {"key": value}}.
+        #[arg(long)]
+        assessor: Option<PathBuf>,
+        /// Print JSON: [{ "uscc", "schemes": [{ "scheme", "result", "score", "criteria": [...] }] }].
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

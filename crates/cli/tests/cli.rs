@@ -3,6 +3,9 @@
 #[path = "cli/chain.rs"]
 mod chain;
 
+#[path = "cli/tier.rs"]
+mod tier;
+
 #[path = "cli/matching.rs"]
 mod matching;
 

@@ -9,6 +9,7 @@ mod import;
 mod matching;
 mod reindex;
 mod serve;
+mod tier;
 mod vector_cache;
 
 use std::path::PathBuf;
@@ -110,6 +111,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Demo(args) => demo::run(&cli.global, &args).await,
         Command::Serve(args) => serve::run(&cli.global, &args).await,
         Command::Chain { command } => chain::run(&cli.global, command).await,
+        Command::Tier { command } => tier::run(command),
     }
 }
 
