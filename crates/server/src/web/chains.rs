@@ -158,6 +158,19 @@ fn region_form(action: &str, region: &str, l: Lang) -> String {
     )
 }
 
+/// Reasons in the page's language, escaped.
+fn reasons_in(reasons: &[chain::Reason], l: Lang) -> Vec<String> {
+    reasons
+        .iter()
+        .map(|r| {
+            esc(match l {
+                Lang::Zh => &r.zh,
+                Lang::En => &r.en,
+            })
+        })
+        .collect()
+}
+
 fn name(zh: &str, en: &str, l: Lang) -> String {
     match l {
         Lang::Zh => esc(zh),
@@ -224,16 +237,7 @@ pub(super) async fn overview(
     );
     for k in &v.key_technologies {
         let n = &k.node;
-        let why: Vec<String> = n
-            .reasons
-            .iter()
-            .map(|r| {
-                esc(match l {
-                    Lang::Zh => &r.zh,
-                    Lang::En => &r.en,
-                })
-            })
-            .collect();
+        let why = reasons_in(&n.reasons, l);
         let _ = write!(
             b,
             "<li><a href=\"/chains/nodes/{}\">{}</a> <span class=\"code\">{}</span> {} <span class=\"score\">{} {:.1}</span><div class=\"why\">{}</div></li>",
@@ -343,16 +347,7 @@ pub(super) async fn overview(
 }
 
 fn node_row(n: &NodeGap, l: Lang) -> String {
-    let reasons: Vec<String> = n
-        .reasons
-        .iter()
-        .map(|r| {
-            esc(match l {
-                Lang::Zh => &r.zh,
-                Lang::En => &r.en,
-            })
-        })
-        .collect();
+    let reasons = reasons_in(&n.reasons, l);
     format!(
         "<tr id=\"node-{code}\" data-node=\"{code}\" data-status=\"{status}\" data-bottleneck=\"{bn}\">\
          <td>{chip}</td><td class=\"{indent}\"><a href=\"/chains/nodes/{code}\">{name}</a> <span class=\"code\">{code}</span></td>\
@@ -461,16 +456,7 @@ pub(super) async fn cluster_page(
     let _ = write!(b, "<h2>{}</h2><ol id=\"key-tech\">", t("chain_key_tech", l));
     for code in &g.key_technologies {
         if let Some(n) = g.nodes.iter().find(|n| &n.node == code) {
-            let why: Vec<String> = n
-                .reasons
-                .iter()
-                .map(|r| {
-                    esc(match l {
-                        Lang::Zh => &r.zh,
-                        Lang::En => &r.en,
-                    })
-                })
-                .collect();
+            let why = reasons_in(&n.reasons, l);
             let _ = write!(
                 b,
                 "<li><a href=\"/chains/nodes/{}\">{}</a> {} <span class=\"score\">{} {:.1} = {} {} × …</span><div class=\"why\">{}</div></li>",
