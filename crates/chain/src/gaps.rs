@@ -255,17 +255,7 @@ fn members_below<'a>(
     code: &str,
     members: &'a HashMap<String, Vec<Member>>,
 ) -> Vec<&'a Member> {
-    let mut codes = vec![code.to_string()];
-    let mut i = 0;
-    while i < codes.len() {
-        let at = codes[i].clone();
-        for n in &cluster.nodes {
-            if n.parent.as_deref() == Some(at.as_str()) && !codes.contains(&n.code) {
-                codes.push(n.code.clone());
-            }
-        }
-        i += 1;
-    }
+    let codes = cluster.with_descendants(code);
     let mut seen = HashSet::new();
     let mut out = vec![];
     for c in &codes {

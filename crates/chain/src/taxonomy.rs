@@ -156,6 +156,24 @@ pub struct Supply {
     pub declared_cycle: bool,
 }
 
+impl Cluster {
+    /// A node's code followed by every node below it (children, their children…), each once.
+    pub fn with_descendants(&self, code: &str) -> Vec<String> {
+        let mut codes = vec![code.to_string()];
+        let mut i = 0;
+        while i < codes.len() {
+            let at = codes[i].clone();
+            for n in &self.nodes {
+                if n.parent.as_deref() == Some(at.as_str()) && !codes.contains(&n.code) {
+                    codes.push(n.code.clone());
+                }
+            }
+            i += 1;
+        }
+        codes
+    }
+}
+
 /// One cluster file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -93,8 +93,9 @@ pub struct AssignRun {
     /// Every record was reassigned (taxonomy or rules changed, or forced).
     pub full: bool,
     pub records: usize,
-    /// Records now on at least one node (of those reassigned).
+    /// Records the rules put on at least one node (of those reassigned; people's decisions apart).
     pub assigned_records: usize,
+    /// Assignments the rules made (people's decisions apart).
     pub assignments: usize,
     /// Semantic similarity took part.
     pub semantic: bool,
@@ -136,29 +137,20 @@ async fn node_vectors(
     ))
 }
 
-fn override_rows(
-    kind: &str,
-    id: i64,
-    mut rows: Vec<ChainAssignmentRow>,
-    overrides: Option<&Vec<ChainOverride>>,
-) -> Vec<ChainAssignmentRow> {
-    for o in overrides.into_iter().flatten() {
-        rows.retain(|r| r.node != o.node);
-        if o.action == "add" {
-            rows.insert(
-                0,
-                ChainAssignmentRow {
-                    record_kind: kind.to_string(),
-                    record_id: id,
-                    node: o.node.clone(),
-                    confidence: 1.0,
-                    method: "manual".into(),
-                    evidence: store::MANUAL_EVIDENCE.to_string(),
-                },
-            );
-        }
-    }
-    rows
+/// The stored form of a record's assignments. People's decisions are not applied here: the store
+/// applies them inside every write of assignments.
+fn rows_of(kind: &str, id: i64, found: Vec<chain::Assignment>) -> Vec<ChainAssignmentRow> {
+    found
+        .into_iter()
+        .map(|a| ChainAssignmentRow {
+            record_kind: kind.to_string(),
+            record_id: id,
+            node: a.node,
+            confidence: a.confidence as f64,
+            method: a.method.as_str().to_string(),
+            evidence: serde_json::to_string(&a.evidence).unwrap_or_else(|_| "[]".into()),
+        })
+        .collect()
 }
 
 /// Brings the stored assignments up to date: a full run when the map's fingerprint differs from the
@@ -222,15 +214,7 @@ pub async fn sync_assignments_with(
         || (semantic && stored_semantic.is_none())
         || grew;
 
-    let mut overrides: HashMap<(String, i64), Vec<ChainOverride>> = HashMap::new();
-    let all_overrides = store.chain_overrides().await?;
-    let n_overrides = all_overrides.len();
-    for o in all_overrides {
-        overrides
-            .entry((o.record_kind.clone(), o.record_id))
-            .or_default()
-            .push(o);
-    }
+    let n_overrides = store.chain_overrides().await?.len();
 
     // The records to (re)assign.
     let mut todo: Vec<Stored> = vec![];
@@ -301,18 +285,7 @@ pub async fn sync_assignments_with(
                 .and_then(|t| cached.get(&store::text_hash(t)))
                 .map(|v| v.as_slice());
             let found = assigner.assign(&chain::Subject::of(&s.record), vector);
-            let mine: Vec<ChainAssignmentRow> = found
-                .into_iter()
-                .map(|a| ChainAssignmentRow {
-                    record_kind: kind.to_string(),
-                    record_id: s.id,
-                    node: a.node,
-                    confidence: a.confidence as f64,
-                    method: a.method.as_str().to_string(),
-                    evidence: serde_json::to_string(&a.evidence).unwrap_or_else(|_| "[]".into()),
-                })
-                .collect();
-            let mine = override_rows(kind, s.id, mine, overrides.get(&(kind.to_string(), s.id)));
+            let mine = rows_of(kind, s.id, found);
             run.records += 1;
             if !mine.is_empty() {
                 run.assigned_records += 1;
@@ -392,7 +365,7 @@ pub async fn clear_override(
     Ok(true)
 }
 
-/// Reassigns one record now (rules and cached vectors; overrides on top).
+/// Reassigns one record now (rules and cached vectors; the store applies overrides on top).
 pub async fn reassign_record(
     store: &Store,
     map: &ChainMap,
@@ -404,12 +377,6 @@ pub async fn reassign_record(
         Some(v) => assigner.with_node_vectors(v),
         None => assigner,
     };
-    let overrides: Vec<ChainOverride> = store
-        .chain_overrides()
-        .await?
-        .into_iter()
-        .filter(|o| o.record_kind == kind.as_str() && o.record_id == id)
-        .collect();
     let mut rows = vec![];
     if let Some(s) = store.get(kind, id).await? {
         let vector = match SearchItem::from_record(id as u64, &s.record) {
@@ -422,19 +389,11 @@ pub async fn reassign_record(
             }
             _ => None,
         };
-        rows = assigner
-            .assign(&chain::Subject::of(&s.record), vector.as_deref())
-            .into_iter()
-            .map(|a| ChainAssignmentRow {
-                record_kind: kind.as_str().to_string(),
-                record_id: id,
-                node: a.node,
-                confidence: a.confidence as f64,
-                method: a.method.as_str().to_string(),
-                evidence: serde_json::to_string(&a.evidence).unwrap_or_else(|_| "[]".into()),
-            })
-            .collect();
-        rows = override_rows(kind.as_str(), id, rows, Some(&overrides));
+        rows = rows_of(
+            kind.as_str(),
+            id,
+            assigner.assign(&chain::Subject::of(&s.record), vector.as_deref()),
+        );
     }
     let touched = [(kind.as_str().to_string(), id)];
     store
@@ -762,20 +721,7 @@ pub async fn node_fillers(
         .taxonomy
         .cluster(n.cluster())
         .expect("a node's cluster exists");
-    // The node and everything below it.
-    let mut codes = vec![n.code.clone()];
-    let mut i = 0;
-    while i < codes.len() {
-        let at = codes[i].clone();
-        codes.extend(
-            cluster
-                .nodes
-                .iter()
-                .filter(|m| m.parent.as_deref() == Some(at.as_str()))
-                .map(|m| m.code.clone()),
-        );
-        i += 1;
-    }
+    let codes = cluster.with_descendants(&n.code);
     let (rows, facts) = facts_on(store, &codes, scope, as_of).await?;
     let local = region_set(region);
     let members = members_of(&rows, &facts, &local);
