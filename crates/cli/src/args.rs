@@ -106,11 +106,15 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum TierCommand {
-    /// Evaluate enterprise profiles (a JSON array or JSONL file, see docs/data-formats.md) against
-    /// every scheme, or those named; per criterion the value, threshold, points, result and gap.
+    /// Evaluate enterprise profiles against every scheme, or those named: per criterion the value,
+    /// threshold, points, result and gap, and the next tier on each ladder. Profiles come from FILE
+    /// (JSON, JSONL, CSV, TSV or XLSX; see docs/data-formats.md) or, without FILE, from the store.
     Evaluate {
-        /// The profiles.
-        file: PathBuf,
+        /// The profiles; omit to evaluate the stored ones (`tier import`, the demo).
+        file: Option<PathBuf>,
+        /// Only these enterprises (repeatable).
+        #[arg(long)]
+        uscc: Vec<String>,
         /// Only these schemes (repeatable): tech_sme, hte, innovative_sme, zjtx_sme, little_giant.
         #[arg(long)]
         scheme: Vec<String>,
@@ -120,7 +124,35 @@ pub enum TierCommand {
         /// Assessor inputs: a JSON object {"key": value} for all, or {"USCC": {"key": value}}.
         #[arg(long)]
         assessor: Option<PathBuf>,
-        /// Print JSON: [{ "uscc", "schemes": [{ "scheme", "result", "score", "criteria": [...] }] }].
+        /// The file's format when its extension does not say: json, csv, tsv or xlsx.
+        #[arg(long)]
+        format: Option<String>,
+        /// The XLSX sheet (default the first).
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Print JSON: [{ "uscc", "schemes": [{ "scheme", "result", "score", "criteria": [...] }], "next": [...] }].
+        #[arg(long)]
+        json: bool,
+    },
+    /// Store enterprise profiles (replacing those with the same USCC); bad enterprises are reported
+    /// by file, line and column and left out, the others are stored.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        format: Option<String>,
+        #[arg(long)]
+        sheet: Option<String>,
+    },
+    /// Counts per cluster and district: tiers held, qualifying on the data, unknown, next step.
+    Funnel {
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Only this cluster (code, e.g. ICV-NEV).
+        #[arg(long)]
+        cluster: Option<String>,
+        /// Only this district (e.g. 渝北区).
+        #[arg(long)]
+        district: Option<String>,
         #[arg(long)]
         json: bool,
     },

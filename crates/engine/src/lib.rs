@@ -9,6 +9,7 @@ pub mod chains;
 pub mod error;
 pub mod indexing;
 pub mod matching;
+pub mod tiers;
 
 pub use error::EngineError;
 pub use indexing::{lexical_dir, vector_path, Resolver, Synced, PASSAGE_KEY, SYNC_EMBED_BUDGET};

@@ -9,6 +9,7 @@ mod columns;
 mod convert;
 mod decode;
 mod export;
+pub mod profiles;
 mod read;
 mod report;
 

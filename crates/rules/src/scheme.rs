@@ -200,3 +200,24 @@ pub fn load_shipped() -> Result<Vec<Scheme>, Vec<crate::Problem>> {
         Err(problems)
     }
 }
+
+/// A qualification as held by an enterprise: a scheme code (`hte`) as is, or a shipped scheme's
+/// Chinese name (高新技术企业, 专精特新“小巨人”企业, with or without quotes or 企业) mapped to its code.
+pub fn qualification_code(held: &str) -> String {
+    let strip = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !matches!(c, '"' | '“' | '”' | '\'' | ' ' | '　'))
+            .collect::<String>()
+            .trim_end_matches("企业")
+            .to_string()
+    };
+    let given = strip(held);
+    for (file, text) in SHIPPED {
+        if let Ok(s) = parse_scheme(file, text) {
+            if strip(&s.zh) == given || s.scheme == held.trim() {
+                return s.scheme;
+            }
+        }
+    }
+    held.trim().to_ascii_lowercase()
+}

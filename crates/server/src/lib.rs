@@ -11,6 +11,7 @@ pub mod error;
 pub mod metrics;
 pub mod openapi;
 pub mod state;
+pub mod tiers;
 pub mod web;
 
 use std::net::SocketAddr;
@@ -136,6 +137,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/chains/overrides", post(chains::put_override))
         .route("/chains/{cluster}/gaps", get(chains::cluster_gaps))
         .route("/chains/nodes/{id}/fillers", get(chains::node_fillers))
+        .route("/tiers/evaluate", post(tiers::evaluate))
+        .route("/tiers/funnel", get(tiers::funnel))
+        .route("/profiles", post(tiers::put_profiles))
+        .route("/profiles/{uscc}", get(tiers::get_profile))
         .route("/openapi.json", get(openapi::document));
     Router::new()
         .nest("/api/v1", api)

@@ -2,7 +2,7 @@
 
 use utoipa::OpenApi;
 
-use crate::{api, auth, chains, error};
+use crate::{api, auth, chains, error, tiers};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,6 +20,7 @@ use crate::{api, auth, chains, error};
         api::list_demands, api::get_demand, api::create_demand, api::demand_matches,
         api::list_organizations, api::get_organization, api::list_experts, api::get_expert,
         chains::list_chains, chains::cluster_gaps, chains::node_fillers, chains::put_override,
+        tiers::evaluate, tiers::funnel, tiers::get_profile, tiers::put_profiles,
     ),
     components(schemas(
         error::ErrorBody, error::ErrorDetail, auth::LoginRequest, auth::LoginResponse, auth::UserView,
@@ -27,6 +28,8 @@ use crate::{api, auth, chains, error};
         api::MatchRequest, api::MatchFilters, api::SearchHit, api::SearchPage, api::StatusView,
         api::EmbeddingView, chains::ChainsView, chains::ClusterSummary, chains::ClusterGapsView,
         chains::NodeFillersView, chains::OverrideRequest, chains::KeyTechnology,
+        tiers::EvaluateRequest, tiers::EvaluateResponse, tiers::ProfileView, tiers::ProfilesRequest,
+        tiers::ProfilesStored, engine::tiers::Funnel, engine::tiers::FunnelRow, engine::tiers::TierCounts,
     )),
     tags(
         (name = "auth", description = "Sign-in and sessions"),
@@ -35,6 +38,7 @@ use crate::{api, auth, chains, error};
         (name = "matching", description = "Need → solutions, outcome → adopters"),
         (name = "platform", description = "Counts and background work"),
         (name = "chains", description = "Industrial-chain map: gaps, key technologies, gap-fillers"),
+        (name = "tiers", description = "Enterprise tiers (梯度培育): profiles, evaluation, funnel"),
     )
 )]
 pub struct ApiDoc;

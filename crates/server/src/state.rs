@@ -91,6 +91,8 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     /// The chain taxonomy and its rules; assignments are kept current with the outbox.
     pub chains: engine::chains::ChainMap,
+    /// The tier schemes and ladders (`data/rules`).
+    pub rulebook: engine::tiers::Rulebook,
 }
 
 impl AppState {
@@ -99,6 +101,7 @@ impl AppState {
     pub async fn open(store: Store, config: ServerConfig) -> engine::Result<Arc<AppState>> {
         let ranking = engine::matching::ranking_config(&config.data_dir, None)?;
         let chains = engine::chains::ChainMap::open(config.taxonomy.as_deref())?;
+        let rulebook = engine::tiers::Rulebook::shipped().map_err(engine::EngineError::Input)?;
         let dir = indexing::lexical_dir(&config.data_dir);
         if !dir.join("meta.json").exists() {
             let index = LexicalIndex::open_or_create(&dir)?;
@@ -125,6 +128,7 @@ impl AppState {
             embedding: Arc::new(EmbedProgress::default()),
             metrics: crate::metrics::Metrics::default(),
             chains,
+            rulebook,
         });
         state.catch_up().await?;
         Ok(state)

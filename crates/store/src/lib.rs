@@ -10,6 +10,7 @@ mod accounts;
 mod chains;
 mod embeddings;
 mod error;
+mod profiles;
 mod target;
 mod write;
 
@@ -25,6 +26,7 @@ pub use accounts::{NewUser, User};
 pub use chains::{ChainAssignmentRow, ChainOverride, Replace, MANUAL_EVIDENCE};
 pub use embeddings::text_hash;
 pub use error::StoreError;
+pub use profiles::{CreditEvaluationRow, ProfileRow};
 pub use target::Target;
 pub use write::WriteOutcome;
 

@@ -37,6 +37,9 @@ const SEED: &[(&str, RecordKind, &str)] = &[
     ),
 ];
 
+/// Enterprise profiles of the demo enterprises (fictional, `scripts/gen-demo-profiles`).
+const PROFILES: &str = include_str!("../../../../data/demo/profiles.jsonl");
+
 /// The demo accounts: username, role, organization (by name), display name, note.
 const ACCOUNTS: &str = include_str!("../../../../data/demo/accounts.csv");
 
@@ -78,6 +81,18 @@ pub async fn run(global: &Global, args: &DemoArgs) -> anyhow::Result<u8> {
             kind.plural()
         );
     }
+
+    let read = ingest::profiles::profiles_from_json("profiles.jsonl", PROFILES);
+    if let Some(p) = read.problems.first() {
+        bail!("demo profiles: {p}");
+    }
+    let profiles: Vec<rules::Profile> = read.profiles.into_iter().map(|(_, p)| p).collect();
+    engine::tiers::put_profiles(&store, &profiles, "demo", "demo").await?;
+    println!(
+        "  {:<22} {:>5} enterprise profiles (示例数据, written for the demo)",
+        "profiles.jsonl",
+        profiles.len()
+    );
 
     match (args.no_shared, shared_dir(args)) {
         (true, _) => println!("  shared corpora skipped (--no-shared)"),
@@ -136,7 +151,9 @@ pub async fn run(global: &Global, args: &DemoArgs) -> anyhow::Result<u8> {
         println!(
             "\nserve it with:\n  shuanglian --data-dir {d} serve\n  \
              shuanglian --data-dir {d} match \"动力电池热失控早期预警\" --need-trl 7\n  \
-             shuanglian --data-dir {d} chain gaps ICV-NEV"
+             shuanglian --data-dir {d} chain gaps ICV-NEV\n  \
+             shuanglian --data-dir {d} tier evaluate --uscc 915001057DEM000033\n  \
+             shuanglian --data-dir {d} credit score --uscc 915001057DEM000033"
         );
         return Ok(0);
     }

@@ -111,7 +111,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Demo(args) => demo::run(&cli.global, &args).await,
         Command::Serve(args) => serve::run(&cli.global, &args).await,
         Command::Chain { command } => chain::run(&cli.global, command).await,
-        Command::Tier { command } => tier::run(command),
+        Command::Tier { command } => tier::run(&cli.global, command).await,
     }
 }
 

@@ -1,75 +1,176 @@
-//! `shuanglian tier evaluate`: enterprise profiles against the tier schemes of `data/rules`.
+//! `shuanglian tier`: enterprise profiles against the tier schemes of `data/rules` — evaluate files or
+//! stored profiles, import profiles, and the funnel per cluster and district.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{bail, Context};
-use rules::{evaluate, AssessorInputs, Outcome, Profile, Scheme, SchemeResult};
+use engine::tiers::{self, Rulebook};
+use rules::{AssessorInputs, EnterpriseEvaluation, Outcome, Profile};
 
-use crate::args::TierCommand;
+use crate::args::{Global, TierCommand};
 use crate::EXIT_REJECTED;
 
-/// The cultivation ladders, lowest tier first: the next tier not yet reached is the path shown.
-const LADDERS: [&[&str]; 2] = [
-    &["tech_sme", "hte"],
-    &["innovative_sme", "zjtx_sme", "little_giant"],
-];
-
-pub fn run(command: TierCommand) -> anyhow::Result<u8> {
+pub async fn run(global: &Global, command: TierCommand) -> anyhow::Result<u8> {
     match command {
         TierCommand::Evaluate {
             file,
+            uscc,
             scheme,
             as_of,
             assessor,
+            format,
+            sheet,
             json,
-        } => evaluate_file(&file, &scheme, as_of.as_deref(), assessor.as_deref(), json),
+        } => {
+            let date = parse_as_of(as_of.as_deref())?;
+            let book = Rulebook::shipped().map_err(anyhow::Error::msg)?;
+            book.choose(&scheme)?;
+            let (mut profiles, bad) = match &file {
+                Some(f) => read_profiles(f, format.as_deref(), sheet.as_deref())?,
+                None => {
+                    let store = super::open_store(global).await?;
+                    let all = tiers::profiles(&store).await?;
+                    if all.is_empty() {
+                        bail!("no stored profiles: run `shuanglian tier import FILE`, or give a FILE to evaluate");
+                    }
+                    (all, vec![])
+                }
+            };
+            if !uscc.is_empty() {
+                for u in &uscc {
+                    if !profiles.iter().any(|p| &p.uscc == u) {
+                        bail!("no profile for USCC {u}");
+                    }
+                }
+                profiles.retain(|p| uscc.contains(&p.uscc));
+            }
+            let (common, per) = read_inputs(assessor.as_deref())?;
+            let mut out = vec![];
+            for p in &profiles {
+                let mut inputs = common.clone();
+                if let Some(m) = per.get(&p.uscc) {
+                    inputs.extend(m.clone());
+                }
+                out.push(book.evaluate(p, &scheme, date, &inputs)?);
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&out)?);
+            } else {
+                for e in &out {
+                    print_evaluation(e);
+                }
+            }
+            for b in &bad {
+                eprintln!("{b}");
+            }
+            Ok(if bad.is_empty() { 0 } else { EXIT_REJECTED })
+        }
+        TierCommand::Import {
+            file,
+            format,
+            sheet,
+        } => {
+            let (profiles, bad) = read_profiles(&file, format.as_deref(), sheet.as_deref())?;
+            let store = super::open_store(global).await?;
+            tiers::put_profiles(&store, &profiles, &file.display().to_string(), "cli").await?;
+            println!(
+                "{} profiles stored from {}, {} problems",
+                profiles.len(),
+                file.display(),
+                bad.len()
+            );
+            for b in &bad {
+                eprintln!("{b}");
+            }
+            Ok(if bad.is_empty() { 0 } else { EXIT_REJECTED })
+        }
+        TierCommand::Funnel {
+            as_of,
+            cluster,
+            district,
+            json,
+        } => {
+            let date = parse_as_of(as_of.as_deref())?;
+            let book = Rulebook::shipped().map_err(anyhow::Error::msg)?;
+            let store = super::open_store(global).await?;
+            let f =
+                tiers::funnel(&store, &book, date, cluster.as_deref(), district.as_deref()).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&f)?);
+                return Ok(0);
+            }
+            println!(
+                "tier funnel as of {} — held / qualify on data (not held) / unknown / fail (next step)",
+                f.as_of
+            );
+            let header: Vec<String> = f.schemes.iter().map(|s| format!("{s:>22}")).collect();
+            println!("{:<24}{:>5}{}", "group", "n", header.join(""));
+            for (title, rows) in [
+                ("", std::slice::from_ref(&f.total)),
+                ("by cluster", f.by_cluster.as_slice()),
+                ("by district", f.by_district.as_slice()),
+            ] {
+                if !title.is_empty() {
+                    println!("{title}:");
+                }
+                for r in rows {
+                    let cells: Vec<String> = f
+                        .schemes
+                        .iter()
+                        .map(|s| {
+                            let c = r.schemes.get(s).cloned().unwrap_or_default();
+                            format!(
+                                "{:>22}",
+                                format!(
+                                    "{}/{}({})/{}/{}({})",
+                                    c.held,
+                                    c.qualify,
+                                    c.qualify_not_held,
+                                    c.unknown,
+                                    c.fail,
+                                    c.next_step
+                                )
+                            )
+                        })
+                        .collect();
+                    println!("{:<24}{:>5}{}", r.group, r.enterprises, cells.join(""));
+                }
+            }
+            if !f.refused.is_empty() {
+                println!(
+                    "not evaluated (impossible values): {}",
+                    f.refused.join(", ")
+                );
+            }
+            Ok(0)
+        }
     }
 }
 
-/// Profiles from a JSON array or JSONL; a bad one is reported with its place and skipped.
-fn read_profiles(file: &Path) -> anyhow::Result<(Vec<Profile>, Vec<String>)> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let name = file.display().to_string();
-    let mut good = vec![];
-    let mut bad = vec![];
-    let take =
-        |place: String, v: serde_json::Value, good: &mut Vec<Profile>, bad: &mut Vec<String>| {
-            match serde_json::from_value::<Profile>(v) {
-                Ok(p) => {
-                    let problems = p.check();
-                    if problems.is_empty() {
-                        good.push(p);
-                    } else {
-                        for pr in problems {
-                            bad.push(format!("{name}: {place}: {pr}"));
-                        }
-                    }
-                }
-                Err(e) => bad.push(format!(
-                    "{name}: {place}: {e} (fix: see docs/data-formats.md, enterprise profiles)"
-                )),
-            }
-        };
-    if text.trim_start().starts_with('[') {
-        let all: Vec<serde_json::Value> =
-            serde_json::from_str(&text).with_context(|| format!("{name}: not a JSON array"))?;
-        for (i, v) in all.into_iter().enumerate() {
-            take(format!("item {}", i + 1), v, &mut good, &mut bad);
-        }
-    } else {
-        for (i, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            match serde_json::from_str(line) {
-                Ok(v) => take(format!("line {}", i + 1), v, &mut good, &mut bad),
-                Err(e) => bad.push(format!("{name}: line {}: {e}", i + 1)),
-            }
-        }
-    }
-    Ok((good, bad))
+pub fn parse_as_of(as_of: Option<&str>) -> anyhow::Result<chrono::NaiveDate> {
+    Ok(match as_of {
+        None => chrono::Local::now().date_naive(),
+        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .with_context(|| format!("--as-of {s}: write a date as YYYY-MM-DD"))?,
+    })
+}
+
+/// Profiles from a file; the bad ones come back as messages naming file, line and column.
+pub fn read_profiles(
+    file: &Path,
+    format: Option<&str>,
+    sheet: Option<&str>,
+) -> anyhow::Result<(Vec<Profile>, Vec<String>)> {
+    let format = format
+        .map(ingest::FileFormat::parse)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let read = ingest::profiles::read_profiles(file, format, sheet)?;
+    Ok((
+        read.profiles.into_iter().map(|(_, p)| p).collect(),
+        read.problems,
+    ))
 }
 
 /// Assessor inputs: one object for everyone, or one per USCC.
@@ -85,33 +186,28 @@ fn read_inputs(
         .with_context(|| format!("{}: a JSON object of assessor inputs", file.display()))?;
     let mut common = AssessorInputs::new();
     let mut per = HashMap::new();
+    let number = |k: &str, v: &serde_json::Value| -> anyhow::Result<f64> {
+        match v {
+            serde_json::Value::Number(n) => Ok(n.as_f64().unwrap_or(0.0)),
+            serde_json::Value::Bool(b) => Ok(f64::from(u8::from(*b))),
+            other => bail!(
+                "{}: {k} = {other}: give a number or true/false",
+                file.display()
+            ),
+        }
+    };
     for (k, val) in v {
         match val {
-            serde_json::Value::Number(n) => {
-                common.insert(k, n.as_f64().unwrap_or(0.0));
-            }
-            serde_json::Value::Bool(b) => {
-                common.insert(k, if b { 1.0 } else { 0.0 });
-            }
             serde_json::Value::Object(o) => {
                 let mut m = AssessorInputs::new();
                 for (ik, iv) in o {
-                    let x = match iv {
-                        serde_json::Value::Number(n) => n.as_f64().unwrap_or(0.0),
-                        serde_json::Value::Bool(b) => f64::from(u8::from(b)),
-                        other => bail!(
-                            "{}: {k}.{ik} = {other}: give a number or true/false",
-                            file.display()
-                        ),
-                    };
-                    m.insert(ik, x);
+                    m.insert(ik.clone(), number(&format!("{k}.{ik}"), &iv)?);
                 }
                 per.insert(k, m);
             }
-            other => bail!(
-                "{}: {k} = {other}: give a number, true/false, or an object per USCC",
-                file.display()
-            ),
+            other => {
+                common.insert(k.clone(), number(&k, &other)?);
+            }
         }
     }
     Ok((common, per))
@@ -125,103 +221,25 @@ fn label(o: Outcome) -> &'static str {
     }
 }
 
-fn evaluate_file(
-    file: &Path,
-    only: &[String],
-    as_of: Option<&str>,
-    assessor: Option<&Path>,
-    json: bool,
-) -> anyhow::Result<u8> {
-    let date = match as_of {
-        None => chrono::Local::now().date_naive(),
-        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .with_context(|| format!("--as-of {s}: write a date as YYYY-MM-DD"))?,
-    };
-    let all: Vec<Scheme> = rules::load_shipped().map_err(|p| {
-        anyhow::anyhow!(
-            "the rule tables are not valid:\n{}",
-            p.iter()
-                .map(|x| x.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    })?;
-    for s in only {
-        if !all.iter().any(|x| &x.scheme == s) {
-            bail!(
-                "unknown scheme '{s}': use {}",
-                all.iter()
-                    .map(|x| x.scheme.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+fn print_evaluation(e: &EnterpriseEvaluation) {
+    println!("{} {} (as of {})", e.uscc, e.name, e.as_of);
+    for r in &e.schemes {
+        let score = match (r.score, r.score_range) {
+            (Some(s), _) => format!(", score {s}"),
+            (None, Some((lo, hi))) => format!(", score {lo}–{hi} (unknown parts)"),
+            _ => String::new(),
+        };
+        let direct = r
+            .direct_pass
+            .as_deref()
+            .map(|d| format!(", direct route {d}"))
+            .unwrap_or_default();
+        println!("  {:<15} {}{score}{direct}", r.scheme, label(r.result));
+    }
+    for n in &e.next {
+        println!("  next ({}): {} — {}", n.ladder, n.scheme, label(n.result));
+        for m in &n.missing {
+            println!("    · {m}");
         }
     }
-    let chosen: Vec<&Scheme> = all
-        .iter()
-        .filter(|s| only.is_empty() || only.contains(&s.scheme))
-        .collect();
-    let (profiles, bad) = read_profiles(file)?;
-    let (common, per) = read_inputs(assessor)?;
-    let mut out = vec![];
-    for p in &profiles {
-        let mut inputs = common.clone();
-        if let Some(m) = per.get(&p.uscc) {
-            inputs.extend(m.clone());
-        }
-        let results: Vec<SchemeResult> = chosen
-            .iter()
-            .map(|s| evaluate(s, &all, p, date, &inputs))
-            .collect();
-        out.push((p, results));
-    }
-    if json {
-        let v: Vec<serde_json::Value> = out
-            .iter()
-            .map(|(p, r)| serde_json::json!({"uscc": p.uscc, "name": p.name, "as_of": date.to_string(), "schemes": r}))
-            .collect();
-        println!("{}", serde_json::to_string_pretty(&v)?);
-    } else {
-        for (p, results) in &out {
-            println!("{} {} (as of {date})", p.uscc, p.name);
-            for r in results {
-                let score = match (r.score, r.score_range) {
-                    (Some(s), _) => format!(", score {s}"),
-                    (None, Some((lo, hi))) => format!(", score {lo}–{hi} (unknown parts)"),
-                    _ => String::new(),
-                };
-                let direct = r
-                    .direct_pass
-                    .as_deref()
-                    .map(|d| format!(", direct route {d}"))
-                    .unwrap_or_default();
-                println!("  {:<15} {}{score}{direct}", r.scheme, label(r.result));
-            }
-            // The next tier on each ladder and what it misses.
-            for ladder in LADDERS {
-                let next = ladder.iter().find_map(|code| {
-                    results
-                        .iter()
-                        .find(|r| &r.scheme == code)
-                        .filter(|r| r.result != Outcome::Pass)
-                });
-                if let Some(r) = next {
-                    println!("  next: {} — {}", r.scheme, label(r.result));
-                    for c in r
-                        .criteria
-                        .iter()
-                        .filter(|c| c.result != Outcome::Pass || c.gap.is_some())
-                    {
-                        if let Some(g) = &c.gap {
-                            println!("    · {} {}: {g}", c.kind, c.id);
-                        }
-                    }
-                }
-            }
-        }
-    }
-    for b in &bad {
-        eprintln!("{b}");
-    }
-    Ok(if bad.is_empty() { 0 } else { EXIT_REJECTED })
 }

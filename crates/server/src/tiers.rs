@@ -1,0 +1,287 @@
+//! Enterprise tiers over HTTP: evaluate profiles (given inline, or stored ones the viewer may read),
+//! the funnel per cluster and district, and stored profiles. A profile is confidential business data:
+//! it is read only by admins, platform operators, government users and the enterprise's own users.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::Json;
+use engine::tiers::{self, Funnel};
+use model::Record;
+use rules::{EnterpriseEvaluation, Profile};
+
+use crate::access::{Role, Viewer};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::{ApiJson, ApiPath, ApiQuery};
+
+/// The most profiles one request may evaluate or store.
+const MAX_PROFILES: usize = 1000;
+
+/// What to evaluate: inline `profiles` (anyone may: nothing stored is read) or stored ones by `uscc`.
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluateRequest {
+    /// Enterprise profiles (docs/data-formats.md, enterprise profiles).
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub profiles: Vec<serde_json::Value>,
+    /// Stored profiles by USCC (the viewer must be allowed to read them).
+    #[serde(default)]
+    pub uscc: Vec<String>,
+    /// Only these schemes (default all): tech_sme, hte, innovative_sme, zjtx_sme, little_giant.
+    #[serde(default)]
+    pub schemes: Vec<String>,
+    /// YYYY-MM-DD, default today.
+    pub as_of: Option<String>,
+    /// Assessor inputs by key (points, or 1/0 for yes/no), for what the data cannot hold.
+    #[serde(default)]
+    pub assessor: HashMap<String, f64>,
+}
+
+/// Per enterprise, every scheme's result and the next step on each ladder.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct EvaluateResponse {
+    pub as_of: String,
+    #[schema(value_type = Vec<Object>)]
+    pub results: Vec<EnterpriseEvaluation>,
+}
+
+/// Funnel filters.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FunnelParams {
+    pub as_of: Option<String>,
+    /// A cluster code, e.g. ICV-NEV.
+    pub cluster: Option<String>,
+    /// A district name, e.g. 渝北区.
+    pub district: Option<String>,
+}
+
+/// A stored profile with where it came from.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ProfileView {
+    #[schema(value_type = Object)]
+    pub profile: Profile,
+    pub source: String,
+    pub updated_by: String,
+    pub updated_at: i64,
+}
+
+/// Profiles to store.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilesRequest {
+    #[schema(value_type = Vec<Object>)]
+    pub profiles: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ProfilesStored {
+    pub stored: usize,
+}
+
+pub fn parse_date(s: Option<&str>) -> ApiResult<chrono::NaiveDate> {
+    match s {
+        None | Some("") => Ok(chrono::Local::now().date_naive()),
+        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map_err(|_| ApiError::invalid(format!("as_of '{s}': write a date as YYYY-MM-DD"))),
+    }
+}
+
+/// Profiles from JSON values, each checked; the first problem is the answer, naming item and field.
+pub fn parse_profiles(values: Vec<serde_json::Value>) -> ApiResult<Vec<Profile>> {
+    if values.len() > MAX_PROFILES {
+        return Err(ApiError::invalid(format!(
+            "{} profiles: send at most {MAX_PROFILES} per request",
+            values.len()
+        )));
+    }
+    let mut out = vec![];
+    for (i, v) in values.into_iter().enumerate() {
+        let p: Profile = serde_json::from_value(v).map_err(|e| {
+            ApiError::invalid(format!(
+                "profiles[{i}]: {e} (fix: see docs/data-formats.md, enterprise profiles)"
+            ))
+        })?;
+        if let Some(problem) = p.check().first() {
+            return Err(ApiError::invalid(format!("profiles[{i}]: {problem}")));
+        }
+        out.push(p);
+    }
+    Ok(out)
+}
+
+/// Whether the viewer may read (and write) the profile of the enterprise `uscc`: admins, platform
+/// operators and government users always; an enterprise user for their own organization.
+pub async fn may_read_profile(state: &AppState, viewer: &Viewer, uscc: &str) -> ApiResult<bool> {
+    let Some(u) = viewer.user.as_ref() else {
+        return Ok(false);
+    };
+    if matches!(
+        u.role,
+        Role::Admin | Role::PlatformOperator | Role::Government
+    ) {
+        return Ok(true);
+    }
+    let Some(own) = u.organization_id else {
+        return Ok(false);
+    };
+    let org = state.store.find_organization("", Some(uscc)).await?;
+    Ok(org.is_some_and(|s| {
+        s.id == own && matches!(&s.record, Record::Organization(o) if o.uscc.as_ref().is_some_and(|x| x.as_str() == uscc))
+    }))
+}
+
+/// A stored profile the viewer may read; "not found" otherwise, so existence is not revealed.
+pub async fn readable_profile(state: &AppState, viewer: &Viewer, uscc: &str) -> ApiResult<Profile> {
+    let missing = || ApiError::not_found(format!("no profile for {uscc} that you may read"));
+    if !may_read_profile(state, viewer, uscc).await? {
+        return Err(missing());
+    }
+    tiers::profile(&state.store, uscc)
+        .await?
+        .ok_or_else(missing)
+}
+
+pub async fn evaluate_for(
+    state: &AppState,
+    viewer: &Viewer,
+    r: EvaluateRequest,
+) -> ApiResult<EvaluateResponse> {
+    let date = parse_date(r.as_of.as_deref())?;
+    if r.profiles.is_empty() == r.uscc.is_empty() {
+        return Err(ApiError::invalid(
+            "give either `profiles` (inline) or `uscc` (stored profiles), not both or neither",
+        ));
+    }
+    let mut profiles = parse_profiles(r.profiles)?;
+    if r.uscc.len() > MAX_PROFILES {
+        return Err(ApiError::invalid(format!(
+            "send at most {MAX_PROFILES} USCCs per request"
+        )));
+    }
+    for u in &r.uscc {
+        profiles.push(readable_profile(state, viewer, u).await?);
+    }
+    let inputs: rules::AssessorInputs = r.assessor.into_iter().collect();
+    let results = profiles
+        .iter()
+        .map(|p| state.rulebook.evaluate(p, &r.schemes, date, &inputs))
+        .collect::<engine::Result<Vec<_>>>()?;
+    Ok(EvaluateResponse {
+        as_of: date.to_string(),
+        results,
+    })
+}
+
+/// Evaluates enterprise profiles against the tier schemes (科技型中小企业, 高新技术企业, 创新型中小企业,
+/// 专精特新中小企业, 专精特新“小巨人”): per scheme pass / fail / unknown and the score; per criterion
+/// value, threshold, points, result and the gap in words; the next tier on each ladder.
+#[utoipa::path(post, path = "/api/v1/tiers/evaluate", tag = "tiers", request_body = EvaluateRequest,
+    responses((status = 200, body = EvaluateResponse), (status = 400, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)))]
+pub async fn evaluate(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiJson(r): ApiJson<EvaluateRequest>,
+) -> ApiResult<Json<EvaluateResponse>> {
+    Ok(Json(evaluate_for(&state, &viewer, r).await?))
+}
+
+/// Funnel viewers: admins, platform operators and government users.
+pub fn require_official(viewer: &Viewer) -> ApiResult<()> {
+    let Some(u) = viewer.user.as_ref() else {
+        return Err(ApiError::unauthorized(
+            "sign in first (POST /api/v1/auth/login)",
+        ));
+    };
+    if !matches!(
+        u.role,
+        Role::Admin | Role::PlatformOperator | Role::Government
+    ) {
+        return Err(ApiError::forbidden(
+            "the tier funnel is for government users, platform operators and admins",
+        ));
+    }
+    Ok(())
+}
+
+pub async fn funnel_for(state: &AppState, viewer: &Viewer, p: &FunnelParams) -> ApiResult<Funnel> {
+    require_official(viewer)?;
+    let date = parse_date(p.as_of.as_deref())?;
+    Ok(tiers::funnel(
+        &state.store,
+        &state.rulebook,
+        date,
+        p.cluster.as_deref().filter(|s| !s.is_empty()),
+        p.district.as_deref().filter(|s| !s.is_empty()),
+    )
+    .await?)
+}
+
+/// Per cluster and district: how many enterprises hold each tier, qualify on their data (and of
+/// those, how many do not hold it yet), are unknown, fail, and have it as their next step.
+#[utoipa::path(get, path = "/api/v1/tiers/funnel", tag = "tiers", params(FunnelParams),
+    responses((status = 200, body = Funnel), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody)))]
+pub async fn funnel(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiQuery(p): ApiQuery<FunnelParams>,
+) -> ApiResult<Json<Funnel>> {
+    Ok(Json(funnel_for(&state, &viewer, &p).await?))
+}
+
+/// A stored enterprise profile (admins, operators, government, and the enterprise's own users).
+#[utoipa::path(get, path = "/api/v1/profiles/{uscc}", tag = "tiers",
+    params(("uscc" = String, Path, description = "Unified social credit code")),
+    responses((status = 200, body = ProfileView), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_profile(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiPath(uscc): ApiPath<String>,
+) -> ApiResult<Json<ProfileView>> {
+    let profile = readable_profile(&state, &viewer, &uscc).await?;
+    let row = state
+        .store
+        .profile(&uscc)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no profile for {uscc}")))?;
+    Ok(Json(ProfileView {
+        profile,
+        source: row.source,
+        updated_by: row.updated_by,
+        updated_at: row.updated_at,
+    }))
+}
+
+/// Stores profiles, replacing those with the same USCC. Each must be one the viewer may write.
+#[utoipa::path(post, path = "/api/v1/profiles", tag = "tiers", request_body = ProfilesRequest,
+    responses((status = 200, body = ProfilesStored), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn put_profiles(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiJson(r): ApiJson<ProfilesRequest>,
+) -> ApiResult<Json<ProfilesStored>> {
+    let Some(u) = viewer.user.as_ref() else {
+        return Err(ApiError::unauthorized(
+            "sign in first (POST /api/v1/auth/login)",
+        ));
+    };
+    let profiles = parse_profiles(r.profiles)?;
+    for p in &profiles {
+        if !may_read_profile(&state, &viewer, &p.uscc).await? {
+            return Err(ApiError::forbidden(format!(
+                "you may not write the profile of {}: enterprise users write their own organization's",
+                p.uscc
+            )));
+        }
+    }
+    tiers::put_profiles(&state.store, &profiles, "api", &u.username).await?;
+    Ok(Json(ProfilesStored {
+        stored: profiles.len(),
+    }))
+}

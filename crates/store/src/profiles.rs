@@ -1,0 +1,121 @@
+//! Enterprise profiles (confidential business facts, kept as the JSON the rules crate reads) and
+//! credit evaluations (append-only: a grade is never rewritten, only superseded by a newer one).
+
+use crate::{dispatch, Result, Store};
+
+/// An enterprise's profile as stored: the JSON document and where it came from.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ProfileRow {
+    pub uscc: String,
+    pub name: String,
+    /// The profile as JSON (`docs/data-formats.md`, enterprise profiles).
+    pub profile: String,
+    /// The file or form it came from.
+    pub source: String,
+    pub updated_by: String,
+    pub updated_at: i64,
+}
+
+/// One credit evaluation with everything needed to reproduce it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CreditEvaluationRow {
+    /// Set by the store.
+    pub id: i64,
+    pub uscc: String,
+    pub scheme: String,
+    pub version: String,
+    /// Fingerprint of the scorecard text the score came from.
+    pub card_fingerprint: String,
+    pub as_of: String,
+    /// The inputs as JSON (profile and extra tiers).
+    pub inputs: String,
+    /// The result as JSON.
+    pub result: String,
+    pub grade: Option<String>,
+    pub score: f64,
+    pub created_by: String,
+    pub created_at: i64,
+}
+
+const PROFILE_COLUMNS: &str = "uscc, name, profile, source, updated_by, updated_at";
+const EVALUATION_COLUMNS: &str = "id, uscc, scheme, version, card_fingerprint, as_of, inputs, result, grade, score, created_by, created_at";
+
+impl Store {
+    /// Inserts or replaces profiles by USCC, all in one transaction.
+    pub async fn put_profiles(&self, rows: &[ProfileRow]) -> Result<()> {
+        let sql = "INSERT INTO enterprise_profiles (uscc, name, profile, source, updated_by, updated_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (uscc) DO UPDATE SET name = excluded.name, \
+                   profile = excluded.profile, source = excluded.source, updated_by = excluded.updated_by, \
+                   updated_at = excluded.updated_at";
+        dispatch!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for r in rows {
+                sqlx::query(sql)
+                    .bind(&r.uscc)
+                    .bind(&r.name)
+                    .bind(&r.profile)
+                    .bind(&r.source)
+                    .bind(&r.updated_by)
+                    .bind(r.updated_at)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn profile(&self, uscc: &str) -> Result<Option<ProfileRow>> {
+        let sql = format!("SELECT {PROFILE_COLUMNS} FROM enterprise_profiles WHERE uscc = $1");
+        Ok(dispatch!(self, pool => sqlx::query_as(&sql).bind(uscc).fetch_optional(pool).await?))
+    }
+
+    /// Every profile, by USCC.
+    pub async fn profiles(&self) -> Result<Vec<ProfileRow>> {
+        let sql = format!("SELECT {PROFILE_COLUMNS} FROM enterprise_profiles ORDER BY uscc");
+        Ok(dispatch!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await?))
+    }
+
+    /// Appends an evaluation; returns its id.
+    pub async fn add_credit_evaluation(&self, r: &CreditEvaluationRow) -> Result<i64> {
+        let sql = "INSERT INTO credit_evaluations (uscc, scheme, version, card_fingerprint, as_of, inputs, \
+                   result, grade, score, created_by, created_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id";
+        Ok(dispatch!(self, pool => sqlx::query_scalar(sql)
+            .bind(&r.uscc)
+            .bind(&r.scheme)
+            .bind(&r.version)
+            .bind(&r.card_fingerprint)
+            .bind(&r.as_of)
+            .bind(&r.inputs)
+            .bind(&r.result)
+            .bind(&r.grade)
+            .bind(r.score)
+            .bind(&r.created_by)
+            .bind(r.created_at)
+            .fetch_one(pool)
+            .await?))
+    }
+
+    pub async fn credit_evaluation(&self, id: i64) -> Result<Option<CreditEvaluationRow>> {
+        let sql = format!("SELECT {EVALUATION_COLUMNS} FROM credit_evaluations WHERE id = $1");
+        Ok(dispatch!(self, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?))
+    }
+
+    /// An enterprise's evaluations, newest first (`None`: everyone's).
+    pub async fn credit_evaluations(&self, uscc: Option<&str>) -> Result<Vec<CreditEvaluationRow>> {
+        Ok(match uscc {
+            Some(u) => {
+                let sql = format!(
+                    "SELECT {EVALUATION_COLUMNS} FROM credit_evaluations WHERE uscc = $1 ORDER BY id DESC"
+                );
+                dispatch!(self, pool => sqlx::query_as(&sql).bind(u).fetch_all(pool).await?)
+            }
+            None => {
+                let sql =
+                    format!("SELECT {EVALUATION_COLUMNS} FROM credit_evaluations ORDER BY id DESC");
+                dispatch!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await?)
+            }
+        })
+    }
+}
