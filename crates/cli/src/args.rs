@@ -102,6 +102,102 @@ pub enum Command {
         #[command(subcommand)]
         command: TierCommand,
     },
+    /// Tech credit (知识价值信用): score profiles with the scorecard in data/credit, fit a scorecard
+    /// from loan outcomes, make synthetic loans, simulate risk sharing on a loan book.
+    Credit {
+        #[command(subcommand)]
+        command: CreditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CreditCommand {
+    /// Score enterprise profiles: stage, factor points, grade A–E, credit line and reason codes.
+    /// Tiers the profile passes on the rule tables count as held. Each score is stored with its
+    /// inputs and the card's version and fingerprint (unless --no-store).
+    Score {
+        /// The profiles (JSON, JSONL, CSV, TSV or XLSX); omit to score the stored ones.
+        file: Option<PathBuf>,
+        /// Only these enterprises (repeatable).
+        #[arg(long)]
+        uscc: Vec<String>,
+        /// Score as on this date (YYYY-MM-DD; default today).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Another scorecard TOML (default the shipped data/credit/scorecard.toml).
+        #[arg(long)]
+        card: Option<PathBuf>,
+        #[arg(long)]
+        format: Option<String>,
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Do not store the evaluations.
+        #[arg(long)]
+        no_store: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A stored evaluation with its inputs, and whether re-running it gives the same result.
+    Show {
+        id: i64,
+        #[arg(long)]
+        card: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fit a WoE logistic scorecard on labelled loan outcomes (CSV: feature columns and `default`
+    /// 0/1) and report AUC and KS on a stratified held-out part.
+    Fit {
+        file: PathBuf,
+        /// Share held out for the report (0–0.9).
+        #[arg(long, default_value_t = 0.3)]
+        holdout: f64,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Quantile bins per feature.
+        #[arg(long, default_value_t = 5)]
+        bins: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write SYNTHETIC labelled loans drawn from a known model (docs/credit.md) as CSV.
+    Synth {
+        #[arg(long, default_value_t = 10_000)]
+        n: usize,
+        #[arg(long, default_value_t = 11)]
+        seed: u64,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Simulate a loan book (CSV: id, principal, annual_rate, term_months[, start_month, grade, pd,
+    /// default_month]): losses of the risk fund and the bank under the sharing rule and a breaker.
+    Simulate {
+        file: PathBuf,
+        /// The fund's share of defaulted principal (Chongqing: 0.8).
+        #[arg(long, default_value_t = 0.8)]
+        fund_share: f64,
+        /// The fund's size in yuan (needed for --payout-cap).
+        #[arg(long)]
+        fund_size: Option<f64>,
+        /// Breaker: stop compensating once paid-out reaches this share of the fund size.
+        #[arg(long)]
+        payout_cap: Option<f64>,
+        /// Breaker: trip when defaulted principal exceeds this share of principal lent so far.
+        #[arg(long)]
+        default_ratio_cap: Option<f64>,
+        /// Once tripped, loans starting later are not made.
+        #[arg(long)]
+        stop_new_lending: bool,
+        /// Draw defaults (Monte Carlo, from each loan's pd or its grade's) this many times instead
+        /// of using the book's default_month column.
+        #[arg(long)]
+        runs: Option<usize>,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

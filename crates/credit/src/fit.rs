@@ -485,12 +485,13 @@ pub(crate) fn csv_error(
     }
 }
 
+/// A CSV reader with its file name (for errors) and header row.
+pub(crate) type OpenCsv<R> = (String, csv::Reader<R>, Vec<String>);
+
 /// Opens a CSV with a header row; maps reader errors to `CsvError`.
-pub(crate) fn open_csv(
-    path: &Path,
-) -> Result<(String, csv::Reader<std::fs::File>, Vec<String>), CsvError> {
+pub(crate) fn open_csv(path: &Path) -> Result<OpenCsv<std::fs::File>, CsvError> {
     let file = path.display().to_string();
-    let mut rdr = csv::ReaderBuilder::new()
+    let rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .trim(csv::Trim::All)
         .from_path(path)
@@ -503,6 +504,23 @@ pub(crate) fn open_csv(
                 "check the path",
             )
         })?;
+    csv_headers(file, rdr)
+}
+
+/// A CSV given as text (an upload), named `file` in errors.
+pub(crate) fn open_csv_text<'a>(file: &str, text: &'a str) -> Result<OpenCsv<&'a [u8]>, CsvError> {
+    let rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    csv_headers(file.to_string(), rdr)
+}
+
+/// The header row, checked: no empty or repeated names.
+fn csv_headers<R: std::io::Read>(
+    file: String,
+    mut rdr: csv::Reader<R>,
+) -> Result<OpenCsv<R>, CsvError> {
     let headers: Vec<String> = rdr
         .headers()
         .map_err(|e| record_error(&file, e))?

@@ -25,7 +25,7 @@ pub use fit::{
 pub use metrics::{auc, ks};
 pub use score::{score, stage_of, CreditScore, FactorResult, Reason};
 pub use simulate::{
-    read_loan_book_csv, run_book, simulate, Breaker, Defaults, Loan, RunResult, SimError,
-    SimOptions, SimReport,
+    draft_grade_pd, parse_loan_book_csv, read_loan_book_csv, run_book, simulate, Breaker, Defaults,
+    Loan, RunResult, SimError, SimOptions, SimReport,
 };
 pub use synthetic::{synthetic_loans, true_logit, true_pd, TRUE_INTERCEPT, TRUE_TERMS};

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::fit::{csv_error, open_csv, record_error, CsvError};
+use crate::fit::{csv_error, open_csv, open_csv_text, record_error, CsvError};
 use crate::rng::stream;
 
 /// One loan: interest monthly, principal at maturity (the 1-year credit-loan shape, §4a).
@@ -463,8 +463,23 @@ const BOOK_COLUMNS: &[&str] = &[
 /// Reads a loan book: header `id,principal,annual_rate,term_months` required; `start_month`,
 /// `grade`, `pd`, `default_month` optional. Principal in yuan (≤ 2 decimals), rate as a fraction.
 pub fn read_loan_book_csv(path: &Path) -> Result<Vec<Loan>, CsvError> {
-    let (file, mut rdr, headers) = open_csv(path)?;
-    for h in &headers {
+    let (file, rdr, headers) = open_csv(path)?;
+    loan_book_rows(&file, rdr, &headers)
+}
+
+/// A loan book given as CSV text (an upload); `name` names it in errors.
+pub fn parse_loan_book_csv(name: &str, text: &str) -> Result<Vec<Loan>, CsvError> {
+    let (file, rdr, headers) = open_csv_text(name, text)?;
+    loan_book_rows(&file, rdr, &headers)
+}
+
+fn loan_book_rows<R: std::io::Read>(
+    file: &str,
+    mut rdr: csv::Reader<R>,
+    headers: &[String],
+) -> Result<Vec<Loan>, CsvError> {
+    let file = file.to_string();
+    for h in headers {
         if !BOOK_COLUMNS.contains(&h.as_str()) {
             return Err(csv_error(
                 &file,

@@ -6,6 +6,7 @@
 //! candidates' profiles, owners, regions and the confidentiality checks on stored records.
 
 pub mod chains;
+pub mod credit;
 pub mod error;
 pub mod indexing;
 pub mod matching;

@@ -52,7 +52,8 @@ pub struct NextStep {
     pub scheme: String,
     /// `fail` or `unknown` (what is missing may be data, not performance).
     pub result: Outcome,
-    /// Every failed or unknown criterion, in words.
+    /// Every failed or unknown criterion, in words. Direct-pass routes are alternatives, not
+    /// requirements, so they are left out.
     pub missing: Vec<String>,
 }
 
@@ -96,7 +97,7 @@ pub fn evaluate_enterprise(
                 missing: r
                     .criteria
                     .iter()
-                    .filter(|c| c.result != Outcome::Pass)
+                    .filter(|c| c.result != Outcome::Pass && c.kind != "direct_pass")
                     .filter_map(|c| {
                         c.gap.clone().or_else(|| {
                             (c.result == Outcome::Unknown).then(|| {

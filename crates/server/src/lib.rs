@@ -6,6 +6,7 @@ pub mod access;
 pub mod api;
 pub mod auth;
 pub mod chains;
+pub mod credit;
 pub mod embed;
 pub mod error;
 pub mod metrics;
@@ -141,6 +142,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/tiers/funnel", get(tiers::funnel))
         .route("/profiles", post(tiers::put_profiles))
         .route("/profiles/{uscc}", get(tiers::get_profile))
+        .route("/credit/score", post(credit::score))
+        .route("/credit/evaluations", get(credit::evaluations))
+        .route("/credit/evaluations/{id}", get(credit::evaluation))
+        .route("/credit/simulate", post(credit::simulate))
         .route("/openapi.json", get(openapi::document));
     Router::new()
         .nest("/api/v1", api)

@@ -2,7 +2,7 @@
 
 use utoipa::OpenApi;
 
-use crate::{api, auth, chains, error, tiers};
+use crate::{api, auth, chains, credit, error, tiers};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -21,6 +21,7 @@ use crate::{api, auth, chains, error, tiers};
         api::list_organizations, api::get_organization, api::list_experts, api::get_expert,
         chains::list_chains, chains::cluster_gaps, chains::node_fillers, chains::put_override,
         tiers::evaluate, tiers::funnel, tiers::get_profile, tiers::put_profiles,
+        credit::score, credit::evaluations, credit::evaluation, credit::simulate,
     ),
     components(schemas(
         error::ErrorBody, error::ErrorDetail, auth::LoginRequest, auth::LoginResponse, auth::UserView,
@@ -29,7 +30,8 @@ use crate::{api, auth, chains, error, tiers};
         api::EmbeddingView, chains::ChainsView, chains::ClusterSummary, chains::ClusterGapsView,
         chains::NodeFillersView, chains::OverrideRequest, chains::KeyTechnology,
         tiers::EvaluateRequest, tiers::EvaluateResponse, tiers::ProfileView, tiers::ProfilesRequest,
-        tiers::ProfilesStored, engine::tiers::Funnel, engine::tiers::FunnelRow, engine::tiers::TierCounts,
+        tiers::ProfilesStored, credit::ScoreRequest, credit::ScoreResponse, credit::EvaluationsResponse,
+        credit::EvaluationResponse, credit::SimulateRequest, engine::tiers::Funnel, engine::tiers::FunnelRow, engine::tiers::TierCounts,
     )),
     tags(
         (name = "auth", description = "Sign-in and sessions"),
@@ -39,6 +41,7 @@ use crate::{api, auth, chains, error, tiers};
         (name = "platform", description = "Counts and background work"),
         (name = "chains", description = "Industrial-chain map: gaps, key technologies, gap-fillers"),
         (name = "tiers", description = "Enterprise tiers (梯度培育): profiles, evaluation, funnel"),
+        (name = "credit", description = "Tech credit (知识价值信用): scores, stored evaluations, risk-sharing simulation"),
     )
 )]
 pub struct ApiDoc;

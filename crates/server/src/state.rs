@@ -93,6 +93,8 @@ pub struct AppState {
     pub chains: engine::chains::ChainMap,
     /// The tier schemes and ladders (`data/rules`).
     pub rulebook: engine::tiers::Rulebook,
+    /// The tech-credit scorecard in force (`data/credit/scorecard.toml`).
+    pub card: credit::Card,
 }
 
 impl AppState {
@@ -129,6 +131,7 @@ impl AppState {
             metrics: crate::metrics::Metrics::default(),
             chains,
             rulebook,
+            card: credit::shipped(),
         });
         state.catch_up().await?;
         Ok(state)

@@ -1,5 +1,6 @@
 mod bench;
 mod chain;
+mod credit;
 mod demo;
 mod encode;
 mod eval;
@@ -112,6 +113,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Serve(args) => serve::run(&cli.global, &args).await,
         Command::Chain { command } => chain::run(&cli.global, command).await,
         Command::Tier { command } => tier::run(&cli.global, command).await,
+        Command::Credit { command } => credit::run(&cli.global, command).await,
     }
 }
 

@@ -76,7 +76,11 @@ fn tier_evaluate_reports_each_scheme_and_criterion_and_keeps_good_profiles() {
         out.contains("tech_sme") && out.contains("未通过 fail"),
         "{out}"
     );
-    assert!(out.contains("next: tech_sme"), "{out}");
+    assert!(out.contains("next (tech_enterprise): tech_sme"), "{out}");
+    assert!(
+        !out.contains("has_hte is false"),
+        "direct routes are alternatives, not gaps: {out}"
+    );
     // Unknown scheme and bad date are named.
     let o = run(
         tmp.path(),

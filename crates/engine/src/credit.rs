@@ -1,0 +1,169 @@
+//! Tech-credit scoring over the store: a profile scored with the scorecard (the tiers it qualifies for
+//! on the rule engine count as tiers held), every evaluation stored with its inputs, card version and
+//! fingerprint and time, and a stored evaluation re-run to show it reproduces.
+
+use chrono::NaiveDate;
+use credit::{Card, CreditScore};
+use rules::{AssessorInputs, Outcome, Profile};
+use serde::{Deserialize, Serialize};
+use store::{CreditEvaluationRow, Store};
+
+use crate::tiers::Rulebook;
+use crate::{EngineError, Result};
+
+/// Everything a score depends on besides the card: kept with each evaluation so it can be re-run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreditInputs {
+    pub profile: Profile,
+    /// Tiers the rule engine found the profile passes (added to its declared qualifications).
+    pub rule_tiers: Vec<String>,
+    pub as_of: NaiveDate,
+}
+
+/// A stored evaluation.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredCredit {
+    pub id: i64,
+    pub uscc: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub score: serde_json::Value,
+    /// The inputs; left out for viewers who may not read the enterprise's profile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<CreditInputs>,
+}
+
+/// Whether a stored evaluation reproduces with the card in force now.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reproduction {
+    /// The card now in force has the stored fingerprint.
+    pub same_card: bool,
+    /// Re-running the stored inputs gives the stored result (`None` when the card changed).
+    pub reproduced: Option<bool>,
+}
+
+/// Tiers the profile passes on the rule tables (no assessor inputs: an unknown is not a pass).
+pub fn rule_tiers(book: &Rulebook, profile: &Profile, as_of: NaiveDate) -> Result<Vec<String>> {
+    let e = book.evaluate(profile, &[], as_of, &AssessorInputs::new())?;
+    Ok(e.schemes
+        .iter()
+        .filter(|s| s.result == Outcome::Pass)
+        .map(|s| s.scheme.clone())
+        .collect())
+}
+
+/// Scores a profile without storing anything.
+pub fn score(
+    book: &Rulebook,
+    card: &Card,
+    profile: &Profile,
+    as_of: NaiveDate,
+) -> Result<(CreditScore, CreditInputs)> {
+    let rule_tiers = rule_tiers(book, profile, as_of)?;
+    let s = credit::score(card, profile, &rule_tiers, as_of);
+    Ok((
+        s,
+        CreditInputs {
+            profile: profile.clone(),
+            rule_tiers,
+            as_of,
+        },
+    ))
+}
+
+/// Scores a profile and stores the evaluation; returns its id.
+pub async fn score_and_store(
+    store: &Store,
+    book: &Rulebook,
+    card: &Card,
+    profile: &Profile,
+    as_of: NaiveDate,
+    by: &str,
+) -> Result<(i64, CreditScore)> {
+    let (s, inputs) = score(book, card, profile, as_of)?;
+    let row = CreditEvaluationRow {
+        id: 0,
+        uscc: profile.uscc.clone(),
+        scheme: s.scheme.clone(),
+        version: s.version.clone(),
+        card_fingerprint: s.card_fingerprint.clone(),
+        as_of: as_of.to_string(),
+        inputs: serde_json::to_string(&inputs).expect("inputs serialise"),
+        result: serde_json::to_string(&s).expect("a score serialises"),
+        grade: s.grade.clone(),
+        score: s.score,
+        created_by: by.to_string(),
+        created_at: chrono::Utc::now().timestamp(),
+    };
+    let id = store.add_credit_evaluation(&row).await?;
+    Ok((id, s))
+}
+
+fn parse_stored(row: &CreditEvaluationRow, with_inputs: bool) -> Result<StoredCredit> {
+    let bad = |what: &str, e: serde_json::Error| {
+        EngineError::Input(format!(
+            "credit evaluation {}: stored {what} unreadable ({e})",
+            row.id
+        ))
+    };
+    let score = serde_json::from_str(&row.result).map_err(|e| bad("result", e))?;
+    let inputs = if with_inputs {
+        Some(serde_json::from_str(&row.inputs).map_err(|e| bad("inputs", e))?)
+    } else {
+        None
+    };
+    Ok(StoredCredit {
+        id: row.id,
+        uscc: row.uscc.clone(),
+        created_by: row.created_by.clone(),
+        created_at: row.created_at,
+        score,
+        inputs,
+    })
+}
+
+/// One stored evaluation and whether it reproduces under `card`.
+pub async fn evaluation(
+    store: &Store,
+    card: &Card,
+    id: i64,
+    with_inputs: bool,
+) -> Result<Option<(StoredCredit, Reproduction)>> {
+    let Some(row) = store.credit_evaluation(id).await? else {
+        return Ok(None);
+    };
+    let stored = parse_stored(&row, true)?;
+    let same_card = row.card_fingerprint == card.fingerprint;
+    let reproduced = if same_card {
+        let inputs = stored.inputs.as_ref().expect("parsed with inputs");
+        let again = credit::score(card, &inputs.profile, &inputs.rule_tiers, inputs.as_of);
+        Some(serde_json::to_value(&again).expect("a score serialises") == stored.score)
+    } else {
+        None
+    };
+    let mut stored = stored;
+    if !with_inputs {
+        stored.inputs = None;
+    }
+    Ok(Some((
+        stored,
+        Reproduction {
+            same_card,
+            reproduced,
+        },
+    )))
+}
+
+/// Stored evaluations, newest first (`uscc`: one enterprise's).
+pub async fn evaluations(
+    store: &Store,
+    uscc: Option<&str>,
+    with_inputs: bool,
+) -> Result<Vec<StoredCredit>> {
+    store
+        .credit_evaluations(uscc)
+        .await?
+        .iter()
+        .map(|r| parse_stored(r, with_inputs))
+        .collect()
+}

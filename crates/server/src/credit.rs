@@ -1,0 +1,276 @@
+//! Tech credit over HTTP. Who sees what:
+//! - anyone may score a profile they send inline (a preview: nothing stored is read or written unless
+//!   the viewer may write that enterprise's profile, when the evaluation is stored);
+//! - a stored profile is scored (and the evaluation stored) for those who may read it, and for
+//!   financiers, who see the score, factors and reasons but never the profile itself;
+//! - stored evaluations: the same people; the inputs only for those who may read the profile.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::Json;
+use credit::{Breaker, CreditScore, Defaults, SimOptions, SimReport};
+use engine::credit::{Reproduction, StoredCredit};
+use rules::Profile;
+
+use crate::access::{Role, Viewer};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::tiers::{may_read_profile, parse_date, parse_profiles};
+use crate::{ApiJson, ApiPath, ApiQuery};
+
+/// The most loans one simulation may hold, and the most Monte Carlo runs.
+const MAX_LOANS: usize = 100_000;
+const MAX_RUNS: usize = 2_000;
+
+/// What to score: an inline `profile`, or a stored one by `uscc`.
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreRequest {
+    #[schema(value_type = Option<Object>)]
+    pub profile: Option<serde_json::Value>,
+    pub uscc: Option<String>,
+    /// YYYY-MM-DD, default today.
+    pub as_of: Option<String>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ScoreResponse {
+    /// The stored evaluation's id; absent for a preview.
+    pub evaluation_id: Option<i64>,
+    #[schema(value_type = Object)]
+    pub credit: CreditScore,
+}
+
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EvaluationsParams {
+    /// One enterprise's evaluations (required unless the viewer is an official or financier).
+    pub uscc: Option<String>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct EvaluationsResponse {
+    #[schema(value_type = Vec<Object>)]
+    pub evaluations: Vec<StoredCredit>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct EvaluationResponse {
+    #[schema(value_type = Object)]
+    pub evaluation: StoredCredit,
+    #[schema(value_type = Object)]
+    pub reproduction: Reproduction,
+}
+
+/// A loan book to simulate and the sharing rule.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SimulateRequest {
+    /// CSV: id, principal (yuan), annual_rate, term_months[, start_month, grade, pd, default_month].
+    pub book_csv: String,
+    /// The fund's share of defaulted principal (default 0.8, Chongqing's rule).
+    pub fund_share: Option<f64>,
+    pub fund_size_yuan: Option<f64>,
+    pub payout_cap: Option<f64>,
+    pub default_ratio_cap: Option<f64>,
+    #[serde(default)]
+    pub stop_new_lending: bool,
+    /// Draw defaults this many times instead of the book's default_month.
+    pub runs: Option<usize>,
+    pub seed: Option<u64>,
+}
+
+fn is_financier(viewer: &Viewer) -> bool {
+    viewer
+        .user
+        .as_ref()
+        .is_some_and(|u| u.role == Role::Financier)
+}
+
+fn is_official(viewer: &Viewer) -> bool {
+    viewer.user.as_ref().is_some_and(|u| {
+        matches!(
+            u.role,
+            Role::Admin | Role::PlatformOperator | Role::Government
+        )
+    })
+}
+
+fn who(viewer: &Viewer) -> String {
+    viewer
+        .user
+        .as_ref()
+        .map(|u| u.username.clone())
+        .unwrap_or_else(|| "anonymous".into())
+}
+
+/// May the viewer see credit results for `uscc` (not necessarily its inputs)?
+async fn may_see_credit(state: &AppState, viewer: &Viewer, uscc: &str) -> ApiResult<bool> {
+    Ok(is_financier(viewer) || may_read_profile(state, viewer, uscc).await?)
+}
+
+pub async fn score_for(
+    state: &AppState,
+    viewer: &Viewer,
+    r: ScoreRequest,
+) -> ApiResult<ScoreResponse> {
+    let date = parse_date(r.as_of.as_deref())?;
+    let (profile, store): (Profile, bool) = match (r.profile, r.uscc) {
+        (Some(v), None) => {
+            let p = parse_profiles(vec![v])?.remove(0);
+            let store = viewer.user.is_some() && may_read_profile(state, viewer, &p.uscc).await?;
+            (p, store)
+        }
+        (None, Some(u)) => {
+            let missing = || ApiError::not_found(format!("no profile for {u} that you may score"));
+            if !may_see_credit(state, viewer, &u).await? {
+                return Err(missing());
+            }
+            let p = engine::tiers::profile(&state.store, &u)
+                .await?
+                .ok_or_else(missing)?;
+            (p, true)
+        }
+        _ => {
+            return Err(ApiError::invalid(
+                "give either `profile` (inline) or `uscc` (a stored profile), not both or neither",
+            ))
+        }
+    };
+    if store {
+        let (id, s) = engine::credit::score_and_store(
+            &state.store,
+            &state.rulebook,
+            &state.card,
+            &profile,
+            date,
+            &who(viewer),
+        )
+        .await?;
+        Ok(ScoreResponse {
+            evaluation_id: Some(id),
+            credit: s,
+        })
+    } else {
+        let (s, _) = engine::credit::score(&state.rulebook, &state.card, &profile, date)?;
+        Ok(ScoreResponse {
+            evaluation_id: None,
+            credit: s,
+        })
+    }
+}
+
+/// Scores a profile with the tech-credit scorecard: stage, factor points, grade A–E, credit line
+/// and reason codes. Stored profiles' evaluations are stored with inputs, card version and time.
+#[utoipa::path(post, path = "/api/v1/credit/score", tag = "credit", request_body = ScoreRequest,
+    responses((status = 200, body = ScoreResponse), (status = 400, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)))]
+pub async fn score(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiJson(r): ApiJson<ScoreRequest>,
+) -> ApiResult<Json<ScoreResponse>> {
+    Ok(Json(score_for(&state, &viewer, r).await?))
+}
+
+/// Stored evaluations, newest first. Officials and financiers may list all; others name their own
+/// enterprise's USCC. Inputs only for those who may read the profile.
+#[utoipa::path(get, path = "/api/v1/credit/evaluations", tag = "credit", params(EvaluationsParams),
+    responses((status = 200, body = EvaluationsResponse), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody)))]
+pub async fn evaluations(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiQuery(p): ApiQuery<EvaluationsParams>,
+) -> ApiResult<Json<EvaluationsResponse>> {
+    if viewer.user.is_none() {
+        return Err(ApiError::unauthorized(
+            "sign in first (POST /api/v1/auth/login)",
+        ));
+    }
+    let uscc = p.uscc.filter(|u| !u.is_empty());
+    let (allowed, with_inputs) = match &uscc {
+        None => (
+            is_official(&viewer) || is_financier(&viewer),
+            is_official(&viewer),
+        ),
+        Some(u) => {
+            let read = may_read_profile(&state, &viewer, u).await?;
+            (read || is_financier(&viewer), read)
+        }
+    };
+    if !allowed {
+        return Err(ApiError::forbidden(
+            "credit evaluations are for officials, financiers and the enterprise itself (give your uscc)",
+        ));
+    }
+    Ok(Json(EvaluationsResponse {
+        evaluations: engine::credit::evaluations(&state.store, uscc.as_deref(), with_inputs)
+            .await?,
+    }))
+}
+
+/// One stored evaluation, and whether re-running its inputs with the card in force reproduces it.
+#[utoipa::path(get, path = "/api/v1/credit/evaluations/{id}", tag = "credit",
+    params(("id" = i64, Path, description = "Evaluation id")),
+    responses((status = 200, body = EvaluationResponse), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn evaluation(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<EvaluationResponse>> {
+    let missing = || ApiError::not_found(format!("no credit evaluation {id} that you may read"));
+    let Some(row) = state.store.credit_evaluation(id).await? else {
+        return Err(missing());
+    };
+    if !may_see_credit(&state, &viewer, &row.uscc).await? {
+        return Err(missing());
+    }
+    let with_inputs = may_read_profile(&state, &viewer, &row.uscc).await?;
+    let (evaluation, reproduction) =
+        engine::credit::evaluation(&state.store, &state.card, id, with_inputs)
+            .await?
+            .ok_or_else(missing)?;
+    Ok(Json(EvaluationResponse {
+        evaluation,
+        reproduction,
+    }))
+}
+
+/// Simulates a loan book: the risk fund's and the bank's losses under the sharing rule (fund 80% of
+/// principal, bank 20% plus interest by default) with an optional circuit breaker.
+#[utoipa::path(post, path = "/api/v1/credit/simulate", tag = "credit", request_body = SimulateRequest,
+    responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn simulate(ApiJson(r): ApiJson<SimulateRequest>) -> ApiResult<Json<SimReport>> {
+    let book = credit::parse_loan_book_csv("book_csv", &r.book_csv)
+        .map_err(|e| ApiError::invalid(e.to_string()))?;
+    if book.len() > MAX_LOANS {
+        return Err(ApiError::invalid(format!(
+            "{} loans: simulate at most {MAX_LOANS} per request",
+            book.len()
+        )));
+    }
+    if r.runs.is_some_and(|n| n > MAX_RUNS || n == 0) {
+        return Err(ApiError::invalid(format!("runs: from 1 to {MAX_RUNS}")));
+    }
+    let opts = SimOptions {
+        fund_share: r.fund_share.unwrap_or(0.8),
+        fund_size_fen: r.fund_size_yuan.map(|y| (y * 100.0).round() as i64),
+        breaker: Breaker {
+            payout_cap: r.payout_cap,
+            default_ratio_cap: r.default_ratio_cap,
+            stop_new_lending: r.stop_new_lending,
+        },
+        defaults: match r.runs {
+            Some(runs) => Defaults::Drawn {
+                runs,
+                seed: r.seed.unwrap_or(7),
+            },
+            None => Defaults::Given,
+        },
+        ..SimOptions::default()
+    };
+    let report = credit::simulate(&book, &opts).map_err(|e| ApiError::invalid(e.to_string()))?;
+    Ok(Json(report))
+}
