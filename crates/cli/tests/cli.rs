@@ -6,6 +6,9 @@ mod chain;
 #[path = "cli/tier.rs"]
 mod tier;
 
+#[path = "cli/credit.rs"]
+mod credit;
+
 #[path = "cli/matching.rs"]
 mod matching;
 

@@ -53,8 +53,9 @@ pub struct CreditScore {
     pub reasons: Vec<Reason>,
 }
 
+/// Rounded to cents of a point; `+ 0.0` turns the -0.0 an empty float sum gives into 0.
 fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
+    (x * 100.0).round() / 100.0 + 0.0
 }
 
 /// The value of a metric a card may read: the crate's own or `Profile::metric`.
@@ -82,7 +83,8 @@ pub fn metric(
                     "provincial" => 1.0,
                     _ => 0.0,
                 })
-                .sum(),
+                .sum::<f64>()
+                + 0.0, // an empty sum is -0.0
         ),
         "tier_level" => Some(
             tiers

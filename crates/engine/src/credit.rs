@@ -134,10 +134,11 @@ pub async fn evaluation(
     };
     let stored = parse_stored(&row, true)?;
     let same_card = row.card_fingerprint == card.fingerprint;
+    // Compared as stored text: the same card and inputs must give the very same bytes.
     let reproduced = if same_card {
         let inputs = stored.inputs.as_ref().expect("parsed with inputs");
         let again = credit::score(card, &inputs.profile, &inputs.rule_tiers, inputs.as_of);
-        Some(serde_json::to_value(&again).expect("a score serialises") == stored.score)
+        Some(serde_json::to_string(&again).expect("a score serialises") == row.result)
     } else {
         None
     };

@@ -160,6 +160,8 @@ pub struct TierCounts {
     pub qualify_not_held: usize,
     /// Whose result turns on unknown data or an assessor's input.
     pub unknown: usize,
+    /// Of the unknown, those whose data are complete: only an assessor's judgment is missing.
+    pub pending_assessor: usize,
     pub fail: usize,
     /// Fail, and this scheme is their next step on a ladder.
     pub next_step: usize,
@@ -274,7 +276,15 @@ pub async fn funnel(
                         c.qualify += 1;
                         c.qualify_not_held += usize::from(!holds);
                     }
-                    Outcome::Unknown => c.unknown += 1,
+                    Outcome::Unknown => {
+                        c.unknown += 1;
+                        let only_judgment = r
+                            .criteria
+                            .iter()
+                            .filter(|x| x.result == Outcome::Unknown && x.kind != "direct_pass")
+                            .all(|x| x.assessor.is_some());
+                        c.pending_assessor += usize::from(only_judgment);
+                    }
                     Outcome::Fail => c.fail += 1,
                 }
                 if eval.next.iter().any(|n| &n.scheme == code) && r.result == Outcome::Fail {

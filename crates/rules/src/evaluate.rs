@@ -59,6 +59,8 @@ pub struct CriterionResult {
     pub zh: String,
     pub en: String,
     pub metric: Option<String>,
+    /// The assessor input this criterion takes (judgment the data cannot hold), if any.
+    pub assessor: Option<String>,
     pub value: Option<f64>,
     pub threshold: Option<String>,
     /// Points scored (indicators), lower bound when part is unknown.
@@ -375,6 +377,7 @@ fn criterion(kind: &str, t: &Test, c: &Ctx) -> CriterionResult {
         zh: t.zh.clone().unwrap_or_default(),
         en: t.en.clone().unwrap_or_default(),
         metric: t.metric.clone(),
+        assessor: t.assessor.clone(),
         value,
         threshold,
         points: None,
@@ -449,6 +452,7 @@ pub fn evaluate(
             zh: ind.zh.clone(),
             en: ind.en.clone(),
             metric: ind.metric.clone(),
+            assessor: ind.assessor.clone(),
             value,
             threshold: None,
             points: Some(lo),

@@ -101,10 +101,10 @@ pub async fn run(global: &Global, command: TierCommand) -> anyhow::Result<u8> {
                 return Ok(0);
             }
             println!(
-                "tier funnel as of {} — held / qualify on data (not held) / unknown / fail (next step)",
+                "tier funnel as of {} — held / qualify on data (not held) / unknown (only judgment missing) / fail (next step)",
                 f.as_of
             );
-            let header: Vec<String> = f.schemes.iter().map(|s| format!("{s:>22}")).collect();
+            let header: Vec<String> = f.schemes.iter().map(|s| format!("{s:>26}")).collect();
             println!("{:<24}{:>5}{}", "group", "n", header.join(""));
             for (title, rows) in [
                 ("", std::slice::from_ref(&f.total)),
@@ -121,13 +121,14 @@ pub async fn run(global: &Global, command: TierCommand) -> anyhow::Result<u8> {
                         .map(|s| {
                             let c = r.schemes.get(s).cloned().unwrap_or_default();
                             format!(
-                                "{:>22}",
+                                "{:>26}",
                                 format!(
-                                    "{}/{}({})/{}/{}({})",
+                                    "{}/{}({})/{}({})/{}({})",
                                     c.held,
                                     c.qualify,
                                     c.qualify_not_held,
                                     c.unknown,
+                                    c.pending_assessor,
                                     c.fail,
                                     c.next_step
                                 )

@@ -209,3 +209,19 @@ fn deterministic_and_serialisable() {
     assert_eq!(a, b);
     assert!(a.contains("\"grade\":\"A\""));
 }
+
+#[test]
+fn no_awards_and_nothing_unknown_are_plain_zeros_not_minus_zero() {
+    let card = shipped();
+    let mut p = firm();
+    p.awards.clear();
+    let s = score(&card, &p, &[], as_of());
+    let awards = s.factors.iter().find(|f| f.code == "AWARDS").unwrap();
+    assert_eq!(awards.value, Some(0.0));
+    assert!(awards.value.unwrap().is_sign_positive(), "{awards:?}");
+    let json = serde_json::to_string(&s).unwrap();
+    assert!(!json.contains("-0.0"), "{json}");
+    for r in &s.reasons {
+        assert!(!r.en.contains("-0"), "{}", r.en);
+    }
+}
