@@ -10,5 +10,8 @@ mod contract;
 #[path = "api/chains.rs"]
 mod chains;
 
+#[path = "api/tiers.rs"]
+mod tiers;
+
 #[path = "api/confidentiality.rs"]
 mod confidentiality;

@@ -1,0 +1,346 @@
+//! Tiers and tech credit over HTTP: inline evaluation for anyone, stored profiles only for those with
+//! the right (existence not revealed to others), the funnel for officials, credit scores stored and
+//! reproducible with inputs hidden from financiers, the loan-book simulation, and the errors.
+
+use axum::http::StatusCode;
+use model::{OrgKind, Organization, Record, Region};
+use serde_json::{json, Value};
+
+use crate::support::{backends, uscc, Platform};
+
+fn org(name: &str, n: usize, cluster: &str) -> Record {
+    let mut o = Organization::new(OrgKind::Enterprise, name);
+    o.uscc = Some(uscc(n).parse().unwrap());
+    o.region = Region::lookup("渝北区");
+    o.clusters = vec![cluster.into()];
+    Record::Organization(o)
+}
+
+/// A growing tech SME (the CLI fixture's first profile) under `uscc(n)`.
+fn profile(n: usize) -> Value {
+    let year = |y: i32, rev: f64, rd: f64| {
+        json!({"year": y, "revenue": rev, "main_revenue": rev * 0.9, "high_tech_revenue": rev * 0.7,
+               "rd_expense": rd, "rd_expense_domestic": rd, "total_cost": rev * 0.85,
+               "net_assets": rev * 0.4, "total_assets": rev * 0.8, "total_liabilities": rev * 0.4,
+               "net_profit": rev * 0.08, "equity_financing": 0})
+    };
+    json!({
+        "uscc": uscc(n), "name": format!("示例企业{n}"), "registered_on": "2019-03-01",
+        "employees": 120, "st_staff": 36, "rd_staff": 24,
+        "financials": [year(2023, 3.0e7, 1.8e6), year(2024, 3.6e7, 2.1e6), year(2025, 4.2e7, 2.6e6)],
+        "ip": {"class1": 1, "class1_self_developed": 1, "class1_high_value": 0, "class2": 6},
+        "qualifications": [], "rd_institution_level": "municipal"
+    })
+}
+
+async fn platforms() -> Vec<Platform> {
+    let mut out = vec![];
+    for (store, dir, pg) in backends().await {
+        let records = vec![org("甲企业", 1, "ICV-NEV"), org("乙企业", 2, "ICV-NEV")];
+        let p = Platform::new(store, dir, pg, &records).await;
+        let a = p.org_id("甲企业").await;
+        let b = p.org_id("乙企业").await;
+        p.user("ent-a", "enterprise", Some(a)).await;
+        p.user("ent-b", "enterprise", Some(b)).await;
+        p.user("gov", "government", None).await;
+        p.user("bank", "financier", None).await;
+        out.push(p);
+    }
+    out
+}
+
+fn scheme<'a>(result: &'a Value, code: &str) -> &'a Value {
+    result["schemes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["scheme"] == code)
+        .unwrap_or_else(|| panic!("no {code} in {result}"))
+}
+
+#[tokio::test]
+async fn anyone_evaluates_inline_profiles_and_bad_input_is_named() {
+    for p in platforms().await {
+        let who = p.backend;
+        let (s, v) = p
+            .call(
+                "POST",
+                "/api/v1/tiers/evaluate",
+                None,
+                Some(json!({"profiles": [profile(1)], "as_of": "2026-06-30",
+                    "assessor": {"tech_sme_resident_enterprise": 1, "tech_sme_not_serious_dishonesty": 1}})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{who}: {v}");
+        let r = &v["results"][0];
+        assert_eq!(r["uscc"], uscc(1));
+        assert_eq!(r["schemes"].as_array().unwrap().len(), 5);
+        let tech = scheme(r, "tech_sme");
+        assert_eq!(tech["result"], "pass", "{tech}");
+        assert_eq!(tech["score"], 100.0);
+        let hte = scheme(r, "hte");
+        assert_ne!(hte["result"], "pass", "judgment is not guessed: {hte}");
+
+        // What-if: less R&D (2025 at 1%) lowers the tech_sme score; a step down, not a crash.
+        let mut less = profile(1);
+        less["financials"][2]["rd_expense"] = json!(4.2e5);
+        less["financials"][2]["rd_expense_domestic"] = json!(4.2e5);
+        let (_, w) = p
+            .call(
+                "POST",
+                "/api/v1/tiers/evaluate",
+                None,
+                Some(json!({"profiles": [less], "as_of": "2026-06-30", "schemes": ["tech_sme"]})),
+            )
+            .await;
+        let lower = &w["results"][0]["schemes"][0];
+        assert!(
+            lower["score"].as_f64().unwrap_or(f64::MAX) < 100.0
+                || lower["score_range"][1].as_f64().unwrap() < 100.0,
+            "{lower}"
+        );
+
+        let mut bad = profile(1);
+        bad["financials"][0]["revenue"] = json!(-1);
+        for (body, says) in [
+            (
+                json!({"profiles": [bad], "as_of": "2026-06-30"}),
+                "profiles[0]",
+            ),
+            (
+                json!({"profiles": [profile(1)], "schemes": ["unicorn"]}),
+                "unknown scheme 'unicorn'",
+            ),
+            (
+                json!({"profiles": [profile(1)], "as_of": "June"}),
+                "YYYY-MM-DD",
+            ),
+            (json!({}), "either `profiles`"),
+        ] {
+            let (s, v) = p
+                .call("POST", "/api/v1/tiers/evaluate", None, Some(body))
+                .await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{who}: {v}");
+            assert!(v.to_string().contains(says), "{who}: {v} should say {says}");
+        }
+        p.close().await;
+    }
+}
+
+#[tokio::test]
+async fn stored_profiles_are_read_only_by_officials_and_the_enterprise_itself() {
+    for p in platforms().await {
+        let who = p.backend;
+        let a = p.login("ent-a").await;
+        let b = p.login("ent-b").await;
+        let gov = p.login("gov").await;
+        let store = |n: usize| json!({"profiles": [profile(n)]});
+        let (s, _) = p
+            .call("POST", "/api/v1/profiles", None, Some(store(1)))
+            .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{who}");
+        let (s, v) = p
+            .call("POST", "/api/v1/profiles", Some(&a), Some(store(2)))
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{who}: another enterprise's: {v}");
+        let (s, v) = p
+            .call("POST", "/api/v1/profiles", Some(&a), Some(store(1)))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{who}: {v}");
+        let (s, v) = p
+            .call("POST", "/api/v1/profiles", Some(&gov), Some(store(2)))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{who}: {v}");
+
+        let path = format!("/api/v1/profiles/{}", uscc(2));
+        for (token, status) in [
+            (None, StatusCode::NOT_FOUND),
+            (Some(&a), StatusCode::NOT_FOUND),
+            (Some(&b), StatusCode::OK),
+            (Some(&gov), StatusCode::OK),
+        ] {
+            let (s, v) = p.call("GET", &path, token.map(|t| t.as_str()), None).await;
+            assert_eq!(s, status, "{who}: {v}");
+            if s == StatusCode::NOT_FOUND {
+                assert!(!v.to_string().contains("示例企业2"), "{v}");
+            }
+        }
+        let by_uscc = json!({"uscc": [uscc(2)], "as_of": "2026-06-30"});
+        let (s, _) = p
+            .call(
+                "POST",
+                "/api/v1/tiers/evaluate",
+                Some(&a),
+                Some(by_uscc.clone()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{who}");
+        let (s, v) = p
+            .call("POST", "/api/v1/tiers/evaluate", Some(&gov), Some(by_uscc))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{who}: {v}");
+
+        // The funnel: officials only; filters by cluster and district.
+        let (s, _) = p.call("GET", "/api/v1/tiers/funnel", None, None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        let (s, _) = p.call("GET", "/api/v1/tiers/funnel", Some(&a), None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, f) = p
+            .call(
+                "GET",
+                "/api/v1/tiers/funnel?as_of=2026-06-30",
+                Some(&gov),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{who}: {f}");
+        assert_eq!(f["total"]["enterprises"], 2);
+        let icv = f["by_cluster"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["group"] == "ICV-NEV")
+            .unwrap();
+        assert_eq!(icv["enterprises"], 2);
+        assert_eq!(f["by_district"][0]["group"], "渝北区");
+        let (_, f) = p
+            .call(
+                "GET",
+                "/api/v1/tiers/funnel?as_of=2026-06-30&cluster=EIM",
+                Some(&gov),
+                None,
+            )
+            .await;
+        assert_eq!(f["total"]["enterprises"], 0, "{f}");
+        p.close().await;
+    }
+}
+
+#[tokio::test]
+async fn credit_scores_are_stored_reproducible_and_inputs_stay_with_those_who_may_read_them() {
+    for p in platforms().await {
+        let who = p.backend;
+        let a = p.login("ent-a").await;
+        let b = p.login("ent-b").await;
+        let gov = p.login("gov").await;
+        let bank = p.login("bank").await;
+        let (s, _) = p
+            .call(
+                "POST",
+                "/api/v1/profiles",
+                Some(&gov),
+                Some(json!({"profiles": [profile(1), profile(2)]})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+
+        // A preview of an inline profile: scored, nothing stored.
+        let (s, v) = p
+            .call(
+                "POST",
+                "/api/v1/credit/score",
+                None,
+                Some(json!({"profile": profile(1), "as_of": "2026-06-30"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{who}: {v}");
+        assert!(v["evaluation_id"].is_null());
+        assert!(v["credit"]["grade"].is_string(), "{v}");
+
+        // The bank scores a stored profile: stored, with the score, not the profile.
+        let body = json!({"uscc": uscc(2), "as_of": "2026-06-30"});
+        let (s, _) = p
+            .call("POST", "/api/v1/credit/score", Some(&a), Some(body.clone()))
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{who}: not ent-a's to score");
+        let (s, v) = p
+            .call("POST", "/api/v1/credit/score", Some(&bank), Some(body))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{who}: {v}");
+        let id = v["evaluation_id"].as_i64().expect("stored");
+        let path = format!("/api/v1/credit/evaluations/{id}");
+        let (s, e) = p.call("GET", &path, Some(&bank), None).await;
+        assert_eq!(s, StatusCode::OK, "{who}: {e}");
+        assert_eq!(e["reproduction"]["reproduced"], true, "{e}");
+        assert_eq!(e["evaluation"]["score"], v["credit"]);
+        assert!(
+            e["evaluation"]["inputs"].is_null(),
+            "a financier sees no inputs: {e}"
+        );
+        assert_eq!(e["evaluation"]["created_by"], "bank");
+        let (s, e) = p.call("GET", &path, Some(&b), None).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(e["evaluation"]["inputs"]["profile"]["uscc"], uscc(2));
+        assert_eq!(e["evaluation"]["inputs"]["as_of"], "2026-06-30");
+        for token in [None, Some(&a)] {
+            let (s, e) = p.call("GET", &path, token.map(|t| t.as_str()), None).await;
+            assert_eq!(s, StatusCode::NOT_FOUND, "{who}: {e}");
+            assert!(!e.to_string().contains("示例企业2"));
+        }
+
+        // Lists: officials and financiers see all, enterprises only their own.
+        let (s, _) = p
+            .call("GET", "/api/v1/credit/evaluations", Some(&a), None)
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, l) = p
+            .call(
+                "GET",
+                &format!("/api/v1/credit/evaluations?uscc={}", uscc(1)),
+                Some(&a),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{l}");
+        assert_eq!(
+            l["evaluations"].as_array().unwrap().len(),
+            0,
+            "the preview stored nothing"
+        );
+        let (_, l) = p
+            .call("GET", "/api/v1/credit/evaluations", Some(&gov), None)
+            .await;
+        assert_eq!(l["evaluations"].as_array().unwrap().len(), 1);
+        assert!(l["evaluations"][0]["inputs"].is_object());
+        let (_, l) = p
+            .call("GET", "/api/v1/credit/evaluations", Some(&bank), None)
+            .await;
+        assert!(l["evaluations"][0]["inputs"].is_null());
+        p.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_loan_book_is_simulated_and_a_bad_cell_is_named() {
+    for p in platforms().await {
+        let book = "id,principal,annual_rate,term_months,default_month\nL1,1000000,0.0435,12,7\nL2,3000000,0.04,12,\n";
+        let (s, v) = p
+            .call(
+                "POST",
+                "/api/v1/credit/simulate",
+                None,
+                Some(json!({"book_csv": book})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let first = &v["first_run"];
+        assert_eq!(first["fund_loss_fen"], 80_000_000, "{first}");
+        assert_eq!(
+            first["bank_loss_fen"].as_i64().unwrap(),
+            20_000_000 + first["bank_interest_loss_fen"].as_i64().unwrap()
+        );
+        let bad = "id,principal,annual_rate,term_months\nL1,1000000,4.35%,12\n";
+        let (s, v) = p
+            .call(
+                "POST",
+                "/api/v1/credit/simulate",
+                None,
+                Some(json!({"book_csv": bad})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        let m = v.to_string();
+        assert!(m.contains("annual_rate") && m.contains(":2"), "{m}");
+        p.close().await;
+    }
+}
