@@ -148,17 +148,13 @@ impl Ctx<'_> {
             let by = t.by.as_deref().unwrap_or("");
             match self.metric(by) {
                 None => None,
-                Some(b) => t
-                    .tiers
-                    .iter()
-                    .find(|tier| tier.upto.is_none_or(|u| b <= u))
-                    .map(|tier| {
-                        tier_note = match tier.upto {
-                            Some(u) => format!(" (tier: {by} ≤ {})", fmt_value(by, u)),
-                            None => format!(" (tier: {by} above the others)"),
-                        };
-                        tier.value
-                    }),
+                Some(b) => tier_for(&t.tiers, b).map(|tier| {
+                    tier_note = match tier.upto {
+                        Some(u) => format!(" (tier: {by} ≤ {})", fmt_value(by, u)),
+                        None => format!(" (tier: {by} above the others)"),
+                    };
+                    tier.value
+                }),
             }
         };
         let metric_name = t.metric.as_deref().unwrap_or("");
@@ -178,13 +174,7 @@ impl Ctx<'_> {
         let verdict = match op {
             "true" => Some(v != 0.0),
             "false" => Some(v == 0.0),
-            _ => threshold.map(|x| match op {
-                "<=" => v <= x,
-                "<" => v < x,
-                ">=" => v >= x,
-                ">" => v > x,
-                _ => (v - x).abs() < 1e-12,
-            }),
+            _ => threshold.map(|x| meets(op, v, x)),
         };
         let th_words = match op {
             "true" | "false" => Some(op.to_string()),
@@ -259,13 +249,7 @@ impl Ctx<'_> {
     /// Points of an indicator as (lower, upper) bounds, the value shown, the gap to the next band.
     fn points(&self, ind: &Indicator) -> ((f64, f64), Option<f64>, Option<String>) {
         let max = ind.max_points;
-        let banded = |v: f64, bands: &[crate::scheme::Band]| {
-            bands
-                .iter()
-                .find(|b| v >= b.min)
-                .map(|b| b.points)
-                .unwrap_or(0.0)
-        };
+        let banded = band_points;
         if !ind.bands.is_empty() {
             let m = ind.metric.as_deref().unwrap_or("");
             return match self.metric(m) {
@@ -289,12 +273,7 @@ impl Ctx<'_> {
             let m = ind.metric.as_deref().unwrap_or("");
             return match self.metric(m) {
                 Some(v) => {
-                    let p = ind
-                        .bands_desc
-                        .iter()
-                        .find(|b| if b.exclusive { v < b.max } else { v <= b.max })
-                        .map(|b| b.points)
-                        .unwrap_or(0.0);
+                    let p = band_desc_points(&ind.bands_desc, v);
                     ((p, p), Some(v), None)
                 }
                 None => ((0.0, max), None, Some(format!("{m}: not given"))),
@@ -367,6 +346,41 @@ impl Ctx<'_> {
         }
         ((0.0, max), None, None)
     }
+}
+
+/// Whether `v` meets `op threshold`; lower bounds (`>=`) are inclusive.
+pub fn meets(op: &str, v: f64, threshold: f64) -> bool {
+    match op {
+        "<=" => v <= threshold,
+        "<" => v < threshold,
+        ">=" => v >= threshold,
+        ">" => v > threshold,
+        _ => (v - threshold).abs() < 1e-12,
+    }
+}
+
+/// The tier a tiered threshold takes for the `by` metric's value: the first whose `upto` is at or
+/// above it (so `upto` is inclusive), or the open-ended last one.
+pub fn tier_for(tiers: &[crate::scheme::Tier], by: f64) -> Option<&crate::scheme::Tier> {
+    tiers.iter().find(|tier| tier.upto.is_none_or(|u| by <= u))
+}
+
+/// Points of the first band (descending `min`) whose lower bound the value reaches, inclusive.
+pub fn band_points(v: f64, bands: &[crate::scheme::Band]) -> f64 {
+    bands
+        .iter()
+        .find(|b| v >= b.min)
+        .map(|b| b.points)
+        .unwrap_or(0.0)
+}
+
+/// Points of the first band (ascending `max`) the value is at or (exclusive) below.
+pub fn band_desc_points(bands: &[crate::scheme::BandDesc], v: f64) -> f64 {
+    bands
+        .iter()
+        .find(|b| if b.exclusive { v < b.max } else { v <= b.max })
+        .map(|b| b.points)
+        .unwrap_or(0.0)
 }
 
 fn criterion(kind: &str, t: &Test, c: &Ctx) -> CriterionResult {

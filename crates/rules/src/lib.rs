@@ -9,7 +9,10 @@ pub mod profile;
 pub mod scheme;
 pub mod validate;
 
-pub use evaluate::{evaluate, AssessorInputs, CriterionResult, Outcome, SchemeResult};
+pub use evaluate::{
+    band_desc_points, band_points, evaluate, meets, tier_for, AssessorInputs, CriterionResult,
+    Outcome, SchemeResult,
+};
 pub use ladder::{evaluate_enterprise, load_ladders, EnterpriseEvaluation, Ladder, NextStep};
 pub use profile::{Award, Financials, Flags, Ip, Profile};
 pub use scheme::{load_shipped, parse_scheme, qualification_code, Scheme, SHIPPED};

@@ -21,6 +21,7 @@ use crate::state::AppState;
 use crate::{ApiPath, ApiQuery};
 
 mod chains;
+mod tiers;
 
 const CSS: &str = include_str!("../assets/app.css");
 const JS: &str = include_str!("../assets/app.js");
@@ -132,7 +133,7 @@ fn page(c: &Ctx, title: &str, body: &str) -> Response {
          <title>{} · {}</title><link rel=\"stylesheet\" href=\"/assets/app.css\"></head><body>\
          <header class=\"top\"><div class=\"bar\"><a class=\"brand\" href=\"/\">{}</a><nav>\
          <a href=\"/\">{}</a><a href=\"/search\">{}</a><a href=\"/match\">{}</a>\
-         <a href=\"/demands\">{}</a><a href=\"/demands/new\">{}</a><a href=\"/chains\">{}</a>{}</nav><div class=\"who\">",
+         <a href=\"/demands\">{}</a><a href=\"/demands/new\">{}</a><a href=\"/chains\">{}</a><a href=\"/tiers\">{}</a>{}</nav><div class=\"who\">",
         if l == Lang::Zh { "zh-CN" } else { "en" },
         esc(title),
         esc(t("app_name", l)),
@@ -143,6 +144,7 @@ fn page(c: &Ctx, title: &str, body: &str) -> Response {
         t("nav_demands", l),
         t("nav_post", l),
         t("nav_chains", l),
+        t("nav_tiers", l),
         if c.viewer.is_admin() {
             format!("<a href=\"/admin/import\">{}</a>", t("nav_admin", l))
         } else {
@@ -204,6 +206,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/outcomes/{id}", get(outcome_page))
         .route("/organizations/{id}", get(organization_page))
         .route("/experts/{id}", get(expert_page))
+        .route("/tiers", get(tiers::funnel_page))
+        .route("/tiers/whatif", get(tiers::whatif_page))
         .route("/chains", get(chains::overview))
         .route("/chains/{cluster}", get(chains::cluster_page))
         .route("/chains/nodes/{id}", get(chains::node_page))

@@ -176,15 +176,11 @@ fn demo_enterprises_evaluate_score_store_and_reproduce() {
     }
     // The demo spans the ladder: some pass innovative_sme, some fail little_giant.
     assert!(
-        results
-            .get(&("innovative_sme".into(), "pass".into()))
-            .is_some(),
+        results.contains_key(&("innovative_sme".into(), "pass".into())),
         "{results:?}"
     );
     assert!(
-        results
-            .get(&("little_giant".into(), "fail".into()))
-            .is_some(),
+        results.contains_key(&("little_giant".into(), "fail".into())),
         "{results:?}"
     );
 

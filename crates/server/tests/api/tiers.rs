@@ -344,3 +344,84 @@ async fn a_loan_book_is_simulated_and_a_bad_cell_is_named() {
         p.close().await;
     }
 }
+
+/// A page's status and HTML, signed in by the session cookie when a token is given.
+async fn page(p: &Platform, uri: &str, token: Option<&str>) -> (StatusCode, String) {
+    let cookie = token.map(|t| format!("sl_session={t}"));
+    let headers: Vec<(&str, &str)> = cookie
+        .as_deref()
+        .map(|c| vec![("cookie", c)])
+        .unwrap_or_default();
+    let (s, _, body) = p.raw_with("GET", uri, &headers, None).await;
+    (s, String::from_utf8(body).unwrap())
+}
+
+#[tokio::test]
+async fn the_funnel_and_what_if_pages_show_what_the_viewer_may_see() {
+    for p in platforms().await {
+        let who = p.backend;
+        let a = p.login("ent-a").await;
+        let gov = p.login("gov").await;
+        let (s, _) = p
+            .call(
+                "POST",
+                "/api/v1/profiles",
+                Some(&gov),
+                Some(json!({"profiles": [profile(1), profile(2)]})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+
+        let (s, html) = page(&p, "/tiers", None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{who}");
+        assert!(html.contains("/login"));
+        let (s, _) = page(&p, "/tiers", Some(&a)).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{who}");
+        let (s, html) = page(&p, "/tiers?as_of=2026-06-30&lang=en", Some(&gov)).await;
+        assert_eq!(s, StatusCode::OK, "{who}: {html}");
+        assert!(
+            html.contains("ICV-NEV") && html.contains("渝北区"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<th>Tech-based SME</th>"),
+            "scheme names from the tables: {html}"
+        );
+
+        // What-if: ent-a sees its own enterprise, not the other.
+        let (s, html) = page(&p, "/tiers/whatif", Some(&a)).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            html.contains(&uscc(1)) && !html.contains(&uscc(2)),
+            "{html}"
+        );
+        let (s, html) = page(&p, &format!("/tiers/whatif?uscc={}", uscc(2)), Some(&a)).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{who}");
+        assert!(!html.contains("示例企业2"));
+
+        // Dropping 2025 R&D to ¥40万 (1% of ¥4200万) moves tech_sme's score down; nothing is saved.
+        let base = format!("/tiers/whatif?uscc={}&as_of=2026-06-30", uscc(1));
+        let (s, before) = page(&p, &base, Some(&a)).await;
+        assert_eq!(s, StatusCode::OK, "{before}");
+        assert!(!before.contains("class=\"moved\""), "{before}");
+        let (s, after) = page(&p, &format!("{base}&rd_expense=40"), Some(&a)).await;
+        assert_eq!(s, StatusCode::OK, "{after}");
+        assert!(
+            after.contains("<tr class=\"moved\" data-scheme=\"tech_sme\">"),
+            "{after}"
+        );
+        assert!(after.contains("whatif-credit"));
+        let (_, again) = page(&p, &base, Some(&a)).await;
+        assert!(
+            !again.contains("class=\"moved\""),
+            "the change was not saved"
+        );
+        // A bad figure is named, and the stored figures are shown instead.
+        let (_, bad) = page(&p, &format!("{base}&revenue=-5"), Some(&a)).await;
+        assert!(
+            bad.contains("whatif-error") && bad.contains("revenue"),
+            "{bad}"
+        );
+        p.close().await;
+    }
+}
