@@ -253,6 +253,37 @@ await test('a platform operator corrects a link by hand; an enterprise user sees
   await other.close();
 });
 
+await test('an official reads the tier funnel; an enterprise tries a what-if on its own figures only', async (page, context) => {
+  await signIn(page, 'gov');
+  await page.goto(`${BASE}/tiers?as_of=2026-06-30`);
+  const rows = await page.locator('table.funnel tbody tr').count();
+  assert.ok(rows >= 10, `funnel rows: ${rows}`);
+  assert.match(await page.textContent('main'), /ICV-NEV/);
+  await page.fill('input[name=cluster]', 'ICV-NEV');
+  await Promise.all([page.waitForURL(/cluster=ICV-NEV/), page.click('#funnel-form button[type=submit]')]);
+  await page.screenshot({ path: `${SHOTS}/tier-funnel.png`, fullPage: true });
+
+  const other = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const p2 = await other.newPage();
+  await signIn(p2, 'ent-a');
+  await p2.goto(`${BASE}/tiers`);
+  assert.match(await p2.textContent('main'), /漏斗视图仅供/);
+  await p2.goto(`${BASE}/tiers/whatif`);
+  const choices = await p2.locator('#whatif-choices li').count();
+  assert.equal(choices, 1, 'ent-a may try only its own enterprise');
+  await Promise.all([p2.waitForURL(/uscc=915001157DEM00002F/), p2.click('#whatif-choices a')]);
+  await p2.fill('#whatif-form input[name=as_of]', '2026-06-30');
+  await p2.fill('#whatif-form input[name=rd_expense]', '2000');
+  await Promise.all([p2.waitForURL(/rd_expense=2000/), p2.click('#whatif-form button[type=submit]')]);
+  assert.ok(await p2.isVisible('#whatif-changed'));
+  assert.equal(await p2.locator('#whatif-results tbody tr').count(), 5);
+  assert.match(await p2.textContent('#whatif-credit'), /→/);
+  await p2.screenshot({ path: `${SHOTS}/tier-whatif.png`, fullPage: true });
+  await p2.goto(`${BASE}/tiers/whatif?uscc=915001057DEM000033`);
+  assert.equal(await p2.locator('#whatif-form').count(), 0, 'not another enterprise');
+  await other.close();
+});
+
 await browser.close();
 if (failures) {
   console.log(`${failures} browser test(s) failed`);

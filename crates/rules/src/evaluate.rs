@@ -54,7 +54,7 @@ pub type AssessorInputs = HashMap<String, f64>;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CriterionResult {
     pub id: String,
-    /// `eligibility`, `condition`, `indicator` or `direct_pass`.
+    /// `eligibility`, `condition`, `indicator`, `direct_pass` or `requires` (another scheme).
     pub kind: String,
     pub zh: String,
     pub en: String,
@@ -118,21 +118,30 @@ impl Ctx<'_> {
 
     /// A yes/no test: its outcome, the value, the threshold in words, the gap in words.
     fn test(&self, t: &Test) -> (Outcome, Option<f64>, Option<String>, Option<String>) {
-        if !t.any.is_empty() {
-            return (
-                Outcome::any(t.any.iter().map(|s| self.test(s).0)),
-                None,
-                None,
-                None,
-            );
-        }
-        if !t.all.is_empty() {
-            return (
-                Outcome::all(t.all.iter().map(|s| self.test(s).0)),
-                None,
-                None,
-                None,
-            );
+        if !t.any.is_empty() || !t.all.is_empty() {
+            // A nested test says which of its parts is missing: "a or b" / "a; b".
+            let (subs, join) = if t.any.is_empty() {
+                (&t.all, "; ")
+            } else {
+                (&t.any, " or ")
+            };
+            let results: Vec<_> = subs.iter().map(|s| self.test(s)).collect();
+            let outcome = if t.any.is_empty() {
+                Outcome::all(results.iter().map(|r| r.0))
+            } else {
+                Outcome::any(results.iter().map(|r| r.0))
+            };
+            let gap = (outcome != Outcome::Pass)
+                .then(|| {
+                    results
+                        .iter()
+                        .filter(|r| r.0 != Outcome::Pass)
+                        .filter_map(|r| r.3.clone())
+                        .collect::<Vec<_>>()
+                        .join(join)
+                })
+                .filter(|g| !g.is_empty());
+            return (outcome, None, None, gap);
         }
         let op = t.op.as_deref().unwrap_or("true");
         let (value, label) = match (&t.metric, &t.assessor) {
@@ -535,12 +544,51 @@ pub fn evaluate(
     parts.push(route);
     criteria.extend(direct);
 
+    // A required scheme is a criterion of its own, so a failure there is explained here too.
     for r in &scheme.requires {
-        if let Some(dep) = all.iter().find(|s| &s.scheme == r) {
-            parts.push(evaluate(dep, all, profile, as_of, inputs).result);
-        } else {
-            parts.push(Outcome::Unknown);
-        }
+        let (result, gap) = match all.iter().find(|s| &s.scheme == r) {
+            Some(dep) => {
+                let d = evaluate(dep, all, profile, as_of, inputs);
+                let missing: Vec<String> = d
+                    .criteria
+                    .iter()
+                    .filter(|c| c.result != Outcome::Pass && c.kind != "direct_pass")
+                    .filter_map(|c| c.gap.clone())
+                    .collect();
+                let gap = (d.result != Outcome::Pass).then(|| {
+                    let result = match d.result {
+                        Outcome::Fail => "fails",
+                        _ => "is undecided",
+                    };
+                    if missing.is_empty() {
+                        format!("required scheme {r} {result}")
+                    } else {
+                        format!("required scheme {r} {result}: {}", missing.join("; "))
+                    }
+                });
+                (d.result, gap)
+            }
+            None => (
+                Outcome::Unknown,
+                Some(format!("required scheme {r} is not among the tables")),
+            ),
+        };
+        parts.push(result);
+        criteria.push(CriterionResult {
+            id: format!("requires_{r}"),
+            kind: "requires".into(),
+            zh: format!("须先满足 {r}"),
+            en: format!("requires {r}"),
+            metric: None,
+            assessor: None,
+            value: None,
+            threshold: None,
+            points: None,
+            max_points: None,
+            result,
+            gap,
+            confirmed: scheme.status == Status::Confirmed,
+        });
     }
     let scored = scheme.pass.min_score.is_some();
     SchemeResult {

@@ -96,6 +96,20 @@ const LEVELS: [&str; 5] = [
     "national",
 ];
 
+/// A derived value rounded to 12 significant digits, so that float noise does not move it across a
+/// band boundary: ¥46m / ¥40m − 1 is 0.14999999999999991 in f64, but it is 15% growth and must score
+/// as "≥ 15%".
+pub fn tidy(v: f64) -> f64 {
+    if v == 0.0 || !v.is_finite() {
+        return v + 0.0;
+    }
+    let scale = 10f64.powi(11 - v.abs().log10().floor() as i32);
+    if !scale.is_finite() || scale == 0.0 {
+        return v;
+    }
+    (v * scale).round() / scale
+}
+
 impl Profile {
     /// Values no enterprise can have, each naming the field and the fix. A profile with problems is
     /// not evaluated (a wrong pass is worse than none).
@@ -226,6 +240,10 @@ impl Profile {
     /// the calendar year before `as_of`; "the last N years" of awards and standards are the years from
     /// `as_of`'s year − N to `as_of`'s year.
     pub fn metric(&self, name: &str, as_of: NaiveDate) -> Option<f64> {
+        self.raw_metric(name, as_of).map(tidy)
+    }
+
+    fn raw_metric(&self, name: &str, as_of: NaiveDate) -> Option<f64> {
         let y = Self::last_year(as_of);
         let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
             (Some(a), Some(b)) if b > 0.0 => Some(a / b),
