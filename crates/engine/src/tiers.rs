@@ -2,10 +2,10 @@
 //! funnel officials read — per cluster and district, how many enterprises hold each tier, how many
 //! qualify on their data, and how many are a step away.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
-use model::Record;
+use model::{Record, RecordKind};
 use rules::{AssessorInputs, EnterpriseEvaluation, Ladder, Outcome, Profile, Scheme};
 use serde::Serialize;
 use store::{ProfileRow, Store};
@@ -191,16 +191,30 @@ pub struct Funnel {
     pub refused: Vec<String>,
 }
 
-/// Where an enterprise sits: its clusters and district, from its organization record.
-async fn placement(store: &Store, uscc: &str) -> Result<(Vec<String>, Option<String>)> {
-    let org = store.find_organization("", Some(uscc)).await?;
-    Ok(match org.map(|s| s.record) {
-        Some(Record::Organization(o)) => (
-            o.clusters.clone(),
-            o.region.as_ref().map(|r| r.name_zh().to_string()),
-        ),
-        _ => (vec![], None),
-    })
+/// Where each enterprise sits, by USCC: its clusters and district, from the organization records
+/// (read once, page by page, rather than one lookup per profile).
+async fn placements(store: &Store) -> Result<HashMap<String, (Vec<String>, Option<String>)>> {
+    let mut out = HashMap::new();
+    let mut after = 0;
+    loop {
+        let page = store.list(RecordKind::Organization, after, 1000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for s in page {
+            if let Record::Organization(o) = s.record {
+                if let Some(u) = &o.uscc {
+                    out.insert(
+                        u.as_str().to_string(),
+                        (
+                            o.clusters.clone(),
+                            o.region.as_ref().map(|r| r.name_zh().to_string()),
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Evaluates every stored profile and counts per cluster and district. `district` keeps only one
@@ -221,8 +235,9 @@ pub async fn funnel(
     let mut clusters: BTreeMap<String, FunnelRow> = BTreeMap::new();
     let mut districts: BTreeMap<String, FunnelRow> = BTreeMap::new();
     let mut refused = vec![];
+    let placed = placements(store).await?;
     for p in profiles(store).await? {
-        let (cl, dist) = placement(store, &p.uscc).await?;
+        let (cl, dist) = placed.get(&p.uscc).cloned().unwrap_or_default();
         if cluster.is_some_and(|c| !cl.iter().any(|x| x == c))
             || district.is_some_and(|d| dist.as_deref() != Some(d))
         {

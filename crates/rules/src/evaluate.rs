@@ -69,6 +69,8 @@ pub struct CriterionResult {
     pub result: Outcome,
     /// What is missing, e.g. "rd_ratio_3y 3.2% < 4% (tier: revenue_last_year ≤ ¥200.00m)".
     pub gap: Option<String>,
+    /// The same in Chinese, with the metrics' Chinese names (`data/rules/metrics.toml`).
+    pub gap_zh: Option<String>,
     pub confirmed: bool,
 }
 
@@ -105,6 +107,73 @@ fn fmt_value(metric: &str, v: f64) -> String {
     }
 }
 
+/// A gap in words, Chinese and English.
+#[derive(Debug, Clone, PartialEq)]
+struct Gap {
+    zh: String,
+    en: String,
+}
+
+const METRIC_NAMES: &str = include_str!("../../../data/rules/metrics.toml");
+
+#[derive(serde::Deserialize)]
+struct MetricNames {
+    metric: HashMap<String, Names>,
+}
+
+#[derive(serde::Deserialize)]
+struct Names {
+    zh: String,
+}
+
+/// A metric's Chinese name (`data/rules/metrics.toml`), or the metric itself.
+pub fn metric_zh(m: &str) -> String {
+    static NAMES: std::sync::OnceLock<HashMap<String, Names>> = std::sync::OnceLock::new();
+    NAMES
+        .get_or_init(|| {
+            toml::from_str::<MetricNames>(METRIC_NAMES)
+                .map(|f| f.metric)
+                .unwrap_or_default()
+        })
+        .get(m)
+        .map(|n| n.zh.clone())
+        .unwrap_or_else(|| m.to_string())
+}
+
+/// Every metric name the table of names lacks (tested: none).
+pub fn metrics_without_names() -> Vec<&'static str> {
+    let names: MetricNames = toml::from_str(METRIC_NAMES).expect("metrics.toml parses");
+    crate::validate::METRICS
+        .iter()
+        .copied()
+        .filter(|m| !names.metric.contains_key(*m))
+        .collect()
+}
+
+fn not_given(m: &str) -> Gap {
+    Gap {
+        en: format!("{m}: not given"),
+        zh: format!("{}：未提供", metric_zh(m)),
+    }
+}
+
+fn assessor_not_given(a: &str) -> Gap {
+    Gap {
+        en: format!("assessor {a}: not given"),
+        zh: format!("评审意见 {a}：未提供"),
+    }
+}
+
+fn zh_op(op: &str) -> &'static str {
+    match op {
+        ">=" => "≥",
+        ">" => ">",
+        "<=" => "≤",
+        "<" => "<",
+        _ => "=",
+    }
+}
+
 struct Ctx<'a> {
     profile: &'a Profile,
     as_of: NaiveDate,
@@ -117,13 +186,13 @@ impl Ctx<'_> {
     }
 
     /// A yes/no test: its outcome, the value, the threshold in words, the gap in words.
-    fn test(&self, t: &Test) -> (Outcome, Option<f64>, Option<String>, Option<String>) {
+    fn test(&self, t: &Test) -> (Outcome, Option<f64>, Option<String>, Option<Gap>) {
         if !t.any.is_empty() || !t.all.is_empty() {
             // A nested test says which of its parts is missing: "a or b" / "a; b".
-            let (subs, join) = if t.any.is_empty() {
-                (&t.all, "; ")
+            let (subs, join, join_zh) = if t.any.is_empty() {
+                (&t.all, "; ", "；")
             } else {
-                (&t.any, " or ")
+                (&t.any, " or ", " 或 ")
             };
             let results: Vec<_> = subs.iter().map(|s| self.test(s)).collect();
             let outcome = if t.any.is_empty() {
@@ -131,26 +200,38 @@ impl Ctx<'_> {
             } else {
                 Outcome::any(results.iter().map(|r| r.0))
             };
-            let gap = (outcome != Outcome::Pass)
-                .then(|| {
-                    results
-                        .iter()
-                        .filter(|r| r.0 != Outcome::Pass)
-                        .filter_map(|r| r.3.clone())
-                        .collect::<Vec<_>>()
-                        .join(join)
-                })
-                .filter(|g| !g.is_empty());
+            let missing: Vec<Gap> = results
+                .iter()
+                .filter(|r| r.0 != Outcome::Pass)
+                .filter_map(|r| r.3.clone())
+                .collect();
+            let gap = (outcome != Outcome::Pass && !missing.is_empty()).then(|| Gap {
+                en: missing
+                    .iter()
+                    .map(|g| g.en.as_str())
+                    .collect::<Vec<_>>()
+                    .join(join),
+                zh: missing
+                    .iter()
+                    .map(|g| g.zh.as_str())
+                    .collect::<Vec<_>>()
+                    .join(join_zh),
+            });
             return (outcome, None, None, gap);
         }
         let op = t.op.as_deref().unwrap_or("true");
-        let (value, label) = match (&t.metric, &t.assessor) {
-            (Some(m), _) => (self.metric(m), m.clone()),
-            (None, Some(a)) => (self.inputs.get(a).copied(), format!("assessor {a}")),
-            (None, None) => (None, String::new()),
+        let (value, label, label_zh) = match (&t.metric, &t.assessor) {
+            (Some(m), _) => (self.metric(m), m.clone(), metric_zh(m)),
+            (None, Some(a)) => (
+                self.inputs.get(a).copied(),
+                format!("assessor {a}"),
+                format!("评审意见 {a}"),
+            ),
+            (None, None) => (None, String::new(), String::new()),
         };
         // The threshold, possibly picked by another metric's tier.
         let mut tier_note = String::new();
+        let mut tier_note_zh = String::new();
         let threshold = if t.tiers.is_empty() {
             t.value
         } else {
@@ -158,9 +239,15 @@ impl Ctx<'_> {
             match self.metric(by) {
                 None => None,
                 Some(b) => tier_for(&t.tiers, b).map(|tier| {
-                    tier_note = match tier.upto {
-                        Some(u) => format!(" (tier: {by} ≤ {})", fmt_value(by, u)),
-                        None => format!(" (tier: {by} above the others)"),
+                    (tier_note, tier_note_zh) = match tier.upto {
+                        Some(u) => (
+                            format!(" (tier: {by} ≤ {})", fmt_value(by, u)),
+                            format!("（档位：{} ≤ {}）", metric_zh(by), fmt_value(by, u)),
+                        ),
+                        None => (
+                            format!(" (tier: {by} above the others)"),
+                            format!("（档位：{} 高于其他档）", metric_zh(by)),
+                        ),
                     };
                     tier.value
                 }),
@@ -168,16 +255,19 @@ impl Ctx<'_> {
         };
         let metric_name = t.metric.as_deref().unwrap_or("");
         let Some(v) = value else {
-            let why = if label.is_empty() {
-                "input".to_string()
+            let (why, why_zh) = if label.is_empty() {
+                ("input".to_string(), "输入".to_string())
             } else {
-                label
+                (label, label_zh)
             };
             return (
                 Outcome::Unknown,
                 None,
                 threshold.map(|x| format!("{op} {}", fmt_value(metric_name, x))),
-                Some(format!("{why}: not given")),
+                Some(Gap {
+                    en: format!("{why}: not given"),
+                    zh: format!("{why_zh}：未提供"),
+                }),
             );
         };
         let verdict = match op {
@@ -194,20 +284,39 @@ impl Ctx<'_> {
                 Outcome::Unknown,
                 Some(v),
                 th_words,
-                Some(format!(
-                    "{}: the tier's metric is not given",
-                    t.by.as_deref().unwrap_or("")
-                )),
+                Some(Gap {
+                    en: format!(
+                        "{}: the tier's metric is not given",
+                        t.by.as_deref().unwrap_or("")
+                    ),
+                    zh: format!(
+                        "{}：未提供（据此确定门槛）",
+                        metric_zh(t.by.as_deref().unwrap_or(""))
+                    ),
+                }),
             ),
             Some(true) => (Outcome::Pass, Some(v), th_words, None),
             Some(false) => {
+                let yes_no = |b: bool| if b { "是" } else { "否" };
                 let gap = match (op, threshold) {
-                    ("true" | "false", _) => format!(
-                        "{label} is {}, needs {op}",
-                        if v != 0.0 { "true" } else { "false" }
-                    ),
-                    (_, Some(x)) => self.gap_words(metric_name, v, op, x, &tier_note),
-                    _ => String::new(),
+                    ("true" | "false", _) => Gap {
+                        en: format!(
+                            "{label} is {}, needs {op}",
+                            if v != 0.0 { "true" } else { "false" }
+                        ),
+                        zh: format!(
+                            "{label_zh}：{}，要求{}",
+                            yes_no(v != 0.0),
+                            yes_no(op == "true")
+                        ),
+                    },
+                    (_, Some(x)) => {
+                        self.gap_words(metric_name, v, op, x, (&tier_note, &tier_note_zh))
+                    }
+                    _ => Gap {
+                        en: String::new(),
+                        zh: String::new(),
+                    },
                 };
                 (Outcome::Fail, Some(v), th_words, Some(gap))
             }
@@ -215,10 +324,18 @@ impl Ctx<'_> {
     }
 
     /// "R&D ratio 3.2% < 4% …: +¥1.60m R&D needed" where the shortfall can be put in money.
-    fn gap_words(&self, metric: &str, v: f64, op: &str, x: f64, tier_note: &str) -> String {
+    fn gap_words(&self, metric: &str, v: f64, op: &str, x: f64, note: (&str, &str)) -> Gap {
+        let (tier_note, tier_note_zh) = note;
         let mut s = format!(
             "{metric} {} fails {op} {}{tier_note}",
             fmt_value(metric, v),
+            fmt_value(metric, x)
+        );
+        let mut zh = format!(
+            "{} {}，未达到 {} {}{tier_note_zh}",
+            metric_zh(metric),
+            fmt_value(metric, v),
+            zh_op(op),
             fmt_value(metric, x)
         );
         let money_of = |m: &str| self.metric(m);
@@ -247,16 +364,19 @@ impl Ctx<'_> {
         };
         if let Some(e) = extra.filter(|e| *e > 0.0) {
             s.push_str(&format!(": +¥{:.2}m R&D needed", e / 1_000_000.0));
+            zh.push_str(&format!("：还需增加研发投入 ¥{:.1}万", e / 10_000.0));
         } else if op.starts_with('>') {
             s.push_str(&format!(": short by {}", fmt_value(metric, x - v)));
+            zh.push_str(&format!("：差 {}", fmt_value(metric, x - v)));
         } else if op.starts_with('<') {
             s.push_str(&format!(": over by {}", fmt_value(metric, v - x)));
+            zh.push_str(&format!("：超出 {}", fmt_value(metric, v - x)));
         }
-        s
+        Gap { en: s, zh }
     }
 
     /// Points of an indicator as (lower, upper) bounds, the value shown, the gap to the next band.
-    fn points(&self, ind: &Indicator) -> ((f64, f64), Option<f64>, Option<String>) {
+    fn points(&self, ind: &Indicator) -> ((f64, f64), Option<f64>, Option<Gap>) {
         let max = ind.max_points;
         let banded = band_points;
         if !ind.bands.is_empty() {
@@ -265,17 +385,24 @@ impl Ctx<'_> {
                 Some(v) => {
                     let p = banded(v, &ind.bands);
                     let next = ind.bands.iter().rev().find(|b| b.points > p && b.min > v);
-                    let gap = next.map(|b| {
-                        format!(
+                    let gap = next.map(|b| Gap {
+                        en: format!(
                             "{m} {} → {} for {} points",
                             fmt_value(m, v),
                             fmt_value(m, b.min),
                             b.points
-                        )
+                        ),
+                        zh: format!(
+                            "{} {}，达到 {} 可得 {} 分",
+                            metric_zh(m),
+                            fmt_value(m, v),
+                            fmt_value(m, b.min),
+                            b.points
+                        ),
                     });
                     ((p, p), Some(v), gap)
                 }
-                None => ((0.0, max), None, Some(format!("{m}: not given"))),
+                None => ((0.0, max), None, Some(not_given(m))),
             };
         }
         if !ind.bands_desc.is_empty() {
@@ -285,7 +412,7 @@ impl Ctx<'_> {
                     let p = band_desc_points(&ind.bands_desc, v);
                     ((p, p), Some(v), None)
                 }
-                None => ((0.0, max), None, Some(format!("{m}: not given"))),
+                None => ((0.0, max), None, Some(not_given(m))),
             };
         }
         if !ind.best_of.is_empty() {
@@ -329,7 +456,7 @@ impl Ctx<'_> {
                     let p = v.clamp(0.0, max);
                     ((p, p), Some(*v), None)
                 }
-                None => ((0.0, max), None, Some(format!("assessor {a}: not given"))),
+                None => ((0.0, max), None, Some(assessor_not_given(a))),
             };
         }
         if let Some(pt) = ind.points_true {
@@ -349,7 +476,7 @@ impl Ctx<'_> {
                         pt.max(ind.points_false.unwrap_or(0.0)),
                     ),
                     None,
-                    Some(format!("{m}: not given")),
+                    Some(not_given(m)),
                 ),
             };
         }
@@ -406,7 +533,8 @@ fn criterion(kind: &str, t: &Test, c: &Ctx) -> CriterionResult {
         points: None,
         max_points: None,
         result,
-        gap,
+        gap: gap.as_ref().map(|g| g.en.clone()),
+        gap_zh: gap.map(|g| g.zh),
         confirmed: t.status == Some(Status::Confirmed),
     }
 }
@@ -481,7 +609,8 @@ pub fn evaluate(
             points: Some(lo),
             max_points: Some(ind.max_points),
             result,
-            gap,
+            gap: gap.as_ref().map(|g| g.en.clone()),
+            gap_zh: gap.map(|g| g.zh),
             confirmed: ind.status == Status::Confirmed,
         });
     }
@@ -549,35 +678,55 @@ pub fn evaluate(
         let (result, gap) = match all.iter().find(|s| &s.scheme == r) {
             Some(dep) => {
                 let d = evaluate(dep, all, profile, as_of, inputs);
-                let missing: Vec<String> = d
+                let open: Vec<&CriterionResult> = d
                     .criteria
                     .iter()
                     .filter(|c| c.result != Outcome::Pass && c.kind != "direct_pass")
-                    .filter_map(|c| c.gap.clone())
                     .collect();
+                let en: Vec<String> = open.iter().filter_map(|c| c.gap.clone()).collect();
+                let zh: Vec<String> = open.iter().filter_map(|c| c.gap_zh.clone()).collect();
                 let gap = (d.result != Outcome::Pass).then(|| {
-                    let result = match d.result {
-                        Outcome::Fail => "fails",
-                        _ => "is undecided",
+                    let (result, result_zh) = match d.result {
+                        Outcome::Fail => ("fails", "未通过"),
+                        _ => ("is undecided", "待定"),
                     };
-                    if missing.is_empty() {
-                        format!("required scheme {r} {result}")
-                    } else {
-                        format!("required scheme {r} {result}: {}", missing.join("; "))
+                    let name = all
+                        .iter()
+                        .find(|s| &s.scheme == r)
+                        .map_or(r.as_str(), |s| s.zh.as_str());
+                    Gap {
+                        en: if en.is_empty() {
+                            format!("required scheme {r} {result}")
+                        } else {
+                            format!("required scheme {r} {result}: {}", en.join("; "))
+                        },
+                        zh: if zh.is_empty() {
+                            format!("须先满足的{name}{result_zh}")
+                        } else {
+                            format!("须先满足的{name}{result_zh}：{}", zh.join("；"))
+                        },
                     }
                 });
                 (d.result, gap)
             }
             None => (
                 Outcome::Unknown,
-                Some(format!("required scheme {r} is not among the tables")),
+                Some(Gap {
+                    en: format!("required scheme {r} is not among the tables"),
+                    zh: format!("须先满足的 {r} 不在规则表中"),
+                }),
             ),
         };
         parts.push(result);
         criteria.push(CriterionResult {
             id: format!("requires_{r}"),
             kind: "requires".into(),
-            zh: format!("须先满足 {r}"),
+            zh: format!(
+                "须先满足{}",
+                all.iter()
+                    .find(|s| &s.scheme == r)
+                    .map_or(r.as_str(), |s| s.zh.as_str())
+            ),
             en: format!("requires {r}"),
             metric: None,
             assessor: None,
@@ -586,7 +735,8 @@ pub fn evaluate(
             points: None,
             max_points: None,
             result,
-            gap,
+            gap: gap.as_ref().map(|g| g.en.clone()),
+            gap_zh: gap.map(|g| g.zh),
             confirmed: scheme.status == Status::Confirmed,
         });
     }

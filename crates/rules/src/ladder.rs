@@ -55,6 +55,8 @@ pub struct NextStep {
     /// Every failed or unknown criterion, in words. Direct-pass routes are alternatives, not
     /// requirements, so they are left out.
     pub missing: Vec<String>,
+    /// The same in Chinese.
+    pub missing_zh: Vec<String>,
 }
 
 /// One enterprise over every scheme asked for.
@@ -106,6 +108,17 @@ pub fn evaluate_enterprise(
                                     c.kind, c.id
                                 )
                             })
+                        })
+                    })
+                    .collect(),
+                missing_zh: r
+                    .criteria
+                    .iter()
+                    .filter(|c| c.result != Outcome::Pass && c.kind != "direct_pass")
+                    .filter_map(|c| {
+                        c.gap_zh.clone().or_else(|| {
+                            (c.result == Outcome::Unknown)
+                                .then(|| format!("{}：待定（需补充数据或评审意见）", c.zh))
                         })
                     })
                     .collect(),

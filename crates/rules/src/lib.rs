@@ -10,8 +10,8 @@ pub mod scheme;
 pub mod validate;
 
 pub use evaluate::{
-    band_desc_points, band_points, evaluate, meets, tier_for, AssessorInputs, CriterionResult,
-    Outcome, SchemeResult,
+    band_desc_points, band_points, evaluate, meets, metric_zh, metrics_without_names, tier_for,
+    AssessorInputs, CriterionResult, Outcome, SchemeResult,
 };
 pub use ladder::{evaluate_enterprise, load_ladders, EnterpriseEvaluation, Ladder, NextStep};
 pub use profile::{Award, Financials, Flags, Ip, Profile};

@@ -233,5 +233,23 @@ fn the_hte_rd_condition_says_what_is_missing_in_money() {
         gap.contains("3.2%") && gap.contains("4.0%") && gap.contains("+¥2.40m R&D needed"),
         "{gap}"
     );
+    // Chinese first: the same gap with the metric's Chinese name and the money in 万元.
+    let zh = rd.gap_zh.as_deref().unwrap();
+    assert!(
+        zh.contains("近三年研发费用占同期销售收入比例")
+            && zh.contains("3.2%")
+            && zh.contains("≥ 4.0%")
+            && zh.contains("还需增加研发投入 ¥240.0万"),
+        "{zh}"
+    );
     assert_ne!(r.result, Outcome::Pass);
+}
+
+#[test]
+fn every_metric_has_a_chinese_name_for_gaps() {
+    assert!(
+        rules::metrics_without_names().is_empty(),
+        "add them to data/rules/metrics.toml: {:?}",
+        rules::metrics_without_names()
+    );
 }

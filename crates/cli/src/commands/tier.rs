@@ -239,8 +239,9 @@ fn print_evaluation(e: &EnterpriseEvaluation) {
     }
     for n in &e.next {
         println!("  next ({}): {} — {}", n.ladder, n.scheme, label(n.result));
-        for m in &n.missing {
-            println!("    · {m}");
+        for (zh, en) in n.missing_zh.iter().zip(&n.missing) {
+            println!("    · {zh}");
+            println!("      {en}");
         }
     }
 }

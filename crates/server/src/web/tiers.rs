@@ -487,7 +487,12 @@ pub(super) async fn whatif_page(
             esc(&scheme_name(&state, &n.scheme, l)),
             result_label(n.result, l)
         );
-        for m in &n.missing {
+        let missing = if l == Lang::Zh {
+            &n.missing_zh
+        } else {
+            &n.missing
+        };
+        for m in missing {
             let _ = write!(h, "<li>{}</li>", esc(m));
         }
         h.push_str("</ul>");
