@@ -190,11 +190,12 @@ pub fn score(
     extra_tiers: &[String],
     as_of: NaiveDate,
 ) -> CreditScore {
+    // Qualifications may be given by Chinese name (高新技术企业): counted by their scheme code.
     let mut tiers: Vec<String> = profile
         .qualifications
         .iter()
         .chain(extra_tiers)
-        .cloned()
+        .map(|q| rules::qualification_code(q))
         .collect();
     tiers.sort();
     tiers.dedup();

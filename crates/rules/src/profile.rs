@@ -310,7 +310,11 @@ impl Profile {
             "ip_class1_self_developed" => self.ip.class1_self_developed.map(f64::from),
             "ip_class1_high_value" => self.ip.class1_high_value.map(f64::from),
             "ip_class2" => self.ip.class2.map(f64::from),
-            "has_hte" => flag(self.qualifications.iter().any(|q| q == "hte")),
+            "has_hte" => flag(
+                self.qualifications
+                    .iter()
+                    .any(|q| crate::scheme::qualification_code(q) == "hte"),
+            ),
             "prohibited_industry" => flag(self.flags.prohibited_industry),
             "major_accident" => flag(self.flags.major_accident),
             "serious_violation" => flag(self.flags.serious_violation),

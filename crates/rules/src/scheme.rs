@@ -204,20 +204,26 @@ pub fn load_shipped() -> Result<Vec<Scheme>, Vec<crate::Problem>> {
 /// A qualification as held by an enterprise: a scheme code (`hte`) as is, or a shipped scheme's
 /// Chinese name (高新技术企业, 专精特新“小巨人”企业, with or without quotes or 企业) mapped to its code.
 pub fn qualification_code(held: &str) -> String {
-    let strip = |s: &str| -> String {
+    fn strip(s: &str) -> String {
         s.chars()
             .filter(|c| !matches!(c, '"' | '“' | '”' | '\'' | ' ' | '　'))
             .collect::<String>()
             .trim_end_matches("企业")
             .to_string()
-    };
-    let given = strip(held);
-    for (file, text) in SHIPPED {
-        if let Ok(s) = parse_scheme(file, text) {
-            if strip(&s.zh) == given || s.scheme == held.trim() {
-                return s.scheme;
-            }
-        }
     }
-    held.trim().to_ascii_lowercase()
+    // The shipped schemes' (code, stripped Chinese name), parsed once.
+    static NAMES: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        SHIPPED
+            .iter()
+            .filter_map(|(file, text)| parse_scheme(file, text).ok())
+            .map(|s| (s.scheme.clone(), strip(&s.zh)))
+            .collect()
+    });
+    let given = strip(held);
+    names
+        .iter()
+        .find(|(code, zh)| *zh == given || code == held.trim())
+        .map(|(code, _)| code.clone())
+        .unwrap_or_else(|| held.trim().to_ascii_lowercase())
 }

@@ -115,3 +115,14 @@ fn broken_tables_are_refused_with_the_criterion_named() {
         "{e}"
     );
 }
+
+#[test]
+fn qualifications_are_read_by_code_or_chinese_name() {
+    use rules::qualification_code as code;
+    assert_eq!(code("hte"), "hte");
+    assert_eq!(code("高新技术企业"), "hte");
+    assert_eq!(code("专精特新“小巨人”企业"), "little_giant");
+    assert_eq!(code("专精特新\"小巨人\""), "little_giant");
+    assert_eq!(code("科技型中小企业"), "tech_sme");
+    assert_eq!(code(" Other "), "other", "unknown ones kept, lower-cased");
+}

@@ -225,3 +225,17 @@ fn no_awards_and_nothing_unknown_are_plain_zeros_not_minus_zero() {
         assert!(!r.en.contains("-0"), "{}", r.en);
     }
 }
+
+#[test]
+fn a_qualification_given_by_its_chinese_name_counts_as_its_tier() {
+    let card = shipped();
+    let mut by_code = firm();
+    by_code.qualifications = vec!["hte".into()];
+    let mut by_name = firm();
+    by_name.qualifications = vec!["高新技术企业".into()];
+    let a = score(&card, &by_code, &[], as_of());
+    let b = score(&card, &by_name, &[], as_of());
+    assert_eq!(a.tiers, vec!["hte".to_string()]);
+    assert_eq!(b.tiers, a.tiers);
+    assert_eq!(b.score, a.score);
+}
