@@ -33,13 +33,8 @@ const FACTOR_PLACEHOLDERS: &[&str] = &["value", "better", "points", "max"];
 const MISSING_PLACEHOLDERS: &[&str] = &["name_zh", "name_en", "metric", "max"];
 const NO_GRADE_PLACEHOLDERS: &[&str] = &["score", "min"];
 
-/// Confirmed in a public source, or not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Confirmed,
-    Unconfirmed,
-}
+/// Confirmed in a public source, or not (the same mark as the tier tables').
+pub use rules::scheme::Status;
 
 /// One scorecard: keyed by (scheme, version); its weight tables are keyed by stage.
 #[derive(Debug, Clone, Deserialize)]

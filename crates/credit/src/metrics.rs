@@ -1,8 +1,12 @@
 //! Discrimination measures for a score where higher means more likely to default.
 
-/// Area under the ROC curve: the chance a random defaulter scores above a random non-defaulter,
-/// ties counting one half (Mann–Whitney with mid-ranks). None when either class is absent.
-pub fn auc(scores: &[f64], defaulted: &[bool]) -> Option<f64> {
+/// The counts of defaulters and non-defaulters and the indices in score order; None when either
+/// class is absent (neither measure is defined then).
+fn ranked(
+    scores: &[f64],
+    defaulted: &[bool],
+    descending: bool,
+) -> Option<(usize, usize, Vec<usize>)> {
     assert_eq!(scores.len(), defaulted.len(), "one label per score");
     let pos = defaulted.iter().filter(|&&d| d).count();
     let neg = defaulted.len() - pos;
@@ -10,7 +14,18 @@ pub fn auc(scores: &[f64], defaulted: &[bool]) -> Option<f64> {
         return None;
     }
     let mut idx: Vec<usize> = (0..scores.len()).collect();
-    idx.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+    if descending {
+        idx.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+    } else {
+        idx.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+    }
+    Some((pos, neg, idx))
+}
+
+/// Area under the ROC curve: the chance a random defaulter scores above a random non-defaulter,
+/// ties counting one half (Mann–Whitney with mid-ranks). None when either class is absent.
+pub fn auc(scores: &[f64], defaulted: &[bool]) -> Option<f64> {
+    let (pos, neg, idx) = ranked(scores, defaulted, false)?;
     let mut rank_sum = 0.0;
     let mut i = 0;
     while i < idx.len() {
@@ -30,14 +45,7 @@ pub fn auc(scores: &[f64], defaulted: &[bool]) -> Option<f64> {
 /// Kolmogorov–Smirnov statistic: the largest gap between the cumulative shares of defaulters and
 /// non-defaulters over score thresholds. Tied scores move together (a cut never splits a tie).
 pub fn ks(scores: &[f64], defaulted: &[bool]) -> Option<f64> {
-    assert_eq!(scores.len(), defaulted.len(), "one label per score");
-    let pos = defaulted.iter().filter(|&&d| d).count();
-    let neg = defaulted.len() - pos;
-    if pos == 0 || neg == 0 {
-        return None;
-    }
-    let mut idx: Vec<usize> = (0..scores.len()).collect();
-    idx.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+    let (pos, neg, idx) = ranked(scores, defaulted, true)?;
     let (mut tp, mut fp, mut best) = (0usize, 0usize, 0.0f64);
     let mut i = 0;
     while i < idx.len() {

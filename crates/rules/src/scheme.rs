@@ -24,7 +24,7 @@ pub const SHIPPED: &[(&str, &str)] = &[
 ];
 
 /// Confirmed in a public source, or not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Confirmed,

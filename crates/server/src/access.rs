@@ -107,6 +107,17 @@ impl Viewer {
         self.user.as_ref().is_some_and(|u| u.role == Role::Admin)
     }
 
+    /// Admins, platform operators and government users: who reads every enterprise's profile and
+    /// the tier funnel.
+    pub fn is_official(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| {
+            matches!(
+                u.role,
+                Role::Admin | Role::PlatformOperator | Role::Government
+            )
+        })
+    }
+
     /// The rule itself, on the facts: the demand's level and its owner organization.
     pub fn may_see(&self, level: Confidentiality, owner_org: Option<i64>) -> bool {
         match level {

@@ -280,7 +280,8 @@ async fn create(
     Ok(body)
 }
 
-fn signed_in(viewer: &Viewer) -> ApiResult<&crate::access::SessionUser> {
+/// The signed-in user, or 401 saying how to sign in.
+pub(crate) fn signed_in(viewer: &Viewer) -> ApiResult<&crate::access::SessionUser> {
     viewer
         .user
         .as_ref()

@@ -371,11 +371,7 @@ pub async fn put_override(
 
 /// Records a manual assignment for the API and the node page's form.
 pub async fn override_for(state: &AppState, viewer: &Viewer, r: OverrideRequest) -> ApiResult<()> {
-    let Some(u) = viewer.user.as_ref() else {
-        return Err(ApiError::unauthorized(
-            "sign in first (POST /api/v1/auth/login)",
-        ));
-    };
+    let u = crate::api::signed_in(viewer)?;
     if !matches!(u.role, Role::Admin | Role::PlatformOperator) {
         return Err(ApiError::forbidden(
             "only admins and platform operators correct chain assignments",

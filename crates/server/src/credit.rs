@@ -88,15 +88,6 @@ fn is_financier(viewer: &Viewer) -> bool {
         .is_some_and(|u| u.role == Role::Financier)
 }
 
-fn is_official(viewer: &Viewer) -> bool {
-    viewer.user.as_ref().is_some_and(|u| {
-        matches!(
-            u.role,
-            Role::Admin | Role::PlatformOperator | Role::Government
-        )
-    })
-}
-
 fn who(viewer: &Viewer) -> String {
     viewer
         .user
@@ -184,16 +175,12 @@ pub async fn evaluations(
     viewer: Viewer,
     ApiQuery(p): ApiQuery<EvaluationsParams>,
 ) -> ApiResult<Json<EvaluationsResponse>> {
-    if viewer.user.is_none() {
-        return Err(ApiError::unauthorized(
-            "sign in first (POST /api/v1/auth/login)",
-        ));
-    }
+    crate::api::signed_in(&viewer)?;
     let uscc = p.uscc.filter(|u| !u.is_empty());
     let (allowed, with_inputs) = match &uscc {
         None => (
-            is_official(&viewer) || is_financier(&viewer),
-            is_official(&viewer),
+            viewer.is_official() || is_financier(&viewer),
+            viewer.is_official(),
         ),
         Some(u) => {
             let read = may_read_profile(&state, &viewer, u).await?;

@@ -11,7 +11,8 @@ use engine::tiers::{self, Funnel};
 use model::Record;
 use rules::{EnterpriseEvaluation, Profile};
 
-use crate::access::{Role, Viewer};
+use crate::access::Viewer;
+use crate::api::signed_in;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::{ApiJson, ApiPath, ApiQuery};
@@ -119,10 +120,7 @@ pub async fn may_read_profile(state: &AppState, viewer: &Viewer, uscc: &str) -> 
     let Some(u) = viewer.user.as_ref() else {
         return Ok(false);
     };
-    if matches!(
-        u.role,
-        Role::Admin | Role::PlatformOperator | Role::Government
-    ) {
+    if viewer.is_official() {
         return Ok(true);
     }
     let Some(own) = u.organization_id else {
@@ -192,15 +190,8 @@ pub async fn evaluate(
 
 /// Funnel viewers: admins, platform operators and government users.
 pub fn require_official(viewer: &Viewer) -> ApiResult<()> {
-    let Some(u) = viewer.user.as_ref() else {
-        return Err(ApiError::unauthorized(
-            "sign in first (POST /api/v1/auth/login)",
-        ));
-    };
-    if !matches!(
-        u.role,
-        Role::Admin | Role::PlatformOperator | Role::Government
-    ) {
+    signed_in(viewer)?;
+    if !viewer.is_official() {
         return Err(ApiError::forbidden(
             "the tier funnel is for government users, platform operators and admins",
         ));
@@ -266,11 +257,7 @@ pub async fn put_profiles(
     viewer: Viewer,
     ApiJson(r): ApiJson<ProfilesRequest>,
 ) -> ApiResult<Json<ProfilesStored>> {
-    let Some(u) = viewer.user.as_ref() else {
-        return Err(ApiError::unauthorized(
-            "sign in first (POST /api/v1/auth/login)",
-        ));
-    };
+    let u = signed_in(&viewer)?;
     let profiles = parse_profiles(r.profiles)?;
     for p in &profiles {
         if !may_read_profile(&state, &viewer, &p.uscc).await? {

@@ -6,9 +6,9 @@ use std::path::Path;
 
 use ::credit::{Breaker, Card, CreditScore, Defaults, FitOptions, SimOptions};
 use anyhow::{bail, Context};
-use engine::tiers::{self, Rulebook};
+use engine::tiers::Rulebook;
 
-use super::tier::{parse_as_of, read_profiles};
+use super::tier::{load_profiles, parse_as_of};
 use crate::args::{CreditCommand, Global};
 use crate::EXIT_REJECTED;
 
@@ -43,25 +43,14 @@ pub async fn run(global: &Global, command: CreditCommand) -> anyhow::Result<u8> 
             let date = parse_as_of(as_of.as_deref())?;
             let card = card(card_path.as_deref())?;
             let book = Rulebook::shipped().map_err(anyhow::Error::msg)?;
-            let (mut profiles, bad) = match &file {
-                Some(f) => read_profiles(f, format.as_deref(), sheet.as_deref())?,
-                None => {
-                    let store = super::open_store(global).await?;
-                    let all = tiers::profiles(&store).await?;
-                    if all.is_empty() {
-                        bail!("no stored profiles: run `shuanglian tier import FILE`, or give a FILE to score");
-                    }
-                    (all, vec![])
-                }
-            };
-            for u in &uscc {
-                if !profiles.iter().any(|p| &p.uscc == u) {
-                    bail!("no profile for USCC {u}");
-                }
-            }
-            if !uscc.is_empty() {
-                profiles.retain(|p| uscc.contains(&p.uscc));
-            }
+            let (profiles, bad) = load_profiles(
+                global,
+                file.as_deref(),
+                format.as_deref(),
+                sheet.as_deref(),
+                &uscc,
+            )
+            .await?;
             let store = if no_store {
                 None
             } else {

@@ -26,25 +26,14 @@ pub async fn run(global: &Global, command: TierCommand) -> anyhow::Result<u8> {
             let date = parse_as_of(as_of.as_deref())?;
             let book = Rulebook::shipped().map_err(anyhow::Error::msg)?;
             book.choose(&scheme)?;
-            let (mut profiles, bad) = match &file {
-                Some(f) => read_profiles(f, format.as_deref(), sheet.as_deref())?,
-                None => {
-                    let store = super::open_store(global).await?;
-                    let all = tiers::profiles(&store).await?;
-                    if all.is_empty() {
-                        bail!("no stored profiles: run `shuanglian tier import FILE`, or give a FILE to evaluate");
-                    }
-                    (all, vec![])
-                }
-            };
-            if !uscc.is_empty() {
-                for u in &uscc {
-                    if !profiles.iter().any(|p| &p.uscc == u) {
-                        bail!("no profile for USCC {u}");
-                    }
-                }
-                profiles.retain(|p| uscc.contains(&p.uscc));
-            }
+            let (profiles, bad) = load_profiles(
+                global,
+                file.as_deref(),
+                format.as_deref(),
+                sheet.as_deref(),
+                &uscc,
+            )
+            .await?;
             let (common, per) = read_inputs(assessor.as_deref())?;
             let mut out = vec![];
             for p in &profiles {
@@ -155,6 +144,37 @@ pub fn parse_as_of(as_of: Option<&str>) -> anyhow::Result<chrono::NaiveDate> {
         Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .with_context(|| format!("--as-of {s}: write a date as YYYY-MM-DD"))?,
     })
+}
+
+/// The profiles to work on: from `file`, or the stored ones without it; only `uscc` when given (each
+/// must be there). The bad ones of a file come back as messages.
+pub async fn load_profiles(
+    global: &Global,
+    file: Option<&Path>,
+    format: Option<&str>,
+    sheet: Option<&str>,
+    uscc: &[String],
+) -> anyhow::Result<(Vec<Profile>, Vec<String>)> {
+    let (mut profiles, bad) = match file {
+        Some(f) => read_profiles(f, format, sheet)?,
+        None => {
+            let store = super::open_store(global).await?;
+            let all = tiers::profiles(&store).await?;
+            if all.is_empty() {
+                bail!("no stored profiles: run `shuanglian tier import FILE`, or give a FILE");
+            }
+            (all, vec![])
+        }
+    };
+    for u in uscc {
+        if !profiles.iter().any(|p| &p.uscc == u) {
+            bail!("no profile for USCC {u}");
+        }
+    }
+    if !uscc.is_empty() {
+        profiles.retain(|p| uscc.contains(&p.uscc));
+    }
+    Ok((profiles, bad))
 }
 
 /// Profiles from a file; the bad ones come back as messages naming file, line and column.
