@@ -239,6 +239,20 @@ pub enum TierCommand {
         #[arg(long)]
         sheet: Option<String>,
     },
+    /// Record an assessor's judgments for a stored enterprise (criteria the data cannot hold, keyed
+    /// by the `assessor` names of data/rules): evaluations of the stored profile then read them.
+    /// Without --set or --clear, prints what is stored.
+    Assess {
+        uscc: String,
+        /// KEY=VALUE: points, or yes / no (repeatable); added to what is stored.
+        #[arg(long)]
+        set: Vec<String>,
+        /// Forget the stored judgments first.
+        #[arg(long)]
+        clear: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Counts per cluster and district: tiers held, qualifying on the data, unknown, next step.
     Funnel {
         #[arg(long)]

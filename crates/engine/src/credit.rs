@@ -15,6 +15,9 @@ use crate::{EngineError, Result};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreditInputs {
     pub profile: Profile,
+    /// The assessor inputs the rule engine read (stored for the enterprise).
+    #[serde(default)]
+    pub assessor: std::collections::BTreeMap<String, f64>,
     /// Tiers the rule engine found the profile passes (added to its declared qualifications).
     pub rule_tiers: Vec<String>,
     pub as_of: NaiveDate,
@@ -42,9 +45,15 @@ pub struct Reproduction {
     pub reproduced: Option<bool>,
 }
 
-/// Tiers the profile passes on the rule tables (no assessor inputs: an unknown is not a pass).
-pub fn rule_tiers(book: &Rulebook, profile: &Profile, as_of: NaiveDate) -> Result<Vec<String>> {
-    let e = book.evaluate(profile, &[], as_of, &AssessorInputs::new())?;
+/// Tiers the profile passes on the rule tables with the assessor inputs given (an unknown is not a
+/// pass).
+pub fn rule_tiers(
+    book: &Rulebook,
+    profile: &Profile,
+    as_of: NaiveDate,
+    inputs: &AssessorInputs,
+) -> Result<Vec<String>> {
+    let e = book.evaluate(profile, &[], as_of, inputs)?;
     Ok(e.schemes
         .iter()
         .filter(|s| s.result == Outcome::Pass)
@@ -52,26 +61,29 @@ pub fn rule_tiers(book: &Rulebook, profile: &Profile, as_of: NaiveDate) -> Resul
         .collect())
 }
 
-/// Scores a profile without storing anything.
+/// Scores a profile without storing anything; `inputs` are the assessor's, for the rule tiers.
 pub fn score(
     book: &Rulebook,
     card: &Card,
     profile: &Profile,
     as_of: NaiveDate,
+    inputs: &AssessorInputs,
 ) -> Result<(CreditScore, CreditInputs)> {
-    let rule_tiers = rule_tiers(book, profile, as_of)?;
+    let rule_tiers = rule_tiers(book, profile, as_of, inputs)?;
     let s = credit::score(card, profile, &rule_tiers, as_of);
     Ok((
         s,
         CreditInputs {
             profile: profile.clone(),
+            assessor: inputs.iter().map(|(k, v)| (k.clone(), *v)).collect(),
             rule_tiers,
             as_of,
         },
     ))
 }
 
-/// Scores a profile and stores the evaluation; returns its id.
+/// Scores a profile with the enterprise's stored assessor inputs and stores the evaluation; returns
+/// its id.
 pub async fn score_and_store(
     store: &Store,
     book: &Rulebook,
@@ -80,7 +92,8 @@ pub async fn score_and_store(
     as_of: NaiveDate,
     by: &str,
 ) -> Result<(i64, CreditScore)> {
-    let (s, inputs) = score(book, card, profile, as_of)?;
+    let assessed = crate::tiers::assessor_inputs(store, &profile.uscc).await?;
+    let (s, inputs) = score(book, card, profile, as_of, &assessed)?;
     let row = CreditEvaluationRow {
         id: 0,
         uscc: profile.uscc.clone(),

@@ -17,6 +17,8 @@ use crate::{EngineError, Result};
 pub struct Rulebook {
     pub schemes: Vec<Scheme>,
     pub ladders: Vec<Ladder>,
+    /// Every assessor key the schemes read.
+    pub assessor_keys: std::collections::BTreeSet<String>,
 }
 
 impl Rulebook {
@@ -31,7 +33,12 @@ impl Rulebook {
             )
         })?;
         let ladders = rules::load_ladders(&schemes)?;
-        Ok(Rulebook { schemes, ladders })
+        let assessor_keys = rules::assessor_keys(&schemes);
+        Ok(Rulebook {
+            schemes,
+            ladders,
+            assessor_keys,
+        })
     }
 
     /// The schemes named (all when none), or an error naming the unknown one and the choices.
@@ -132,6 +139,75 @@ fn parse_row(row: &ProfileRow) -> Result<Profile> {
             row.uscc
         ))
     })
+}
+
+/// An enterprise's stored assessor inputs (empty when none were given).
+pub async fn assessor_inputs(store: &Store, uscc: &str) -> Result<AssessorInputs> {
+    match store.assessor_inputs(uscc).await? {
+        Some(row) => parse_inputs(&row),
+        None => Ok(AssessorInputs::new()),
+    }
+}
+
+fn parse_inputs(row: &store::AssessorRow) -> Result<AssessorInputs> {
+    serde_json::from_str(&row.inputs).map_err(|e| {
+        EngineError::Input(format!(
+            "stored assessor inputs of {} are not readable ({e}): set them again",
+            row.uscc
+        ))
+    })
+}
+
+/// Every enterprise's stored assessor inputs, by USCC.
+pub async fn all_assessor_inputs(store: &Store) -> Result<HashMap<String, AssessorInputs>> {
+    store
+        .all_assessor_inputs()
+        .await?
+        .iter()
+        .map(|r| Ok((r.uscc.clone(), parse_inputs(r)?)))
+        .collect()
+}
+
+/// Records an assessor's judgments for a stored profile, replacing earlier ones. Keys must be ones
+/// the schemes read and values finite and not negative (points, or 1 / 0 for yes / no).
+pub async fn set_assessor_inputs(
+    store: &Store,
+    book: &Rulebook,
+    uscc: &str,
+    inputs: &BTreeMap<String, f64>,
+    by: &str,
+) -> Result<()> {
+    if store.profile(uscc).await?.is_none() {
+        return Err(EngineError::Input(format!(
+            "no profile for {uscc}: import the enterprise's profile first"
+        )));
+    }
+    for (k, v) in inputs {
+        if !book.assessor_keys.contains(k) {
+            return Err(EngineError::Input(format!(
+                "unknown assessor key '{k}' (fix: one of {})",
+                book.assessor_keys
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        if !v.is_finite() || *v < 0.0 {
+            return Err(EngineError::Input(format!(
+                "assessor {k} = {v} (fix: points, or 1 for yes and 0 for no)"
+            )));
+        }
+    }
+    store
+        .put_assessor_inputs(&store::AssessorRow {
+            uscc: uscc.to_string(),
+            inputs: serde_json::to_string(inputs).expect("inputs serialise"),
+            updated_by: by.to_string(),
+            updated_at: chrono::Utc::now().timestamp(),
+        })
+        .await?;
+    Ok(())
 }
 
 /// One stored profile.
@@ -236,6 +312,7 @@ pub async fn funnel(
     let mut districts: BTreeMap<String, FunnelRow> = BTreeMap::new();
     let mut refused = vec![];
     let placed = placements(store).await?;
+    let assessed = all_assessor_inputs(store).await?;
     for p in profiles(store).await? {
         let (cl, dist) = placed.get(&p.uscc).cloned().unwrap_or_default();
         if cluster.is_some_and(|c| !cl.iter().any(|x| x == c))
@@ -243,7 +320,7 @@ pub async fn funnel(
         {
             continue;
         }
-        let eval = match book.evaluate(&p, &[], as_of, &inputs) {
+        let eval = match book.evaluate(&p, &[], as_of, assessed.get(&p.uscc).unwrap_or(&inputs)) {
             Ok(e) => e,
             Err(_) => {
                 refused.push(p.uscc.clone());

@@ -15,5 +15,5 @@ pub use evaluate::{
 };
 pub use ladder::{evaluate_enterprise, load_ladders, EnterpriseEvaluation, Ladder, NextStep};
 pub use profile::{Award, Financials, Flags, Ip, Profile};
-pub use scheme::{load_shipped, parse_scheme, qualification_code, Scheme, SHIPPED};
+pub use scheme::{assessor_keys, load_shipped, parse_scheme, qualification_code, Scheme, SHIPPED};
 pub use validate::{validate_scheme, Problem, METRICS};

@@ -227,3 +227,33 @@ pub fn qualification_code(held: &str) -> String {
         .map(|(code, _)| code.clone())
         .unwrap_or_else(|| held.trim().to_ascii_lowercase())
 }
+
+/// Every assessor key the schemes read (in tests, indicators and nested tests), so stored assessor
+/// inputs can be checked against them.
+pub fn assessor_keys(schemes: &[Scheme]) -> std::collections::BTreeSet<String> {
+    fn walk(t: &Test, out: &mut std::collections::BTreeSet<String>) {
+        if let Some(a) = &t.assessor {
+            out.insert(a.clone());
+        }
+        for s in t.any.iter().chain(&t.all) {
+            walk(s, out);
+        }
+    }
+    let mut out = std::collections::BTreeSet::new();
+    for s in schemes {
+        for t in s
+            .eligibility
+            .iter()
+            .chain(&s.conditions)
+            .chain(&s.direct_pass)
+        {
+            walk(t, &mut out);
+        }
+        for i in &s.indicators {
+            if let Some(a) = &i.assessor {
+                out.insert(a.clone());
+            }
+        }
+    }
+    out
+}

@@ -144,7 +144,9 @@ pub async fn score_for(
             credit: s,
         })
     } else {
-        let (s, _) = engine::credit::score(&state.rulebook, &state.card, &profile, date)?;
+        // A preview of an inline profile: no stored judgment is read for it.
+        let none = rules::AssessorInputs::new();
+        let (s, _) = engine::credit::score(&state.rulebook, &state.card, &profile, date, &none)?;
         Ok(ScoreResponse {
             evaluation_id: None,
             credit: s,

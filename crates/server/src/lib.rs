@@ -142,6 +142,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/tiers/funnel", get(tiers::funnel))
         .route("/profiles", post(tiers::put_profiles))
         .route("/profiles/{uscc}", get(tiers::get_profile))
+        .route(
+            "/profiles/{uscc}/assessor",
+            axum::routing::put(tiers::put_assessor),
+        )
         .route("/credit/score", post(credit::score))
         .route("/credit/evaluations", get(credit::evaluations))
         .route("/credit/evaluations/{id}", get(credit::evaluation))

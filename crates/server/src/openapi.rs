@@ -20,7 +20,7 @@ use crate::{api, auth, chains, credit, error, tiers};
         api::list_demands, api::get_demand, api::create_demand, api::demand_matches,
         api::list_organizations, api::get_organization, api::list_experts, api::get_expert,
         chains::list_chains, chains::cluster_gaps, chains::node_fillers, chains::put_override,
-        tiers::evaluate, tiers::funnel, tiers::get_profile, tiers::put_profiles,
+        tiers::evaluate, tiers::funnel, tiers::get_profile, tiers::put_profiles, tiers::put_assessor,
         credit::score, credit::evaluations, credit::evaluation, credit::simulate,
     ),
     components(schemas(
@@ -30,7 +30,7 @@ use crate::{api, auth, chains, credit, error, tiers};
         api::EmbeddingView, chains::ChainsView, chains::ClusterSummary, chains::ClusterGapsView,
         chains::NodeFillersView, chains::OverrideRequest, chains::KeyTechnology,
         tiers::EvaluateRequest, tiers::EvaluateResponse, tiers::ProfileView, tiers::ProfilesRequest,
-        tiers::ProfilesStored, credit::ScoreRequest, credit::ScoreResponse, credit::EvaluationsResponse,
+        tiers::ProfilesStored, tiers::AssessorRequest, credit::ScoreRequest, credit::ScoreResponse, credit::EvaluationsResponse,
         credit::EvaluationResponse, credit::SimulateRequest, engine::tiers::Funnel, engine::tiers::FunnelRow, engine::tiers::TierCounts,
     )),
     tags(

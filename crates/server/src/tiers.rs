@@ -65,6 +65,10 @@ pub struct FunnelParams {
 pub struct ProfileView {
     #[schema(value_type = Object)]
     pub profile: Profile,
+    /// The assessor's stored judgments (key → points, or 1 / 0), who gave them and when.
+    pub assessor: std::collections::BTreeMap<String, f64>,
+    pub assessed_by: Option<String>,
+    pub assessed_at: Option<i64>,
     pub source: String,
     pub updated_by: String,
     pub updated_at: i64,
@@ -155,6 +159,7 @@ pub async fn evaluate_for(
         ));
     }
     let mut profiles = parse_profiles(r.profiles)?;
+    let inline = profiles.len();
     if r.uscc.len() > MAX_PROFILES {
         return Err(ApiError::invalid(format!(
             "send at most {MAX_PROFILES} USCCs per request"
@@ -163,11 +168,18 @@ pub async fn evaluate_for(
     for u in &r.uscc {
         profiles.push(readable_profile(state, viewer, u).await?);
     }
-    let inputs: rules::AssessorInputs = r.assessor.into_iter().collect();
-    let results = profiles
-        .iter()
-        .map(|p| state.rulebook.evaluate(p, &r.schemes, date, &inputs))
-        .collect::<engine::Result<Vec<_>>>()?;
+    let given: rules::AssessorInputs = r.assessor.into_iter().collect();
+    let mut results = vec![];
+    for (i, p) in profiles.iter().enumerate() {
+        // Stored profiles bring the enterprise's stored judgments; the request's win over them.
+        let mut inputs = if i >= inline {
+            tiers::assessor_inputs(&state.store, &p.uscc).await?
+        } else {
+            rules::AssessorInputs::new()
+        };
+        inputs.extend(given.iter().map(|(k, v)| (k.clone(), *v)));
+        results.push(state.rulebook.evaluate(p, &r.schemes, date, &inputs)?);
+    }
     Ok(EvaluateResponse {
         as_of: date.to_string(),
         results,
@@ -240,8 +252,15 @@ pub async fn get_profile(
         .profile(&uscc)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no profile for {uscc}")))?;
+    let assessed = state.store.assessor_inputs(&uscc).await?;
     Ok(Json(ProfileView {
         profile,
+        assessor: tiers::assessor_inputs(&state.store, &uscc)
+            .await?
+            .into_iter()
+            .collect(),
+        assessed_by: assessed.as_ref().map(|a| a.updated_by.clone()),
+        assessed_at: assessed.map(|a| a.updated_at),
         source: row.source,
         updated_by: row.updated_by,
         updated_at: row.updated_at,
@@ -271,4 +290,36 @@ pub async fn put_profiles(
     Ok(Json(ProfilesStored {
         stored: profiles.len(),
     }))
+}
+
+/// An assessor's judgments to store for one enterprise.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssessorRequest {
+    /// Assessor key → points, or 1 / 0 for yes / no; replaces what was stored.
+    pub inputs: std::collections::BTreeMap<String, f64>,
+}
+
+/// Stores an assessor's judgments for a stored profile (officials only: an enterprise does not
+/// assess itself). Evaluations of the stored profile — API, funnel, what-if, credit — then read them.
+#[utoipa::path(put, path = "/api/v1/profiles/{uscc}/assessor", tag = "tiers",
+    params(("uscc" = String, Path, description = "Unified social credit code")),
+    request_body = AssessorRequest,
+    responses((status = 204), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn put_assessor(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiPath(uscc): ApiPath<String>,
+    ApiJson(r): ApiJson<AssessorRequest>,
+) -> ApiResult<axum::http::StatusCode> {
+    let u = signed_in(&viewer)?;
+    if !viewer.is_official() {
+        return Err(ApiError::forbidden(
+            "assessor judgments are given by government users, platform operators and admins",
+        ));
+    }
+    tiers::set_assessor_inputs(&state.store, &state.rulebook, &uscc, &r.inputs, &u.username)
+        .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

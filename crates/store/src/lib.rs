@@ -26,7 +26,7 @@ pub use accounts::{NewUser, User};
 pub use chains::{ChainAssignmentRow, ChainOverride, Replace, MANUAL_EVIDENCE};
 pub use embeddings::text_hash;
 pub use error::StoreError;
-pub use profiles::{CreditEvaluationRow, ProfileRow};
+pub use profiles::{AssessorRow, CreditEvaluationRow, ProfileRow};
 pub use target::Target;
 pub use write::WriteOutcome;
 

@@ -37,6 +37,16 @@ pub struct CreditEvaluationRow {
     pub created_at: i64,
 }
 
+/// An assessor's judgments for one enterprise: assessor key → value (points, or 1/0).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AssessorRow {
+    pub uscc: String,
+    /// JSON object.
+    pub inputs: String,
+    pub updated_by: String,
+    pub updated_at: i64,
+}
+
 const PROFILE_COLUMNS: &str = "uscc, name, profile, source, updated_by, updated_at";
 const EVALUATION_COLUMNS: &str = "id, uscc, scheme, version, card_fingerprint, as_of, inputs, result, grade, score, created_by, created_at";
 
@@ -74,6 +84,35 @@ impl Store {
     pub async fn profiles(&self) -> Result<Vec<ProfileRow>> {
         let sql = format!("SELECT {PROFILE_COLUMNS} FROM enterprise_profiles ORDER BY uscc");
         Ok(dispatch!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await?))
+    }
+
+    /// Sets (replaces) an enterprise's assessor inputs.
+    pub async fn put_assessor_inputs(&self, r: &AssessorRow) -> Result<()> {
+        let sql = "INSERT INTO assessor_inputs (uscc, inputs, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
+                   ON CONFLICT (uscc) DO UPDATE SET inputs = excluded.inputs, \
+                   updated_by = excluded.updated_by, updated_at = excluded.updated_at";
+        dispatch!(self, pool => {
+            sqlx::query(sql)
+                .bind(&r.uscc)
+                .bind(&r.inputs)
+                .bind(&r.updated_by)
+                .bind(r.updated_at)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn assessor_inputs(&self, uscc: &str) -> Result<Option<AssessorRow>> {
+        let sql =
+            "SELECT uscc, inputs, updated_by, updated_at FROM assessor_inputs WHERE uscc = $1";
+        Ok(dispatch!(self, pool => sqlx::query_as(sql).bind(uscc).fetch_optional(pool).await?))
+    }
+
+    /// Every enterprise's assessor inputs.
+    pub async fn all_assessor_inputs(&self) -> Result<Vec<AssessorRow>> {
+        let sql = "SELECT uscc, inputs, updated_by, updated_at FROM assessor_inputs ORDER BY uscc";
+        Ok(dispatch!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?))
     }
 
     /// Appends an evaluation; returns its id.

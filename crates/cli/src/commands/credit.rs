@@ -65,7 +65,10 @@ pub async fn run(global: &Global, command: CreditCommand) -> anyhow::Result<u8> 
                                 .await?;
                         (Some(id), s)
                     }
-                    None => (None, engine::credit::score(&book, &card, p, date)?.0),
+                    None => {
+                        let none = rules::AssessorInputs::new();
+                        (None, engine::credit::score(&book, &card, p, date, &none)?.0)
+                    }
                 };
                 if json {
                     let mut v = serde_json::json!({ "uscc": p.uscc, "name": p.name });

@@ -35,9 +35,17 @@ pub async fn run(global: &Global, command: TierCommand) -> anyhow::Result<u8> {
             )
             .await?;
             let (common, per) = read_inputs(assessor.as_deref())?;
+            // Stored profiles bring their stored judgments; --assessor wins over them.
+            let stored = if file.is_none() {
+                let store = super::open_store(global).await?;
+                tiers::all_assessor_inputs(&store).await?
+            } else {
+                HashMap::new()
+            };
             let mut out = vec![];
             for p in &profiles {
-                let mut inputs = common.clone();
+                let mut inputs = stored.get(&p.uscc).cloned().unwrap_or_default();
+                inputs.extend(common.clone());
                 if let Some(m) = per.get(&p.uscc) {
                     inputs.extend(m.clone());
                 }
@@ -73,6 +81,49 @@ pub async fn run(global: &Global, command: TierCommand) -> anyhow::Result<u8> {
                 eprintln!("{b}");
             }
             Ok(if bad.is_empty() { 0 } else { EXIT_REJECTED })
+        }
+        TierCommand::Assess {
+            uscc,
+            set,
+            clear,
+            json,
+        } => {
+            let book = Rulebook::shipped().map_err(anyhow::Error::msg)?;
+            let store = super::open_store(global).await?;
+            let mut inputs: std::collections::BTreeMap<String, f64> = if clear {
+                Default::default()
+            } else {
+                tiers::assessor_inputs(&store, &uscc)
+                    .await?
+                    .into_iter()
+                    .collect()
+            };
+            for kv in &set {
+                let Some((k, v)) = kv.split_once('=') else {
+                    bail!("--set {kv}: write KEY=VALUE, e.g. tech_sme_resident_enterprise=1");
+                };
+                let v: f64 = match v.trim() {
+                    "yes" | "true" | "是" => 1.0,
+                    "no" | "false" | "否" => 0.0,
+                    n => n
+                        .parse()
+                        .with_context(|| format!("--set {kv}: the value is points, or yes / no"))?,
+                };
+                inputs.insert(k.trim().to_string(), v);
+            }
+            if clear || !set.is_empty() {
+                tiers::set_assessor_inputs(&store, &book, &uscc, &inputs, "cli").await?;
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&inputs)?);
+            } else if inputs.is_empty() {
+                println!("{uscc}: no assessor inputs stored");
+            } else {
+                for (k, v) in &inputs {
+                    println!("{uscc} {k} = {v}");
+                }
+            }
+            Ok(0)
         }
         TierCommand::Funnel {
             as_of,

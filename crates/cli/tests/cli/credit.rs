@@ -326,3 +326,58 @@ fn fit_reports_holdout_auc_on_synthetic_loans_and_simulate_splits_losses() {
         principal - principal * 8 / 10 + first["bank_interest_loss_fen"].as_i64().unwrap()
     );
 }
+
+#[test]
+fn an_assessors_judgment_is_stored_and_read_by_evaluations_of_the_stored_profile() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    demo(&dir);
+    let u = "915001057DEM000033";
+    let tech = |dir: &Path| {
+        let o = run(
+            dir,
+            &[
+                "tier",
+                "evaluate",
+                "--uscc",
+                u,
+                "--scheme",
+                "tech_sme",
+                "--as-of",
+                "2026-06-30",
+                "--json",
+            ],
+        );
+        json(&o)[0]["schemes"][0]["result"].clone()
+    };
+    assert_eq!(tech(&dir), "unknown");
+    let o = run(
+        &dir,
+        &["tier", "assess", u, "--set", "tech_sme_residency=yes"],
+    );
+    assert!(!o.status.success());
+    assert!(
+        text(&o)
+            .1
+            .contains("unknown assessor key 'tech_sme_residency'"),
+        "{:?}",
+        text(&o)
+    );
+    let o = run(
+        &dir,
+        &[
+            "tier",
+            "assess",
+            u,
+            "--set",
+            "tech_sme_resident_enterprise=yes",
+            "--set",
+            "tech_sme_not_serious_dishonesty=是",
+        ],
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert_eq!(tech(&dir), "pass");
+    let o = run(&dir, &["tier", "assess", u, "--clear"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert_eq!(tech(&dir), "unknown");
+}

@@ -366,8 +366,15 @@ pub(super) async fn whatif_page(
         Ok((p, ch)) => (p, ch, None),
         Err(e) => (profile.clone(), false, Some(e)),
     };
-    let none = rules::AssessorInputs::new();
-    let run = |p: &Profile| state.rulebook.evaluate(p, &[], as_of, &none);
+    // The enterprise's stored assessor judgments apply to both columns.
+    let assessed = match engine::tiers::assessor_inputs(&state.store, &profile.uscc).await {
+        Ok(i) => i,
+        Err(e) => {
+            let e = crate::error::ApiError::from(e);
+            return message_page(&c, e.status, title, &e.message);
+        }
+    };
+    let run = |p: &Profile| state.rulebook.evaluate(p, &[], as_of, &assessed);
     let (before, after) = match (run(&profile), run(&tried)) {
         (Ok(b), Ok(a)) => (b, a),
         (Err(e), _) | (_, Err(e)) => {
@@ -379,8 +386,10 @@ pub(super) async fn whatif_page(
             )
         }
     };
-    let credit_before = engine::credit::score(&state.rulebook, &state.card, &profile, as_of);
-    let credit_after = engine::credit::score(&state.rulebook, &state.card, &tried, as_of);
+    let credit_before =
+        engine::credit::score(&state.rulebook, &state.card, &profile, as_of, &assessed);
+    let credit_after =
+        engine::credit::score(&state.rulebook, &state.card, &tried, as_of, &assessed);
     let mut h = String::new();
     let _ = write!(
         h,

@@ -425,3 +425,113 @@ async fn the_funnel_and_what_if_pages_show_what_the_viewer_may_see() {
         p.close().await;
     }
 }
+
+#[tokio::test]
+async fn officials_record_assessor_judgments_that_stored_evaluations_then_read() {
+    for p in platforms().await {
+        let who = p.backend;
+        let a = p.login("ent-a").await;
+        let gov = p.login("gov").await;
+        let (s, _) = p
+            .call(
+                "POST",
+                "/api/v1/profiles",
+                Some(&gov),
+                Some(json!({"profiles": [profile(1)]})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let tech = |v: &Value| scheme(&v["results"][0], "tech_sme")["result"].clone();
+        let by_uscc = json!({"uscc": [uscc(1)], "as_of": "2026-06-30", "schemes": ["tech_sme"]});
+        let (_, v) = p
+            .call(
+                "POST",
+                "/api/v1/tiers/evaluate",
+                Some(&gov),
+                Some(by_uscc.clone()),
+            )
+            .await;
+        assert_eq!(tech(&v), "unknown", "{who}: judgment missing: {v}");
+
+        let path = format!("/api/v1/profiles/{}/assessor", uscc(1));
+        let judged = json!({"inputs": {"tech_sme_resident_enterprise": 1, "tech_sme_not_serious_dishonesty": 1}});
+        let (s, _) = p.call("PUT", &path, None, Some(judged.clone())).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        let (s, v) = p.call("PUT", &path, Some(&a), Some(judged.clone())).await;
+        assert_eq!(
+            s,
+            StatusCode::FORBIDDEN,
+            "{who}: an enterprise does not assess itself: {v}"
+        );
+        let (s, v) = p
+            .call(
+                "PUT",
+                &path,
+                Some(&gov),
+                Some(json!({"inputs": {"tech_sme_residency": 1}})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert!(
+            v.to_string()
+                .contains("unknown assessor key 'tech_sme_residency'")
+                && v.to_string().contains("tech_sme_resident_enterprise"),
+            "{v}"
+        );
+        let (s, v) = p.call("PUT", &path, Some(&gov), Some(judged)).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{who}: {v}");
+
+        let (_, v) = p
+            .call(
+                "POST",
+                "/api/v1/tiers/evaluate",
+                Some(&gov),
+                Some(by_uscc.clone()),
+            )
+            .await;
+        assert_eq!(tech(&v), "pass", "{who}: the stored judgment is read: {v}");
+        // Re-importing the facts keeps the judgment; the enterprise sees it on its profile.
+        let (s, _) = p
+            .call(
+                "POST",
+                "/api/v1/profiles",
+                Some(&a),
+                Some(json!({"profiles": [profile(1)]})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let (_, view) = p
+            .call(
+                "GET",
+                &format!("/api/v1/profiles/{}", uscc(1)),
+                Some(&a),
+                None,
+            )
+            .await;
+        assert_eq!(
+            view["assessor"]["tech_sme_resident_enterprise"], 1.0,
+            "{view}"
+        );
+        assert_eq!(view["assessed_by"], "gov");
+        let (_, f) = p
+            .call(
+                "GET",
+                "/api/v1/tiers/funnel?as_of=2026-06-30",
+                Some(&gov),
+                None,
+            )
+            .await;
+        assert_eq!(f["total"]["schemes"]["tech_sme"]["qualify"], 1, "{f}");
+        // An inline profile does not borrow the stored judgment.
+        let (_, v) = p
+            .call(
+                "POST",
+                "/api/v1/tiers/evaluate",
+                None,
+                Some(json!({"profiles": [profile(1)], "as_of": "2026-06-30", "schemes": ["tech_sme"]})),
+            )
+            .await;
+        assert_eq!(tech(&v), "unknown", "{v}");
+        p.close().await;
+    }
+}

@@ -8,6 +8,13 @@ CREATE TABLE enterprise_profiles (
     updated_at  BIGINT  NOT NULL
 );
 
+CREATE TABLE assessor_inputs (
+    uscc        TEXT    PRIMARY KEY,
+    inputs      TEXT    NOT NULL,
+    updated_by  TEXT    NOT NULL,
+    updated_at  BIGINT  NOT NULL
+);
+
 CREATE TABLE credit_evaluations (
     id                BIGSERIAL PRIMARY KEY,
     uscc              TEXT             NOT NULL,

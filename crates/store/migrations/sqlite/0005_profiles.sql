@@ -10,6 +10,15 @@ CREATE TABLE enterprise_profiles (
     updated_at  INTEGER NOT NULL
 );
 
+-- An assessor's judgments per enterprise (the criteria the data cannot hold), kept apart from the
+-- profile so that re-importing the facts never drops a review.
+CREATE TABLE assessor_inputs (
+    uscc        TEXT    PRIMARY KEY,
+    inputs      TEXT    NOT NULL,
+    updated_by  TEXT    NOT NULL,
+    updated_at  INTEGER NOT NULL
+);
+
 CREATE TABLE credit_evaluations (
     id                INTEGER PRIMARY KEY AUTOINCREMENT,
     uscc              TEXT    NOT NULL,
