@@ -39,6 +39,8 @@ const SEED: &[(&str, RecordKind, &str)] = &[
 
 /// Enterprise profiles of the demo enterprises (fictional, `scripts/gen-demo-profiles`).
 const PROFILES: &str = include_str!("../../../../data/demo/profiles.jsonl");
+/// The demo's assessor judgments (fictional, `scripts/gen-demo-profiles --assessor`).
+const ASSESSOR: &str = include_str!("../../../../data/demo/assessor.json");
 
 /// The demo accounts: username, role, organization (by name), display name, note.
 const ACCOUNTS: &str = include_str!("../../../../data/demo/accounts.csv");
@@ -92,6 +94,19 @@ pub async fn run(global: &Global, args: &DemoArgs) -> anyhow::Result<u8> {
         "  {:<22} {:>5} enterprise profiles (示例数据, written for the demo)",
         "profiles.jsonl",
         profiles.len()
+    );
+    let judged: std::collections::BTreeMap<String, std::collections::BTreeMap<String, f64>> =
+        serde_json::from_str(ASSESSOR).context("data/demo/assessor.json")?;
+    let book = engine::tiers::Rulebook::shipped().map_err(anyhow::Error::msg)?;
+    for (uscc, inputs) in &judged {
+        engine::tiers::set_assessor_inputs(&store, &book, uscc, inputs, "demo")
+            .await
+            .with_context(|| format!("data/demo/assessor.json: {uscc}"))?;
+    }
+    println!(
+        "  {:<22} {:>5} enterprises with assessor judgments (示例数据)",
+        "assessor.json",
+        judged.len()
     );
 
     match (args.no_shared, shared_dir(args)) {

@@ -350,7 +350,13 @@ fn an_assessors_judgment_is_stored_and_read_by_evaluations_of_the_stored_profile
         );
         json(&o)[0]["schemes"][0]["result"].clone()
     };
-    assert_eq!(tech(&dir), "unknown");
+    // The demo stores the two eligibility judgments for its enterprises.
+    assert_eq!(tech(&dir), "pass");
+    let o = run(&dir, &["tier", "assess", u, "--json"]);
+    assert_eq!(json(&o)["tech_sme_resident_enterprise"], 1.0);
+    let o = run(&dir, &["tier", "assess", u, "--clear"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert_eq!(tech(&dir), "unknown", "without the judgment, never a pass");
     let o = run(
         &dir,
         &["tier", "assess", u, "--set", "tech_sme_residency=yes"],
