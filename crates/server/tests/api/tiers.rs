@@ -49,6 +49,20 @@ async fn platforms() -> Vec<Platform> {
     out
 }
 
+/// Stores profiles as `token`'s user; the status must be 200.
+async fn store_profiles(p: &Platform, token: &str, ns: &[usize]) {
+    let profiles: Vec<Value> = ns.iter().map(|&n| profile(n)).collect();
+    let (s, v) = p
+        .call(
+            "POST",
+            "/api/v1/profiles",
+            Some(token),
+            Some(json!({ "profiles": profiles })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{}: {v}", p.backend);
+}
+
 fn scheme<'a>(result: &'a Value, code: &str) -> &'a Value {
     result["schemes"]
         .as_array()
@@ -224,15 +238,7 @@ async fn credit_scores_are_stored_reproducible_and_inputs_stay_with_those_who_ma
         let b = p.login("ent-b").await;
         let gov = p.login("gov").await;
         let bank = p.login("bank").await;
-        let (s, _) = p
-            .call(
-                "POST",
-                "/api/v1/profiles",
-                Some(&gov),
-                Some(json!({"profiles": [profile(1), profile(2)]})),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK);
+        store_profiles(&p, &gov, &[1, 2]).await;
 
         // A preview of an inline profile: scored, nothing stored.
         let (s, v) = p
@@ -362,15 +368,7 @@ async fn the_funnel_and_what_if_pages_show_what_the_viewer_may_see() {
         let who = p.backend;
         let a = p.login("ent-a").await;
         let gov = p.login("gov").await;
-        let (s, _) = p
-            .call(
-                "POST",
-                "/api/v1/profiles",
-                Some(&gov),
-                Some(json!({"profiles": [profile(1), profile(2)]})),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK);
+        store_profiles(&p, &gov, &[1, 2]).await;
 
         let (s, html) = page(&p, "/tiers", None).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "{who}");
@@ -432,15 +430,7 @@ async fn officials_record_assessor_judgments_that_stored_evaluations_then_read()
         let who = p.backend;
         let a = p.login("ent-a").await;
         let gov = p.login("gov").await;
-        let (s, _) = p
-            .call(
-                "POST",
-                "/api/v1/profiles",
-                Some(&gov),
-                Some(json!({"profiles": [profile(1)]})),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK);
+        store_profiles(&p, &gov, &[1]).await;
         let tech = |v: &Value| scheme(&v["results"][0], "tech_sme")["result"].clone();
         let by_uscc = json!({"uscc": [uscc(1)], "as_of": "2026-06-30", "schemes": ["tech_sme"]});
         let (_, v) = p
@@ -491,15 +481,7 @@ async fn officials_record_assessor_judgments_that_stored_evaluations_then_read()
             .await;
         assert_eq!(tech(&v), "pass", "{who}: the stored judgment is read: {v}");
         // Re-importing the facts keeps the judgment; the enterprise sees it on its profile.
-        let (s, _) = p
-            .call(
-                "POST",
-                "/api/v1/profiles",
-                Some(&a),
-                Some(json!({"profiles": [profile(1)]})),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK);
+        store_profiles(&p, &a, &[1]).await;
         let (_, view) = p
             .call(
                 "GET",
