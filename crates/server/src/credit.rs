@@ -22,6 +22,8 @@ use crate::{ApiJson, ApiPath, ApiQuery};
 /// The most loans one simulation may hold, and the most Monte Carlo runs.
 const MAX_LOANS: usize = 100_000;
 const MAX_RUNS: usize = 2_000;
+/// The most loans × runs one simulation request may ask for.
+const MAX_LOAN_RUNS: usize = 5_000_000;
 
 /// What to score: an inline `profile`, or a stored one by `uscc`.
 #[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
@@ -242,6 +244,14 @@ pub async fn simulate(ApiJson(r): ApiJson<SimulateRequest>) -> ApiResult<Json<Si
     }
     if r.runs.is_some_and(|n| n > MAX_RUNS || n == 0) {
         return Err(ApiError::invalid(format!("runs: from 1 to {MAX_RUNS}")));
+    }
+    // Anyone may call this: keep one request's work bounded (loans × runs).
+    let runs = r.runs.unwrap_or(1);
+    if book.len() * runs > MAX_LOAN_RUNS {
+        return Err(ApiError::invalid(format!(
+            "{} loans × {runs} runs: keep loans × runs at most {MAX_LOAN_RUNS} (fewer runs, or the CLI `shuanglian credit simulate`)",
+            book.len()
+        )));
     }
     let opts = SimOptions {
         fund_share: r.fund_share.unwrap_or(0.8),

@@ -335,6 +335,21 @@ async fn a_loan_book_is_simulated_and_a_bad_cell_is_named() {
             first["bank_loss_fen"].as_i64().unwrap(),
             20_000_000 + first["bank_interest_loss_fen"].as_i64().unwrap()
         );
+        // Bounded work for an open endpoint: 3,000 loans × 2,000 runs is refused with the limit.
+        let mut big = String::from("id,principal,annual_rate,term_months\n");
+        for i in 0..3000 {
+            big.push_str(&format!("L{i},100000,0.04,12\n"));
+        }
+        let (s, v) = p
+            .call(
+                "POST",
+                "/api/v1/credit/simulate",
+                None,
+                Some(json!({"book_csv": big, "runs": 2000})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert!(v.to_string().contains("at most 5000000"), "{v}");
         let bad = "id,principal,annual_rate,term_months\nL1,1000000,4.35%,12\n";
         let (s, v) = p
             .call(
