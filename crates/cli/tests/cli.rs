@@ -12,6 +12,9 @@ mod credit;
 #[path = "cli/matching.rs"]
 mod matching;
 
+#[path = "cli/caps.rs"]
+mod caps;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};

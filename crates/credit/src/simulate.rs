@@ -57,6 +57,10 @@ pub struct SimOptions {
     pub defaults: Defaults,
     /// Annual PD by grade, used when a loan has no `pd`.
     pub grade_pd: BTreeMap<String, f64>,
+    /// Give up with [`SimError::OverBudget`] when drawn runs are still going at this instant (a
+    /// server bounds the time one request may take; the command line leaves it `None`).
+    #[serde(skip)]
+    pub deadline: Option<std::time::Instant>,
 }
 
 /// Illustrative annual PDs by grade: a Shuanglian draft, not from any source.
@@ -81,6 +85,7 @@ impl Default for SimOptions {
             breaker: Breaker::default(),
             defaults: Defaults::Given,
             grade_pd: draft_grade_pd(),
+            deadline: None,
         }
     }
 }
@@ -161,6 +166,8 @@ pub enum SimError {
     },
     #[error("option {0} (fix: {1})")]
     Options(String, String),
+    #[error("the simulation ran past its time budget after {done} of {runs} runs (fix: fewer runs or loans, or the command line `shuanglian credit simulate`, which has no budget)")]
+    OverBudget { done: usize, runs: usize },
 }
 
 fn loan_err(l: &Loan, message: impl Into<String>, fix: impl Into<String>) -> SimError {
@@ -388,6 +395,12 @@ pub fn simulate(book: &[Loan], opts: &SimOptions) -> Result<SimReport, SimError>
                 .collect::<Result<_, SimError>>()?;
             (0..runs as u64)
                 .map(|k| {
+                    if opts.deadline.is_some_and(|d| std::time::Instant::now() > d) {
+                        return Err(SimError::OverBudget {
+                            done: k as usize,
+                            runs,
+                        });
+                    }
                     let mut rng = stream(seed, k);
                     let months: Vec<Option<u32>> = book
                         .iter()
@@ -403,9 +416,9 @@ pub fn simulate(book: &[Loan], opts: &SimOptions) -> Result<SimReport, SimError>
                     if k > 0 {
                         r.outcomes.clear();
                     }
-                    r
+                    Ok(r)
                 })
-                .collect()
+                .collect::<Result<_, SimError>>()?
         }
     };
     let mut counts: Vec<i64> = runs.iter().map(|r| r.defaults as i64).collect();

@@ -6,12 +6,14 @@
 //! candidates' profiles, owners, regions and the confidentiality checks on stored records.
 
 pub mod chains;
+pub mod confidential;
 pub mod credit;
 pub mod error;
 pub mod indexing;
 pub mod matching;
 pub mod tiers;
 
+pub use confidential::{ConfidentialHit, ConfidentialIndex, DemandPass};
 pub use error::EngineError;
 pub use indexing::{lexical_dir, vector_path, Resolver, Synced, PASSAGE_KEY, SYNC_EMBED_BUDGET};
 pub use matching::{Answer, Engines, Mode};

@@ -63,9 +63,74 @@ pub fn decode(bytes: &[u8]) -> Result<(String, Encoding), String> {
     Ok((s.into_owned(), Encoding::Gb18030))
 }
 
+/// Decoded text, its encoding, and the lines that could not be decoded: (1-based line, message).
+pub type Decoded = (String, Encoding, Vec<(usize, String)>);
+
+/// Decodes like [`decode`], but a file that fails as a whole is decoded line by line: the lines that
+/// decode are kept, and each line that does not is blanked and returned as (line, message), so one bad
+/// row is reported with its line instead of the whole file being refused.
+pub fn decode_lines(bytes: &[u8]) -> Result<Decoded, String> {
+    let whole = decode(bytes);
+    let has_bom = bytes.starts_with(b"\xEF\xBB\xBF")
+        || bytes.starts_with(b"\xFF\xFE")
+        || bytes.starts_with(b"\xFE\xFF");
+    if whole.is_ok() || has_bom {
+        return whole.map(|(text, enc)| (text, enc, vec![]));
+    }
+    let lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
+    // The file's legacy encoding: GB18030 when a line that is not UTF-8 decodes cleanly as GB18030.
+    let gbk = lines.iter().any(|l| {
+        std::str::from_utf8(l).is_err() && !encoding_rs::GB18030.decode_without_bom_handling(l).1
+    });
+    let mut text = String::with_capacity(bytes.len());
+    let mut bad = vec![];
+    for (i, l) in lines.iter().enumerate() {
+        if i > 0 {
+            text.push('\n');
+        }
+        let decoded = if gbk {
+            let (s, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(l);
+            (!had_errors).then(|| s.into_owned())
+        } else {
+            std::str::from_utf8(l).ok().map(str::to_string)
+        };
+        match decoded {
+            Some(s) => text.push_str(&s),
+            None => bad.push((
+                i + 1,
+                format!(
+                    "this line is neither {} like the rest of the file: retype it, or save the file as UTF-8 (Excel: 另存为 → CSV UTF-8)",
+                    if gbk { "GBK/GB18030" } else { "UTF-8" }
+                ),
+            )),
+        }
+    }
+    Ok((
+        text,
+        if gbk {
+            Encoding::Gb18030
+        } else {
+            Encoding::Utf8
+        },
+        bad,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_bad_line_is_named_and_the_others_kept() {
+        let mut bytes = "title\nA\n".as_bytes().to_vec();
+        bytes.extend_from_slice(b"\xFF\xFF\xFF\n");
+        bytes.extend_from_slice("C\n".as_bytes());
+        let (text, enc, bad) = decode_lines(&bytes).unwrap();
+        assert_eq!(enc, Encoding::Utf8);
+        assert_eq!(text, "title\nA\n\nC\n");
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].0, 3);
+    }
 
     #[test]
     fn detects_utf8_bom_and_gbk() {

@@ -8,17 +8,22 @@
 mod columns;
 mod convert;
 mod decode;
+mod delimited;
 mod export;
+mod limits;
 pub mod profiles;
 mod read;
 mod report;
+mod xlsx;
 
 pub use columns::{canonical_fields, ColumnMap};
 pub use convert::convert_row;
-pub use decode::{decode, Encoding};
+pub use decode::{decode, decode_lines, Encoding};
 pub use export::{export_records, ExportFormat, ExportOptions, ExportSummary};
-pub use read::{read_file, FileFormat, RawRow, RawValue, ReadError};
+pub use limits::Limits;
+pub use read::{read_file, read_file_within, FileFormat, RawRow, RawValue, ReadError};
 pub use report::{write_report_csv, Rejection};
+pub use xlsx::cell_name;
 
 use model::{Record, RecordKind};
 use std::path::Path;
@@ -54,12 +59,14 @@ pub struct ParseOptions {
     pub default_source: Option<String>,
     /// Fills `licence` on outcome rows that have none.
     pub default_licence: Option<String>,
+    /// Caps on the file (size, cells, rows, field length); see [`Limits`].
+    pub limits: Limits,
 }
 
 /// Reads `path` as records of `kind`, validating every row.
 pub fn parse_file(path: &Path, kind: RecordKind, opts: &ParseOptions) -> Result<Parsed, ReadError> {
     let file = path.display().to_string();
-    let table = read_file(path, opts.format, opts.sheet.as_deref())?;
+    let table = read_file_within(path, opts.format, opts.sheet.as_deref(), &opts.limits)?;
     let map = ColumnMap::new(kind);
     let mut parsed = Parsed {
         encoding: table.encoding,

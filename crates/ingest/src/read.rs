@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use crate::decode::{decode, Encoding};
+use crate::decode::{decode_lines, Encoding};
+use crate::limits::{mib, Limits};
 
 /// A cell or JSON value before validation.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,6 +83,17 @@ pub fn read_file(
     format: Option<FileFormat>,
     sheet: Option<&str>,
 ) -> Result<Table, ReadError> {
+    read_file_within(path, format, sheet, &Limits::default())
+}
+
+/// Reads a file within `limits` (see [`Limits`]): a file past a cap is refused whole with a message
+/// naming the cap; a field past its cap rejects its row only.
+pub fn read_file_within(
+    path: &Path,
+    format: Option<FileFormat>,
+    sheet: Option<&str>,
+    limits: &Limits,
+) -> Result<Table, ReadError> {
     let p = path.display().to_string();
     let format = format
         .or_else(|| FileFormat::from_path(path))
@@ -90,36 +102,101 @@ pub fn read_file(
         path: p.clone(),
         message,
     };
-    let bytes = std::fs::read(path).map_err(|e| ReadError::Io {
+    let io = |e| ReadError::Io {
+        path: p.clone(),
+        source: e,
+    };
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    if size > limits.max_file_bytes {
+        return Err(invalid(format!(
+            "the file has {} bytes, more than the {} a file may have: split it into smaller files",
+            size,
+            mib(limits.max_file_bytes)
+        )));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(
+            std::fs::File::open(path).map_err(io)?,
+            limits.max_file_bytes + 1,
+        ),
+        &mut bytes,
+    )
+    .map_err(|e| ReadError::Io {
         path: p.clone(),
         source: e,
     })?;
-    let sha256 = model::sha256_hex(&bytes);
-    if format == FileFormat::Xlsx {
-        let rows = read_xlsx(bytes, sheet).map_err(invalid)?;
-        return Ok(Table {
-            format,
-            encoding: None,
-            sha256,
-            rows,
-        });
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Err(invalid(format!(
+            "the file grew past the {} a file may have while it was read: split it into smaller files",
+            mib(limits.max_file_bytes)
+        )));
     }
-    let (text, encoding) = decode(&bytes).map_err(invalid)?;
-    drop(bytes);
-    let rows = match format {
-        FileFormat::Jsonl => read_jsonl(&text),
-        FileFormat::Csv | FileFormat::Tsv => {
-            let tab = format == FileFormat::Tsv || looks_tab_separated(&text);
-            read_delimited(&text, if tab { b'\t' } else { b',' }).map_err(invalid)?
+    let sha256 = model::sha256_hex(&bytes);
+    let (mut rows, encoding) = if format == FileFormat::Xlsx {
+        (
+            crate::xlsx::read_xlsx(bytes, sheet, limits).map_err(invalid)?,
+            None,
+        )
+    } else {
+        // Lines that are neither UTF-8 nor the file's legacy encoding become bad rows of their own.
+        let (text, enc, bad_lines) = decode_lines(&bytes).map_err(invalid)?;
+        drop(bytes);
+        let mut rows = match format {
+            FileFormat::Jsonl => read_jsonl(&text),
+            FileFormat::Csv | FileFormat::Tsv => {
+                let tab = format == FileFormat::Tsv || looks_tab_separated(&text);
+                crate::delimited::read_delimited(&text, if tab { b'\t' } else { b',' })
+                    .map_err(invalid)?
+            }
+            FileFormat::Xlsx => unreachable!(),
+        };
+        for (line, message) in bad_lines {
+            rows.retain(|r| r.line != line);
+            rows.push(RawRow {
+                line,
+                values: vec![],
+                error: Some(message),
+            });
         }
-        FileFormat::Xlsx => unreachable!(),
+        rows.sort_by_key(|r| r.line);
+        (rows, Some(enc))
     };
+    if rows.len() > limits.max_rows {
+        return Err(invalid(format!(
+            "{} rows, more than the {} a file may have: split it into smaller files",
+            rows.len(),
+            limits.max_rows
+        )));
+    }
+    for row in &mut rows {
+        cap_fields(row, limits.max_field_chars);
+    }
     Ok(Table {
         format,
-        encoding: Some(encoding),
+        encoding,
         sha256,
         rows,
     })
+}
+
+/// A row with a field longer than the cap is rejected whole (its values are dropped, so nothing
+/// oversized travels further).
+fn cap_fields(row: &mut RawRow, max_chars: usize) {
+    let long = row.values.iter().find_map(|(k, v)| {
+        let n = match v {
+            RawValue::Text(t) => t.chars().count(),
+            RawValue::List(items) => items.iter().map(|i| i.chars().count()).sum(),
+            RawValue::Json(j) => j.to_string().chars().count(),
+        };
+        (n > max_chars).then(|| (k.clone(), n))
+    });
+    if let Some((field, n)) = long {
+        row.values.clear();
+        row.error = Some(format!(
+            "field '{field}' has {n} characters, more than the {max_chars} a field may have: shorten it"
+        ));
+    }
 }
 
 fn looks_tab_separated(text: &str) -> bool {
@@ -223,125 +300,4 @@ fn object_row(line: usize, v: serde_json::Value) -> RawRow {
             )),
         },
     }
-}
-
-fn read_delimited(text: &str, delimiter: u8) -> Result<Vec<RawRow>, String> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = rdr
-        .headers()
-        .map_err(|e| format!("cannot read the header line: {e}"))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    if headers.iter().all(|h| h.is_empty()) {
-        return Err("the first line must hold column names".into());
-    }
-    let mut rows = vec![];
-    for rec in rdr.records() {
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
-                rows.push(RawRow {
-                    line,
-                    values: vec![],
-                    error: Some(format!("unreadable CSV row: {e}")),
-                });
-                continue;
-            }
-        };
-        let line = rec.position().map_or(0, |p| p.line() as usize);
-        if rec.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        let mut row = RawRow {
-            line,
-            ..Default::default()
-        };
-        if rec.len() > headers.len() {
-            row.error = Some(format!(
-                "row has {} fields but the header has {}: quote values that contain '{}'",
-                rec.len(),
-                headers.len(),
-                delimiter as char
-            ));
-        }
-        for (h, v) in headers.iter().zip(rec.iter()) {
-            if !h.is_empty() {
-                row.values.push((h.clone(), RawValue::Text(v.to_string())));
-            }
-        }
-        rows.push(row);
-    }
-    Ok(rows)
-}
-
-fn cell_text(cell: &calamine::Data) -> String {
-    use calamine::{Data, DataType};
-    match cell {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Int(i) => i.to_string(),
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(_) => match cell.as_date() {
-            Some(d) => d.to_string(),
-            None => cell.to_string(),
-        },
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("#ERROR {e:?}"),
-    }
-}
-
-fn read_xlsx(bytes: Vec<u8>, sheet: Option<&str>) -> Result<Vec<RawRow>, String> {
-    use calamine::{open_workbook_auto_from_rs, Reader};
-    let mut wb = open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| format!("cannot open workbook: {e}"))?;
-    let names = wb.sheet_names().to_vec();
-    let name = match sheet {
-        Some(s) => names
-            .iter()
-            .find(|n| n.as_str() == s)
-            .cloned()
-            .ok_or_else(|| {
-                format!(
-                    "no sheet named '{s}'; the workbook has: {}",
-                    names.join(", ")
-                )
-            })?,
-        None => names.first().cloned().ok_or("the workbook has no sheets")?,
-    };
-    let range = wb
-        .worksheet_range(&name)
-        .map_err(|e| format!("cannot read sheet '{name}': {e}"))?;
-    let first_row = range.start().map_or(0, |(r, _)| r as usize);
-    let mut iter = range.rows();
-    let headers: Vec<String> = match iter.next() {
-        Some(h) => h.iter().map(|c| cell_text(c).trim().to_string()).collect(),
-        None => return Ok(vec![]),
-    };
-    let mut rows = vec![];
-    for (i, r) in iter.enumerate() {
-        let cells: Vec<String> = r.iter().map(cell_text).collect();
-        if cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        let mut row = RawRow {
-            // Sheet rows are 1-based and the header is the first one.
-            line: first_row + i + 2,
-            ..Default::default()
-        };
-        for (h, v) in headers.iter().zip(cells) {
-            if !h.is_empty() {
-                row.values.push((h.clone(), RawValue::Text(v)));
-            }
-        }
-        rows.push(row);
-    }
-    Ok(rows)
 }

@@ -103,6 +103,11 @@ impl Viewer {
         Viewer::default()
     }
 
+    /// The signed-in user's id.
+    pub fn user_id(&self) -> Option<i64> {
+        self.user.as_ref().map(|u| u.id)
+    }
+
     pub fn is_admin(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.role == Role::Admin)
     }
@@ -116,6 +121,21 @@ impl Viewer {
                 Role::Admin | Role::PlatformOperator | Role::Government
             )
         })
+    }
+
+    /// What this viewer may search among confidential demands: nothing when anonymous, everything
+    /// for an admin, otherwise registered-only demands and the NDA-only demands of the viewer's own
+    /// organization and of those that granted it access (the same rule as [`Viewer::may_see`]).
+    pub fn demand_pass(&self) -> engine::DemandPass {
+        match &self.user {
+            None => engine::DemandPass::nothing(),
+            Some(u) if u.role == Role::Admin => engine::DemandPass::everything(),
+            Some(u) => engine::DemandPass::member(
+                u.organization_id
+                    .into_iter()
+                    .chain(u.granted_by.iter().copied()),
+            ),
+        }
     }
 
     /// The rule itself, on the facts: the demand's level and its owner organization.

@@ -217,6 +217,8 @@ pub async fn create_outcome(
             "only institution users, platform operators, enterprises and admins register outcomes",
         ));
     }
+    let mut outcome = outcome;
+    crate::claims::own_outcome(&state, user, &mut outcome).await?;
     let record = Record::Outcome(outcome);
     let v = create(&state, &viewer, record, &user.username).await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
@@ -228,6 +230,7 @@ async fn create(
     record: Record,
     actor: &str,
 ) -> ApiResult<RecordView> {
+    crate::caps::check_record(&record)?;
     let problems = record.check();
     if !problems.is_empty() {
         let message = problems
@@ -250,10 +253,19 @@ async fn create(
         {
             // Only an admin may change a registered record through this path. For demands the
             // identity includes the owner, so another organization's demand is never named here.
+            // A real owner blocked by someone else's registration files a claim.
+            let claim = if kind == RecordKind::Outcome {
+                format!(
+                    "; if it is your organization's, file a claim for an operator to review: \
+                     POST /api/v1/claims {{\"kind\": \"outcome\", \"id\": {id}, \"note\": \"…\"}}"
+                )
+            } else {
+                String::new()
+            };
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "duplicate",
-                format!("this {kind} is registered already as #{id}"),
+                format!("this {kind} is registered already as #{id}{claim}"),
             ));
         }
     }
@@ -261,6 +273,11 @@ async fn create(
         .store
         .write_batch(std::slice::from_ref(&record), &format!("api:{actor}"))
         .await?;
+    // The follower indexes it in its next batch (well under a second); the store has it now, and
+    // the author's own next search waits for the index.
+    if let Some(user) = viewer.user_id() {
+        state.written_by(user).await?;
+    }
     let id = outcome[0].id();
     let stored = state
         .store
@@ -303,10 +320,11 @@ pub struct AdopterParams {
     responses((status = 200, body = AnswerView), (status = 404, body = ErrorBody)))]
 pub async fn outcome_adopters(
     State(state): State<Arc<AppState>>,
-    _viewer: Viewer,
+    viewer: Viewer,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(p): ApiQuery<AdopterParams>,
 ) -> ApiResult<Json<AnswerView>> {
+    state.sees_own_writes(&viewer).await;
     Ok(Json(
         adopters_for(&state, id, p.region.as_deref(), hits_limit(p.limit)?).await?,
     ))
@@ -319,7 +337,6 @@ pub async fn adopters_for(
     region: Option<&str>,
     limit: usize,
 ) -> ApiResult<AnswerView> {
-    state.refresh().await?;
     let regions = match region {
         Some(r) => engine::matching::region_keys(&[r.to_string()])?,
         None => vec![],
@@ -500,26 +517,33 @@ pub async fn create_demand(
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
-/// Posts a need for the viewer's organization (the API and the form).
-pub async fn post_demand(state: &AppState, viewer: &Viewer, n: NewDemand) -> ApiResult<RecordView> {
-    let user = signed_in(viewer)?;
+/// The organization a user acts for; 403 saying `what` needs one when the user has none.
+pub(crate) async fn organization_of(
+    state: &AppState,
+    user: &crate::access::SessionUser,
+    what: &str,
+) -> ApiResult<model::Organization> {
     let Some(org_id) = user.organization_id else {
-        return Err(ApiError::forbidden(
-            "a demand is posted for an organization: sign in as a user of one",
-        ));
+        return Err(ApiError::forbidden(format!(
+            "{what} for an organization: sign in as a user of one"
+        )));
     };
-    let org = match state.store.get(RecordKind::Organization, org_id).await? {
+    match state.store.get(RecordKind::Organization, org_id).await? {
         Some(Stored {
             record: Record::Organization(o),
             ..
-        }) => o,
-        _ => {
-            return Err(ApiError::internal(format!(
-                "user {} has no organization #{org_id}",
-                user.id
-            )))
-        }
-    };
+        }) => Ok(o),
+        _ => Err(ApiError::internal(format!(
+            "user {} has no organization #{org_id}",
+            user.id
+        ))),
+    }
+}
+
+/// Posts a need for the viewer's organization (the API and the form).
+pub async fn post_demand(state: &AppState, viewer: &Viewer, n: NewDemand) -> ApiResult<RecordView> {
+    let user = signed_in(viewer)?;
+    let org = organization_of(state, user, "a demand is posted").await?;
     let confidentiality: Confidentiality = n.confidentiality.parse().map_err(|_| {
         ApiError::invalid(format!(
             "confidentiality '{}': use public, registered or nda",
@@ -570,6 +594,7 @@ pub async fn demand_matches(
     let Some(d) = viewer.demand(&state.store, id).await? else {
         return Err(ApiError::not_found(format!("no demand #{id}")));
     };
+    state.sees_own_writes(&viewer).await;
     Ok(Json(
         matches_of(&state, &d, p.kind.as_deref(), hits_limit(p.limit)?).await?,
     ))
@@ -591,7 +616,6 @@ pub async fn matches_of(
         ctx,
         limit,
     };
-    state.refresh().await?;
     let engines = state.engines.read().await;
     let mut answer =
         engine::matching::match_need(&state.store, &engines, &state.ranking, &need).await?;
@@ -645,9 +669,10 @@ pub struct MatchFilters {
     responses((status = 200, body = AnswerView), (status = 400, body = ErrorBody)))]
 pub async fn match_need(
     State(state): State<Arc<AppState>>,
-    _viewer: Viewer,
+    viewer: Viewer,
     ApiJson(r): ApiJson<MatchRequest>,
 ) -> ApiResult<Json<AnswerView>> {
+    state.sees_own_writes(&viewer).await;
     let mut filters = engine::matching::supply_filters(r.kind.as_deref())?;
     filters.regions = engine::matching::region_keys(&r.filters.regions)?;
     filters.clusters = r.filters.clusters;
@@ -668,7 +693,6 @@ pub async fn match_need(
 }
 
 async fn run_need(state: &AppState, need: &engine::matching::Need) -> ApiResult<AnswerView> {
-    state.refresh().await?;
     let engines = state.engines.read().await;
     let answer = engine::matching::match_need(&state.store, &engines, &state.ranking, need).await?;
     Ok(AnswerView::from(answer))
@@ -771,18 +795,17 @@ pub async fn search_for(
             )))
         }
     };
-    state.refresh().await?;
+    state.sees_own_writes(viewer).await;
     let depth = 1000;
     let filters = Filters {
         record_kinds: kinds.clone(),
         ..Filters::default()
     };
     let params = search::Bm25Params::default();
-    // (hit, from the confidential index). Shared hits keep their BM25 score scaled by the best one. A
-    // confidential hit's BM25 score would depend on term statistics over demands the viewer may not
-    // see (a probe for their words), so its score is the share of the query's terms its own text
-    // holds, which depends on nothing else.
-    let mut found: Vec<(search::Hit, bool)> = {
+    // (hit, sub-kind when from the confidential index). Shared hits keep their BM25 score scaled by
+    // the best one; a confidential hit's score is the share of the query's terms its own text holds
+    // (see engine::confidential: no statistic over what the viewer cannot see, and no work on it).
+    let mut found: Vec<(search::Hit, Option<Confidentiality>)> = {
         let engines = state.engines.read().await;
         let shared = engines.lexical.search(&q, &filters, &params, depth)?;
         let top = shared
@@ -792,46 +815,59 @@ pub async fn search_for(
             .into_iter()
             .map(|mut h| {
                 h.score /= top;
-                (h, false)
+                (h, None)
             })
             .collect()
     };
-    if viewer.user.is_some() && kinds.contains(&RecordKind::Demand) {
-        let hidden = state.confidential.read().await;
-        let demand_only = Filters {
-            record_kinds: vec![RecordKind::Demand],
-            ..Filters::default()
-        };
+    let pass = viewer.demand_pass();
+    if kinds.contains(&RecordKind::Demand) {
         let terms = search::matching::distinct_terms(&q);
-        for mut h in hidden.search(&q, &demand_only, &params, depth)? {
-            let Some(d) = viewer.demand(&state.store, h.id as i64).await? else {
-                continue;
-            };
-            let text = engine::matching::need_of_demand(&d.stored().record)
-                .map(|(t, _)| t)
-                .unwrap_or_default();
-            let (_, matched) = search::matching::highlight(&terms, &text, 0);
-            h.score = matched.len() as f32 / terms.len().max(1) as f32;
-            found.push((h, true));
-        }
+        let hidden = state.read_confidential().search(&pass, &terms, depth);
+        found.extend(hidden.into_iter().map(|h| {
+            (
+                search::Hit {
+                    record_kind: RecordKind::Demand,
+                    id: h.id as u64,
+                    score: h.score,
+                },
+                Some(h.level),
+            )
+        }));
         found.sort_by(|a, b| b.0.score.total_cmp(&a.0.score).then(a.0.id.cmp(&b.0.id)));
     }
-    // The shared index holds only what everyone may see, so its hits count without a store read; a
-    // confidential demand counts only after the viewer's rights are checked. Every hit shown is read
-    // back from the store and checked again.
+    // A demand counts under the level it has now: one whose level another process changed since the
+    // indexes last followed the outbox is neither shown nor counted (all of these hits are ones the
+    // viewer may see, so this query's cost reveals nothing).
+    let demand_ids: Vec<i64> = found
+        .iter()
+        .filter(|(h, _)| h.record_kind == RecordKind::Demand)
+        .map(|(h, _)| h.id as i64)
+        .collect();
+    if !demand_ids.is_empty() {
+        let now = state.store.demand_levels(&demand_ids).await?;
+        found.retain(|(h, level)| {
+            h.record_kind != RecordKind::Demand
+                || now.get(&(h.id as i64)).map(String::as_str)
+                    == Some(level.unwrap_or(Confidentiality::Public).as_str())
+        });
+    }
+    // The documented cap: at most the first 1,000 hits count.
+    found.truncate(depth);
+    // Every hit counts; every hit shown is read back from the store, and a demand checked again.
     let mut hits = vec![];
     let mut total = 0;
     let mut seen: HashMap<(RecordKind, u64), ()> = HashMap::new();
-    for (h, confidential) in found {
+    for (h, _) in found {
         if seen.insert((h.record_kind, h.id), ()).is_some() {
             continue;
         }
         let shown = total >= offset && hits.len() < limit;
-        if !confidential && !shown {
-            total += 1;
+        total += 1;
+        if !shown {
             continue;
         }
         let Some(s) = state.store.get(h.record_kind, h.id as i64).await? else {
+            total -= 1;
             continue;
         };
         let (title, sub) = match h.record_kind {
@@ -840,20 +876,20 @@ pub async fn search_for(
                     d.demand().title.clone(),
                     d.demand().confidentiality.to_string(),
                 ),
-                None => continue,
+                None => {
+                    total -= 1;
+                    continue;
+                }
             },
             _ => (s.record.label().to_string(), sub_kind(&s.record)),
         };
-        total += 1;
-        if shown {
-            hits.push(SearchHit {
-                kind: h.record_kind,
-                id: h.id as i64,
-                sub_kind: sub,
-                title,
-                score: h.score,
-            });
-        }
+        hits.push(SearchHit {
+            kind: h.record_kind,
+            id: h.id as i64,
+            sub_kind: sub,
+            title,
+            score: h.score,
+        });
     }
     Ok(SearchPage {
         hits,

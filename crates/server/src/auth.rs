@@ -2,9 +2,8 @@
 //! only by their SHA-256, sessions that expire and can be revoked, a limit on failed attempts per
 //! account and address, and a double-submit CSRF check for cookie-authenticated writes.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -52,6 +51,13 @@ pub fn random_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The CSRF token of a session: derived from the session's secret token, so it is bound to that
+/// session (a CSRF cookie planted by another site or left from another session does not pass) and
+/// needs no storage.
+pub fn csrf_for(session_token: &str) -> String {
+    token_hash(&format!("csrf|{session_token}"))
+}
+
 pub fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()
@@ -70,49 +76,15 @@ pub fn random_password() -> String {
         .collect()
 }
 
-/// Failed sign-ins per account and per address in a sliding window.
-#[derive(Default)]
-pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
-}
+/// The limit on failed sign-ins, per account and per address, counted in the store (see
+/// `store::limits`): shared by every instance, kept across restarts, raised before the password is
+/// checked so concurrent guesses are each counted.
+pub struct LoginLimiter;
 
 impl LoginLimiter {
+    /// Password checks allowed per key in one window.
     pub const MAX_FAILURES: usize = 5;
     pub const WINDOW: Duration = Duration::from_secs(300);
-
-    /// Seconds to wait when `key` is locked out, else `None`.
-    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<Instant>>> {
-        // A panic elsewhere while holding the lock must not stop every later sign-in.
-        self.failures
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    pub fn locked(&self, key: &str) -> Option<u64> {
-        let mut map = self.map();
-        let list = map.get_mut(key)?;
-        list.retain(|t| t.elapsed() < Self::WINDOW);
-        let oldest = list.iter().min().copied()?;
-        (list.len() >= Self::MAX_FAILURES).then(|| {
-            Self::WINDOW
-                .saturating_sub(oldest.elapsed())
-                .as_secs()
-                .max(1)
-        })
-    }
-
-    pub fn fail(&self, key: &str) {
-        let mut map = self.map();
-        map.entry(key.to_string()).or_default().push(Instant::now());
-        // Keep the table from growing without bound under a spray of names.
-        if map.len() > 100_000 {
-            map.retain(|_, v| v.iter().any(|t| t.elapsed() < Self::WINDOW));
-        }
-    }
-
-    pub fn succeed(&self, key: &str) {
-        self.map().remove(key);
-    }
 }
 
 /// The value of cookie `name` in the request's `Cookie` headers.
@@ -192,11 +164,9 @@ impl FromRequestParts<Arc<AppState>> for Viewer {
         };
         if via_cookie && !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-            let expected = cookie(&parts.headers, CSRF_COOKIE);
-            let ok = matches!((sent, expected.as_deref()), (Some(a), Some(b)) if !a.is_empty() && a == b);
-            if !ok {
+            if sent != Some(csrf_for(&token).as_str()) {
                 return Err(ApiError::forbidden(
-                    "missing or wrong X-CSRF-Token header (it must repeat the sl_csrf cookie)",
+                    "missing or wrong X-CSRF-Token header (it must repeat the sl_csrf cookie set at sign-in)",
                 ));
             }
         }
@@ -307,12 +277,25 @@ pub async fn sign_in(
     }
     let addr = client_addr(state, headers, peer);
     let keys = [format!("user:{username}"), format!("addr:{addr}")];
-    if let Some(wait) = keys.iter().filter_map(|k| state.limiter.locked(k)).max() {
+    let window = LoginLimiter::WINDOW.as_secs() as i64;
+    let started = now();
+    // Count this attempt first: of many concurrent guesses only the first MAX_FAILURES are checked.
+    let counts = state
+        .store
+        .reserve_login_attempt(&keys, started, window)
+        .await?;
+    if let Some(wait) = counts
+        .iter()
+        .filter(|c| c.failures > LoginLimiter::MAX_FAILURES as i64)
+        .map(|c| (c.window_start + window - started).max(1))
+        .max()
+    {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
             format!("too many failed sign-ins; try again in {wait} s"),
-        ));
+        )
+        .retry_after(wait as u64));
     }
     let user = state.store.user_by_name(&username).await?;
     // Verify against a fixed hash when the user is unknown, so timing does not reveal which names exist.
@@ -322,22 +305,22 @@ pub async fn sign_in(
         _ => (state.dummy_hash.clone(), false),
     };
     let password_owned = password.to_string();
-    let verified = tokio::task::spawn_blocking(move || verify_password(&password_owned, &hash))
-        .await
-        .map_err(ApiError::internal)?;
+    let verified = state
+        .cpu
+        .run(move || verify_password(&password_owned, &hash))
+        .await?;
     let ok = real && verified;
     let Some(user) = user.filter(|_| ok) else {
-        for k in &keys {
-            state.limiter.fail(k);
-        }
+        // The reserved attempt stays counted as a failure.
         tracing::info!(username = %username, "sign-in failed");
         return Err(ApiError::unauthorized("wrong username or password"));
     };
-    for k in &keys {
-        state.limiter.succeed(k);
-    }
+    // The right password: give the reservation back (other accounts' failures from this address
+    // stay counted) and start this account afresh.
+    state.store.release_login_attempt(&keys).await?;
+    state.store.clear_login_limit(&keys[0]).await?;
     let token = random_token();
-    let csrf = random_token();
+    let csrf = csrf_for(&token);
     let now = now();
     let expires_at = now + state.config.session_ttl_secs;
     state
@@ -380,21 +363,7 @@ pub async fn login(
     headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
-    let s = match sign_in(&state, &headers, peer, &req.username, &req.password).await {
-        Ok(s) => s,
-        Err(e) if e.status == StatusCode::TOO_MANY_REQUESTS => {
-            let wait = e
-                .message
-                .split_whitespace()
-                .find_map(|w| w.parse::<u64>().ok())
-                .unwrap_or(60);
-            let mut r = e.into_response();
-            r.headers_mut()
-                .insert("retry-after", HeaderValue::from(wait));
-            return Ok(r);
-        }
-        Err(e) => return Err(e),
-    };
+    let s = sign_in(&state, &headers, peer, &req.username, &req.password).await?;
     let body = LoginResponse {
         token: s.token.clone(),
         expires_at: s.expires_at,

@@ -1,6 +1,6 @@
 //! Tech credit over HTTP. Who sees what:
-//! - anyone may score a profile they send inline (a preview: nothing stored is read or written unless
-//!   the viewer may write that enterprise's profile, when the evaluation is stored);
+//! - anyone may score a profile they send inline: a what-if on the sender's own figures, never stored,
+//!   so a grade a bank reads always comes from a stored profile;
 //! - a stored profile is scored (and the evaluation stored) for those who may read it, and for
 //!   financiers, who see the score, factors and reasons but never the profile itself;
 //! - stored evaluations: the same people; the inputs only for those who may read the profile.
@@ -38,8 +38,10 @@ pub struct ScoreRequest {
 
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ScoreResponse {
-    /// The stored evaluation's id; absent for a preview.
+    /// The stored evaluation's id; absent for a what-if.
     pub evaluation_id: Option<i64>,
+    /// True for an inline profile: a what-if on the sender's figures, not stored, not a grade of record.
+    pub what_if: bool,
     #[schema(value_type = Object)]
     pub credit: CreditScore,
 }
@@ -110,11 +112,9 @@ pub async fn score_for(
 ) -> ApiResult<ScoreResponse> {
     let date = parse_date(r.as_of.as_deref())?;
     let (profile, store): (Profile, bool) = match (r.profile, r.uscc) {
-        (Some(v), None) => {
-            let p = parse_profiles(vec![v])?.remove(0);
-            let store = viewer.user.is_some() && may_read_profile(state, viewer, &p.uscc).await?;
-            (p, store)
-        }
+        // An inline profile is the sender's own what-if: scored, never stored, so no grade a bank
+        // reads can come from figures an enterprise typed in (banks see stored profiles' grades).
+        (Some(v), None) => (parse_profiles(vec![v])?.remove(0), false),
         (None, Some(u)) => {
             let missing = || ApiError::not_found(format!("no profile for {u} that you may score"));
             if !may_see_credit(state, viewer, &u).await? {
@@ -143,6 +143,7 @@ pub async fn score_for(
         .await?;
         Ok(ScoreResponse {
             evaluation_id: Some(id),
+            what_if: false,
             credit: s,
         })
     } else {
@@ -151,6 +152,7 @@ pub async fn score_for(
         let (s, _) = engine::credit::score(&state.rulebook, &state.card, &profile, date, &none)?;
         Ok(ScoreResponse {
             evaluation_id: None,
+            what_if: true,
             credit: s,
         })
     }
@@ -232,8 +234,17 @@ pub async fn evaluation(
 /// Simulates a loan book: the risk fund's and the bank's losses under the sharing rule (fund 80% of
 /// principal, bank 20% plus interest by default) with an optional circuit breaker.
 #[utoipa::path(post, path = "/api/v1/credit/simulate", tag = "credit", request_body = SimulateRequest,
-    responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody)))]
-pub async fn simulate(ApiJson(r): ApiJson<SimulateRequest>) -> ApiResult<Json<SimReport>> {
+    responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody),
+        (status = 429, body = crate::error::ErrorBody), (status = 503, body = crate::error::ErrorBody)))]
+pub async fn simulate(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiJson(r): ApiJson<SimulateRequest>,
+) -> ApiResult<Json<SimReport>> {
+    // Heavy work: signed-in users only, a few a minute each, on the bounded pool, within a budget.
+    let user = crate::api::signed_in(&viewer)?;
+    state.heavy.admit(user.id)?;
     let book = credit::parse_loan_book_csv("book_csv", &r.book_csv)
         .map_err(|e| ApiError::invalid(e.to_string()))?;
     if book.len() > MAX_LOANS {
@@ -245,7 +256,7 @@ pub async fn simulate(ApiJson(r): ApiJson<SimulateRequest>) -> ApiResult<Json<Si
     if r.runs.is_some_and(|n| n > MAX_RUNS || n == 0) {
         return Err(ApiError::invalid(format!("runs: from 1 to {MAX_RUNS}")));
     }
-    // Anyone may call this: keep one request's work bounded (loans × runs).
+    // Keep one request's work bounded (loans × runs), and its time (the budget below).
     let runs = r.runs.unwrap_or(1);
     if book.len() * runs > MAX_LOAN_RUNS {
         return Err(ApiError::invalid(format!(
@@ -268,8 +279,23 @@ pub async fn simulate(ApiJson(r): ApiJson<SimulateRequest>) -> ApiResult<Json<Si
             },
             None => Defaults::Given,
         },
+        deadline: Some(
+            std::time::Instant::now()
+                + std::time::Duration::from_secs(state.config.heavy_budget_secs),
+        ),
         ..SimOptions::default()
     };
-    let report = credit::simulate(&book, &opts).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let report = state
+        .cpu
+        .try_run(move || credit::simulate(&book, &opts))
+        .await?
+        .map_err(|e| match e {
+            credit::SimError::OverBudget { .. } => ApiError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "over_budget",
+                e.to_string(),
+            ),
+            other => ApiError::invalid(other.to_string()),
+        })?;
     Ok(Json(report))
 }

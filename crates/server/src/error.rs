@@ -11,6 +11,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Seconds the client should wait before trying again (429 and 503), sent as `Retry-After`.
+    pub retry_after: Option<u64>,
 }
 
 /// The body of every error answer.
@@ -32,7 +34,13 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
+    }
+    /// Adds the `Retry-After` seconds.
+    pub fn retry_after(mut self, secs: u64) -> ApiError {
+        self.retry_after = Some(secs.max(1));
+        self
     }
     pub fn invalid(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_input", message)
@@ -45,6 +53,14 @@ impl ApiError {
     }
     pub fn forbidden(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+    /// The store was busy and nothing was written: the client may send the same request again.
+    pub fn busy() -> ApiError {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "the server is busy and wrote nothing; try again in a moment",
+        )
     }
     /// Logs the cause and answers 500 with a message that gives nothing away.
     pub fn internal(cause: impl std::fmt::Display) -> ApiError {
@@ -65,12 +81,30 @@ impl IntoResponse for ApiError {
                 message: self.message,
             },
         };
-        (self.status, axum::Json(body)).into_response()
+        let retry = self.retry_after.or_else(|| {
+            matches!(
+                self.status,
+                StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS
+            )
+            .then_some(1)
+        });
+        let mut r = (self.status, axum::Json(body)).into_response();
+        if let Some(secs) = retry {
+            r.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs),
+            );
+        }
+        r
     }
 }
 
 impl From<store::StoreError> for ApiError {
     fn from(e: store::StoreError) -> ApiError {
+        if e.is_busy() {
+            tracing::warn!(error = %e, "store busy; answered 503");
+            return ApiError::busy();
+        }
         ApiError::internal(e)
     }
 }
@@ -80,6 +114,7 @@ impl From<engine::EngineError> for ApiError {
         match e {
             engine::EngineError::Input(m) => ApiError::invalid(m),
             engine::EngineError::NotFound(m) => ApiError::not_found(m),
+            engine::EngineError::Store(s) => ApiError::from(s),
             other => ApiError::internal(other),
         }
     }

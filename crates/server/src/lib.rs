@@ -5,7 +5,10 @@
 pub mod access;
 pub mod api;
 pub mod auth;
+pub mod caps;
 pub mod chains;
+pub mod claims;
+pub mod cpu;
 pub mod credit;
 pub mod embed;
 pub mod error;
@@ -20,7 +23,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{FromRequest, MatchedPath, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -146,6 +149,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/profiles/{uscc}/assessor",
             axum::routing::put(tiers::put_assessor),
         )
+        .route("/claims", get(claims::list_claims).post(claims::file_claim))
+        .route("/claims/{id}/decision", post(claims::decide_claim))
         .route("/credit/score", post(credit::score))
         .route("/credit/evaluations", get(credit::evaluations))
         .route("/credit/evaluations/{id}", get(credit::evaluation))
@@ -208,7 +213,21 @@ async fn healthz(State(state): State<Arc<AppState>>) -> Response {
     }
 }
 
-async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {
+async fn metrics_text(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let sent = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match (&state.config.metrics_token, sent) {
+        (Some(want), Some(got)) if !want.is_empty() && auth::token_hash(want) == auth::token_hash(got) => {}
+        (None, _) => {
+            return ApiError::not_found(
+                "metrics are off: set metrics_token in the server settings (or SHUANGLIAN_METRICS_TOKEN) and send it as a bearer token",
+            )
+            .into_response()
+        }
+        _ => return ApiError::unauthorized("send the metrics token as `Authorization: Bearer …`").into_response(),
+    }
     let mut out = String::new();
     state.metrics.render(&mut out);
     {

@@ -2,7 +2,7 @@
 
 use utoipa::OpenApi;
 
-use crate::{api, auth, chains, credit, error, tiers};
+use crate::{api, auth, chains, claims, credit, error, tiers};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,6 +22,7 @@ use crate::{api, auth, chains, credit, error, tiers};
         chains::list_chains, chains::cluster_gaps, chains::node_fillers, chains::put_override,
         tiers::evaluate, tiers::funnel, tiers::get_profile, tiers::put_profiles, tiers::put_assessor,
         credit::score, credit::evaluations, credit::evaluation, credit::simulate,
+        claims::file_claim, claims::list_claims, claims::decide_claim,
     ),
     components(schemas(
         error::ErrorBody, error::ErrorDetail, auth::LoginRequest, auth::LoginResponse, auth::UserView,
@@ -31,7 +32,8 @@ use crate::{api, auth, chains, credit, error, tiers};
         chains::NodeFillersView, chains::OverrideRequest, chains::KeyTechnology,
         tiers::EvaluateRequest, tiers::EvaluateResponse, tiers::ProfileView, tiers::ProfilesRequest,
         tiers::ProfilesStored, tiers::AssessorRequest, credit::ScoreRequest, credit::ScoreResponse, credit::EvaluationsResponse,
-        credit::EvaluationResponse, credit::SimulateRequest, engine::tiers::Funnel, engine::tiers::FunnelRow, engine::tiers::TierCounts,
+        credit::EvaluationResponse, credit::SimulateRequest, claims::ClaimRequest, claims::ClaimFiled,
+        claims::ClaimView, claims::ClaimList, claims::ClaimDecision, engine::tiers::Funnel, engine::tiers::FunnelRow, engine::tiers::TierCounts,
     )),
     tags(
         (name = "auth", description = "Sign-in and sessions"),

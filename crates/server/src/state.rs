@@ -1,19 +1,26 @@
 //! What every request shares: the store, the engines (lexical and vector indexes, the encoder), the
-//! index of confidential demands, the sign-in limiter, the configuration and the background
-//! embedding's progress.
+//! index of confidential demands, the configuration and the background embedding's progress.
+//!
+//! The derived indexes follow the store's outbox in a background task (see [`AppState::follow`]),
+//! whoever wrote to the store — this server, another instance, or the command line — so a reader
+//! never waits on a writer: a search reads the last committed state. A write made through this
+//! server waits (in [`AppState::refresh`]) until the indexes hold it, so its author finds it at once;
+//! concurrent writers share one catch-up, and with it one index commit.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use engine::indexing;
+use engine::ConfidentialIndex;
 use engine::Engines;
-use model::{Confidentiality, Record, RecordKind};
 use search::matching::RankingConfig;
-use search::{LexicalIndex, SearchItem};
+use search::LexicalIndex;
 use store::Store;
 
-use crate::auth::{hash_password, LoginLimiter};
+use crate::auth::hash_password;
 use crate::error::{ApiError, ApiResult};
 
 /// Server settings (from flags, a file or the environment; see `docs/operations.md`).
@@ -35,6 +42,15 @@ pub struct ServerConfig {
     pub trust_forwarded_for: bool,
     /// An edited chain taxonomy directory (see data/chains/README.md); `None`: the shipped one.
     pub taxonomy: Option<PathBuf>,
+    /// CPU-heavy tasks (password checks, simulations) that may run at once; 0: one per core.
+    pub cpu_tasks: usize,
+    /// Heavy requests (loan-book simulations) one user may make a minute.
+    pub heavy_per_minute: usize,
+    /// Seconds a heavy request may compute before it is stopped with an error.
+    pub heavy_budget_secs: u64,
+    /// Bearer token `GET /metrics` requires; without one the metrics are not served (they count
+    /// activity, which is not for anyone to read).
+    pub metrics_token: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -48,6 +64,10 @@ impl Default for ServerConfig {
             embed_threads: 1,
             trust_forwarded_for: false,
             taxonomy: None,
+            cpu_tasks: 0,
+            heavy_per_minute: 6,
+            heavy_budget_secs: 10,
+            metrics_token: None,
         }
     }
 }
@@ -73,21 +93,39 @@ impl EmbedProgress {
     }
 }
 
+/// How often the follower looks at the outbox when nothing woke it (writes by other processes are
+/// in the indexes within this time).
+pub const FOLLOW_EVERY: Duration = Duration::from_millis(500);
+
+/// The longest a user's search waits for the indexes to hold that user's own last write.
+pub const OWN_WRITES_WAIT: Duration = Duration::from_secs(3);
+
 pub struct AppState {
     pub store: Store,
     pub config: ServerConfig,
     pub ranking: RankingConfig,
     pub engines: tokio::sync::RwLock<Engines>,
-    /// Registered-only and NDA-only demands, searchable apart from the shared index so their text is
-    /// never in an index every request reads; hits are checked per viewer.
-    pub confidential: tokio::sync::RwLock<LexicalIndex>,
+    /// Registered-only and NDA-only demands, by who may read them, apart from the shared index so
+    /// their text is never in an index every request reads (see `engine::confidential`). Locked only
+    /// for in-memory work, never across an await.
+    pub confidential: std::sync::RwLock<ConfidentialIndex>,
     /// Outbox position the lexical and confidential indexes have caught up to.
     synced_to: AtomicI64,
     pub(crate) sync_lock: tokio::sync::Mutex<()>,
-    pub limiter: LoginLimiter,
+    /// Wakes the follower early (a write was made through this server).
+    wake: Arc<tokio::sync::Notify>,
+    /// The outbox position the indexes hold, for those who wait on it (see [`AppState::sees_own_writes`]).
+    synced: tokio::sync::watch::Sender<i64>,
+    /// Per user, the outbox position of their last write through this server that the indexes may
+    /// not hold yet: that user's next search waits for it (read-your-writes); nobody else waits.
+    own_writes: Mutex<HashMap<i64, i64>>,
     /// A hash verified when a username is unknown, so a failed sign-in takes the same time either way.
     pub dummy_hash: String,
     pub embedding: Arc<EmbedProgress>,
+    /// The bounded pool for CPU-heavy work (see `cpu`).
+    pub cpu: crate::cpu::CpuPool,
+    /// Heavy requests per user and minute.
+    pub heavy: crate::cpu::HeavyLimiter,
     pub metrics: crate::metrics::Metrics,
     /// The chain taxonomy and its rules; assignments are kept current with the outbox.
     pub chains: engine::chains::ChainMap,
@@ -117,30 +155,125 @@ impl AppState {
             0,
         )
         .await?;
+        let head = store.outbox_head().await?;
+        let confidential = ConfidentialIndex::build(&store).await?;
+        let cpu = crate::cpu::CpuPool::new(if config.cpu_tasks == 0 {
+            std::thread::available_parallelism().map_or(2, |n| n.get())
+        } else {
+            config.cpu_tasks
+        });
+        let heavy = crate::cpu::HeavyLimiter::new(config.heavy_per_minute);
         let state = Arc::new(AppState {
             store,
             config,
             ranking,
             engines: tokio::sync::RwLock::new(engines),
-            confidential: tokio::sync::RwLock::new(LexicalIndex::in_memory()?),
-            synced_to: AtomicI64::new(-1),
+            confidential: std::sync::RwLock::new(confidential),
+            synced_to: AtomicI64::new(head),
             sync_lock: tokio::sync::Mutex::new(()),
-            limiter: LoginLimiter::default(),
+            wake: Arc::new(tokio::sync::Notify::new()),
+            synced: tokio::sync::watch::Sender::new(head),
+            own_writes: Mutex::new(HashMap::new()),
             dummy_hash: hash_password("not a password anyone has"),
             embedding: Arc::new(EmbedProgress::default()),
+            cpu,
+            heavy,
             metrics: crate::metrics::Metrics::default(),
             chains,
             rulebook,
             card: credit::shipped(),
         });
-        state.catch_up().await?;
+        {
+            // The lexical index keeps its own outbox position: bring it (and the chain map) up to date.
+            let engines = state.engines.read().await;
+            indexing::sync_lexical(&state.store, &engines.lexical).await?;
+        }
+        state.sync_chains().await;
+        state.clone().follow();
         Ok(state)
     }
 
-    /// Brings the lexical index and the confidential-demand index up to the store's outbox head (one
-    /// cheap query when nothing changed).
+    /// Starts the follower: it applies the store's outbox to the indexes when woken by a write here
+    /// and at least every [`FOLLOW_EVERY`] otherwise (writes by other processes), and prunes old
+    /// sign-in counters now and then. It holds the state weakly and stops when the state is dropped.
+    fn follow(self: Arc<Self>) {
+        let weak = Arc::downgrade(&self);
+        let wake = self.wake.clone();
+        drop(self);
+        tokio::spawn(async move {
+            let mut rounds: u64 = 0;
+            loop {
+                let Some(state) = weak.upgrade() else { return };
+                if let Err(e) = state.catch_up().await {
+                    tracing::warn!(error = %e, "indexes not brought up to date; retried");
+                }
+                rounds += 1;
+                if rounds.is_multiple_of(600) {
+                    let window = crate::auth::LoginLimiter::WINDOW.as_secs() as i64;
+                    if let Err(e) = state
+                        .store
+                        .prune_login_limits(crate::auth::now() - window)
+                        .await
+                    {
+                        tracing::warn!(error = %e, "old sign-in counters not pruned");
+                    }
+                }
+                drop(state);
+                let woken = wake.notified();
+                let _ = tokio::time::timeout(FOLLOW_EVERY, woken).await;
+            }
+        });
+    }
+
+    /// Brings the indexes up to the store's outbox head and returns when they hold it (an import
+    /// page, which shows what it imported). Readers never call it.
     pub async fn refresh(&self) -> ApiResult<()> {
+        self.wake.notify_one();
         self.catch_up().await.map_err(ApiError::from)
+    }
+
+    /// Tells the follower that `user` wrote: it applies the write (with whatever else arrived
+    /// meanwhile, in one index commit) without the writer waiting for the commit; the writer's own next
+    /// search waits for it ([`AppState::sees_own_writes`]).
+    pub async fn written_by(&self, user: i64) -> ApiResult<()> {
+        let head = self.store.outbox_head().await?;
+        if head > self.synced_to.load(Ordering::Acquire) {
+            self.own_writes
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(user, head);
+        }
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    /// Waits (at most [`OWN_WRITES_WAIT`]) until the indexes hold the viewer's own last write, so an
+    /// author finds what they just posted. Anonymous viewers and users with nothing pending return
+    /// at once: a reader never waits on anyone else's write.
+    pub async fn sees_own_writes(&self, viewer: &crate::access::Viewer) {
+        let Some(user) = viewer.user_id() else { return };
+        let pending = self
+            .own_writes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&user)
+            .copied();
+        let Some(pos) = pending else { return };
+        if self.synced_to.load(Ordering::Acquire) < pos {
+            self.wake.notify_one();
+            let mut rx = self.synced.subscribe();
+            let _ = tokio::time::timeout(OWN_WRITES_WAIT, rx.wait_for(|v| *v >= pos)).await;
+        }
+        let mut map = self
+            .own_writes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map
+            .get(&user)
+            .is_some_and(|p| *p <= self.synced_to.load(Ordering::Acquire))
+        {
+            map.remove(&user);
+        }
     }
 
     async fn catch_up(&self) -> engine::Result<()> {
@@ -150,17 +283,45 @@ impl AppState {
         if head <= self.synced_to.load(Ordering::Acquire) && !foreign {
             return Ok(());
         }
+        // Concurrent writers queue here; the first one applies everything, the rest find it done.
         let _guard = self.sync_lock.lock().await;
-        if head > self.synced_to.load(Ordering::Acquire) {
+        let from = self.synced_to.load(Ordering::Acquire);
+        let head = self.store.outbox_head().await?;
+        if head > from {
             {
                 let engines = self.engines.read().await;
                 indexing::sync_lexical(&self.store, &engines.lexical).await?;
             }
-            let fresh = confidential_index(&self.store).await?;
-            *self.confidential.write().await = fresh;
+            let mut pos = from;
+            loop {
+                let entries = self.store.outbox_since(pos, 1000).await?;
+                let Some(last) = entries.last() else { break };
+                pos = last.id;
+                let wanted = self.read_confidential().wanted(&entries);
+                let changes = ConfidentialIndex::read_changes(&self.store, &wanted).await?;
+                self.confidential
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .apply(changes);
+            }
         }
-        // Changed records go on their chain nodes (rules and cached vectors; a taxonomy change
-        // reassigns everything). A failure here is logged, not turned into a failed request.
+        self.sync_chains().await;
+        self.synced_to.store(head, Ordering::Release);
+        self.synced.send_replace(head);
+        Ok(())
+    }
+
+    /// The confidential index for reading (a poisoned lock still holds a consistent index: every
+    /// change is applied whole under the write lock).
+    pub fn read_confidential(&self) -> std::sync::RwLockReadGuard<'_, ConfidentialIndex> {
+        self.confidential
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Changed records go on their chain nodes (rules and cached vectors; a taxonomy change
+    /// reassigns everything). A failure here is logged, not turned into a failed request.
+    async fn sync_chains(&self) {
         match engine::chains::sync_assignments(&self.store, &self.chains, None, false).await {
             Ok(run) if run.records > 0 => tracing::info!(
                 records = run.records,
@@ -173,8 +334,6 @@ impl AppState {
                 tracing::warn!(error = %e, "chain nodes not assigned; retried on the next change")
             }
         }
-        self.synced_to.store(head, Ordering::Release);
-        Ok(())
     }
 
     /// Whether the stored chain assignments were made under another taxonomy or other rules.
@@ -182,37 +341,6 @@ impl AppState {
         Ok(self.store.chain_state("fingerprint").await?.as_deref()
             != Some(self.chains.fingerprint.as_str()))
     }
-}
-
-/// Every non-public demand in an in-memory index of its own.
-async fn confidential_index(store: &Store) -> engine::Result<LexicalIndex> {
-    let index = LexicalIndex::in_memory()?;
-    let mut writer = index.writer()?;
-    let mut after = 0;
-    loop {
-        let page = store.list(RecordKind::Demand, after, 1000).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        for s in &page {
-            let Record::Demand(d) = &s.record else {
-                continue;
-            };
-            if d.confidentiality == Confidentiality::Public {
-                continue;
-            }
-            // The shared view leaves non-public demands out; this index takes their text as if public,
-            // and keeps the level as the item's sub-kind.
-            let mut open = d.clone();
-            open.confidentiality = Confidentiality::Public;
-            if let Some(mut item) = SearchItem::from_record(s.id as u64, &Record::Demand(open)) {
-                item.kind = d.confidentiality.to_string();
-                writer.upsert(&item)?;
-            }
-        }
-    }
-    writer.commit_at_outbox(0)?;
-    index.reload()?;
-    Ok(index)
 }
 
 impl From<search::vector::VectorError> for ApiError {

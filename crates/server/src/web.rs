@@ -95,14 +95,18 @@ async fn ctx(state: &AppState, headers: &HeaderMap, lang_param: Option<&str>) ->
     };
     // A stale or revoked session cookie makes a page anonymous, not an error page.
     let mut viewer = Viewer::anonymous();
+    let mut session_csrf = None;
     if let Some(token) = cookie(headers, SESSION_COOKIE) {
         if let Ok(Some(u)) = auth::session_user(state, &token, true).await {
             viewer.user = Some(u);
+            session_csrf = Some(auth::csrf_for(&token));
         }
     }
-    let csrf = match cookie(headers, CSRF_COOKIE) {
-        Some(c) if c.len() == 64 => c,
-        _ => {
+    // Signed in: the session's own token. Anonymous (the sign-in form): a double-submit cookie.
+    let csrf = match (session_csrf, cookie(headers, CSRF_COOKIE)) {
+        (Some(c), _) => c,
+        (None, Some(c)) if c.len() == 64 => c,
+        (None, _) => {
             let c = auth::random_token();
             let secure = if state.config.secure_cookies {
                 "; Secure"
@@ -1101,6 +1105,20 @@ fn import_error(c: &Ctx, message: &str) -> Response {
     r
 }
 
+/// At most `max` characters of a file name, keeping its extension (an OS refuses names past 255
+/// bytes; 60 characters stay under it even when every one is a 3-byte Chinese character).
+fn short_file_name(name: &str, max: usize) -> String {
+    if name.chars().count() <= max {
+        return name.to_string();
+    }
+    let (stem, ext) = match name.rsplit_once('.') {
+        Some((s, e)) if e.chars().count() <= 10 => (s, format!(".{e}")),
+        _ => (name, String::new()),
+    };
+    let keep = max.saturating_sub(ext.chars().count());
+    format!("{}{ext}", stem.chars().take(keep).collect::<String>())
+}
+
 /// Parses an uploaded file with the same importer as the command line, writes the accepted rows, and
 /// renders the row-level report.
 async fn import_bytes(
@@ -1122,7 +1140,7 @@ async fn import_bytes(
     let base = if base.is_empty() {
         "upload.csv".to_string()
     } else {
-        base
+        short_file_name(&base, 60)
     };
     let dir = tempfile::tempdir().map_err(|e| format!("{}: {e}", t("import_failed", l)))?;
     let path = dir.path().join(&base);
@@ -1130,9 +1148,16 @@ async fn import_bytes(
     let started_at = chrono::Utc::now();
     let opts = ingest::ParseOptions {
         default_source: Some(base.clone()),
+        limits: ingest::Limits::upload(),
         ..ingest::ParseOptions::default()
     };
-    let parsed = ingest::parse_file(&path, kind, &opts)
+    // Parsing is CPU work with a bounded memory footprint (the upload caps): off the async workers.
+    let parse_path = path.clone();
+    let parsed = state
+        .cpu
+        .run(move || ingest::parse_file(&parse_path, kind, &opts))
+        .await
+        .map_err(|_| t("import_failed", l).to_string())?
         .map_err(|e| e.to_string().replace(&*dir.path().to_string_lossy(), ""))?;
     let rejected_rows = ingest::rejected_lines(&parsed.rejected);
     let records: Vec<Record> = parsed.accepted.into_iter().map(|a| a.record).collect();
@@ -1168,6 +1193,9 @@ async fn import_bytes(
     };
     if let Err(e) = state.store.record_import_run(&run).await {
         tracing::error!(error = %e, "recording the import run failed");
+    }
+    if let Err(e) = state.refresh().await {
+        tracing::warn!(error = ?e, "indexes not yet up to date after a web import; the follower retries");
     }
     let mut b = format!(
         "<h2>{}</h2><table class=\"kv\" id=\"import-summary\"><tr><th>{}</th><td>{}</td></tr>\

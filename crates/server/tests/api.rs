@@ -15,3 +15,6 @@ mod tiers;
 
 #[path = "api/confidentiality.rs"]
 mod confidentiality;
+
+#[path = "api/defects.rs"]
+mod defects;

@@ -1,7 +1,7 @@
 //! Accounts: users, sessions and access grants. Passwords arrive hashed (the server hashes them with
 //! argon2id) and sessions by the SHA-256 of their token, so the store never holds a secret in clear.
 
-use crate::{dispatch, Result, Store};
+use crate::{dispatch, dispatch_write, Result, Store};
 
 /// A user as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -40,7 +40,7 @@ impl Store {
                    role = excluded.role, organization_id = excluded.organization_id, \
                    password_hash = excluded.password_hash, disabled = 0 \
                    RETURNING id";
-        let id: i64 = dispatch!(self, pool => sqlx::query_scalar(sql)
+        let id: i64 = dispatch_write!(self, pool => sqlx::query_scalar(sql)
             .bind(u.username)
             .bind(u.display_name)
             .bind(u.role)
@@ -70,7 +70,7 @@ impl Store {
     /// Disables (or enables) a user; a disabled user's sessions stop working at once.
     pub async fn set_user_disabled(&self, id: i64, disabled: bool) -> Result<()> {
         let sql = "UPDATE users SET disabled = $1 WHERE id = $2";
-        dispatch!(self, pool => sqlx::query(sql).bind(disabled as i64).bind(id).execute(pool).await?.rows_affected());
+        dispatch_write!(self, pool => sqlx::query(sql).bind(disabled as i64).bind(id).execute(pool).await?.rows_affected());
         Ok(())
     }
 
@@ -82,7 +82,7 @@ impl Store {
         expires_at: i64,
     ) -> Result<()> {
         let sql = "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)";
-        dispatch!(self, pool => sqlx::query(sql)
+        dispatch_write!(self, pool => sqlx::query(sql)
             .bind(token_hash)
             .bind(user_id)
             .bind(now)
@@ -106,7 +106,7 @@ impl Store {
     /// Revokes one session; returns whether it was live.
     pub async fn revoke_session(&self, token_hash: &str) -> Result<bool> {
         let sql = "UPDATE sessions SET revoked = 1 WHERE token_hash = $1 AND revoked = 0";
-        let n = dispatch!(self, pool => sqlx::query(sql).bind(token_hash).execute(pool).await?.rows_affected());
+        let n = dispatch_write!(self, pool => sqlx::query(sql).bind(token_hash).execute(pool).await?.rows_affected());
         Ok(n > 0)
     }
 
@@ -114,7 +114,7 @@ impl Store {
     pub async fn revoke_user_sessions(&self, user_id: i64) -> Result<u64> {
         let sql = "UPDATE sessions SET revoked = 1 WHERE user_id = $1 AND revoked = 0";
         Ok(
-            dispatch!(self, pool => sqlx::query(sql).bind(user_id).execute(pool).await?.rows_affected()),
+            dispatch_write!(self, pool => sqlx::query(sql).bind(user_id).execute(pool).await?.rows_affected()),
         )
     }
 
@@ -143,13 +143,13 @@ impl Store {
     pub async fn grant_access(&self, owner: i64, grantee: i64, now: i64) -> Result<()> {
         let sql = "INSERT INTO access_grants (owner_org_id, grantee_org_id, created_at) VALUES ($1, $2, $3) \
                    ON CONFLICT (owner_org_id, grantee_org_id) DO NOTHING";
-        dispatch!(self, pool => sqlx::query(sql).bind(owner).bind(grantee).bind(now).execute(pool).await?.rows_affected());
+        dispatch_write!(self, pool => sqlx::query(sql).bind(owner).bind(grantee).bind(now).execute(pool).await?.rows_affected());
         Ok(())
     }
 
     pub async fn revoke_access(&self, owner: i64, grantee: i64) -> Result<bool> {
         let sql = "DELETE FROM access_grants WHERE owner_org_id = $1 AND grantee_org_id = $2";
-        let n = dispatch!(self, pool => sqlx::query(sql).bind(owner).bind(grantee).execute(pool).await?.rows_affected());
+        let n = dispatch_write!(self, pool => sqlx::query(sql).bind(owner).bind(grantee).execute(pool).await?.rows_affected());
         Ok(n > 0)
     }
 

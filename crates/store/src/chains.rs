@@ -1,6 +1,6 @@
 //! Chain-node assignments (derived, replaced wholesale or per record) and manual overrides (kept).
 
-use crate::{dispatch, Result, Store};
+use crate::{dispatch, dispatch_write, Result, Store, WriteTx};
 
 /// One record on one chain node.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -50,8 +50,8 @@ impl Store {
         rows: &[ChainAssignmentRow],
         state: &[(&str, &str)],
     ) -> Result<()> {
-        dispatch!(self, pool => {
-            let mut tx = pool.begin().await?;
+        dispatch_write!(self, pool => {
+            let mut tx = pool.begin_write().await?;
             match replace {
                 Replace::All => {
                     sqlx::query("DELETE FROM chain_assignments").execute(&mut *tx).await?;
@@ -180,7 +180,7 @@ impl Store {
                    VALUES ($1, $2, $3, $4, $5, $6, $7) \
                    ON CONFLICT (record_kind, record_id, node) DO UPDATE SET action = excluded.action, \
                    note = excluded.note, created_by = excluded.created_by, created_at = excluded.created_at";
-        dispatch!(self, pool => sqlx::query(sql)
+        dispatch_write!(self, pool => sqlx::query(sql)
             .bind(&o.record_kind)
             .bind(o.record_id)
             .bind(&o.node)
@@ -203,7 +203,7 @@ impl Store {
     ) -> Result<bool> {
         let sql =
             "DELETE FROM chain_overrides WHERE record_kind = $1 AND record_id = $2 AND node = $3";
-        let n = dispatch!(self, pool => sqlx::query(sql).bind(record_kind).bind(record_id).bind(node).execute(pool).await?.rows_affected());
+        let n = dispatch_write!(self, pool => sqlx::query(sql).bind(record_kind).bind(record_id).bind(node).execute(pool).await?.rows_affected());
         Ok(n > 0)
     }
 

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::{dispatch, Result, Store};
+use crate::{dispatch, dispatch_write, Result, Store};
 
 /// Key of a text in the cache: lower-case hex SHA-256 of its UTF-8 bytes (any prefix the model adds is
 /// left out: the cache's model key names the model and the side, query or passage).
@@ -60,7 +60,7 @@ impl Store {
                  ON CONFLICT (model, text_hash) DO NOTHING",
                 values.join(", ")
             );
-            dispatch!(self, pool => {
+            dispatch_write!(self, pool => {
                 let mut q = sqlx::query(&sql).bind(model);
                 for (h, v) in chunk {
                     q = q.bind(h).bind(v.len() as i32).bind(to_bytes(v));
@@ -89,7 +89,7 @@ impl Store {
                 "DELETE FROM embeddings WHERE model = $1 AND text_hash IN ({})",
                 placeholders.join(", ")
             );
-            n += dispatch!(self, pool => {
+            n += dispatch_write!(self, pool => {
                 let mut q = sqlx::query(&sql).bind(model);
                 for h in chunk {
                     q = q.bind(*h);

@@ -8,8 +8,10 @@
 
 mod accounts;
 mod chains;
+mod claims;
 mod embeddings;
 mod error;
+mod limits;
 mod profiles;
 mod target;
 mod write;
@@ -24,8 +26,10 @@ use std::time::Duration;
 
 pub use accounts::{NewUser, User};
 pub use chains::{ChainAssignmentRow, ChainOverride, Replace, MANUAL_EVIDENCE};
+pub use claims::{Claim, NewClaim};
 pub use embeddings::text_hash;
 pub use error::StoreError;
+pub use limits::LimitCount;
 pub use profiles::{AssessorRow, CreditEvaluationRow, ProfileRow};
 pub use target::Target;
 pub use write::WriteOutcome;
@@ -43,6 +47,51 @@ macro_rules! dispatch {
 }
 pub(crate) use dispatch;
 
+/// Like [`dispatch!`], for a body that writes. On SQLite the body runs under the store's write gate:
+/// SQLite has one writer at a time, and two connections of one process that both try to upgrade a
+/// read into a write fail with `database is locked` (the busy timeout does not apply to that case).
+/// Serialising writers in the process makes every accepted write wait its turn instead of failing;
+/// transactions also start with `BEGIN IMMEDIATE` ([`WriteTx::begin_write`]), so another process's
+/// writer is waited for with the busy timeout rather than met mid-transaction.
+macro_rules! dispatch_write {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite($pool) => {
+                let _turn = $store.gate.lock().await;
+                $body
+            }
+            $crate::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use dispatch_write;
+
+/// Opens a write transaction the right way for each back-end.
+pub(crate) trait WriteTx {
+    type Db: sqlx::Database;
+    async fn begin_write(
+        &self,
+    ) -> std::result::Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
+}
+
+impl WriteTx for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(
+        &self,
+    ) -> std::result::Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl WriteTx for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(
+        &self,
+    ) -> std::result::Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
 #[derive(Clone)]
 pub(crate) enum Backend {
     Sqlite(SqlitePool),
@@ -53,6 +102,8 @@ pub(crate) enum Backend {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) backend: Backend,
+    /// One writer at a time on SQLite (see [`dispatch_write!`]); shared by every clone.
+    pub(crate) gate: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// A record as stored, with its id and timestamps.
@@ -139,6 +190,7 @@ impl Store {
                 sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
                 Store {
                     backend: Backend::Sqlite(pool),
+                    gate: Default::default(),
                 }
             }
             Target::Postgres { url, schema } => {
@@ -159,6 +211,7 @@ impl Store {
                 sqlx::migrate!("./migrations/postgres").run(&pool).await?;
                 Store {
                     backend: Backend::Postgres(pool),
+                    gate: Default::default(),
                 }
             }
         };
@@ -249,6 +302,39 @@ impl Store {
         })
     }
 
+    /// Every public demand's id (one query; what anyone may see).
+    pub async fn public_demand_ids(&self) -> Result<Vec<i64>> {
+        Ok(dispatch!(self, pool => sqlx::query_scalar(
+            "SELECT id FROM demands WHERE confidentiality = 'public' ORDER BY id"
+        ).fetch_all(pool).await?))
+    }
+
+    /// The confidentiality level (`public`, `registered`, `nda`) of each of `ids` that exists, one
+    /// query per 500 ids. A search checks its demand hits with it, so a demand whose level another
+    /// process changed is never shown or counted under its old level before the indexes follow.
+    pub async fn demand_levels(
+        &self,
+        ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, String>> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in ids.chunks(500) {
+            let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT id, confidentiality FROM demands WHERE id IN ({})",
+                params.join(", ")
+            );
+            let found: Vec<(i64, String)> = dispatch!(self, pool => {
+                let mut q = sqlx::query_as(&sql);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(pool).await?
+            });
+            out.extend(found);
+        }
+        Ok(out)
+    }
+
     /// Changes after `after_id`, oldest first.
     pub async fn outbox_since(&self, after_id: i64, limit: i64) -> Result<Vec<OutboxEntry>> {
         let sql = "SELECT id, kind, record_id, op FROM outbox WHERE id > $1 ORDER BY id LIMIT $2";
@@ -283,7 +369,7 @@ impl Store {
         let sql = "INSERT INTO import_runs (kind, file, file_sha256, started_at, finished_at, \
                    inserted, updated, unchanged, rejected, actor) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
-        dispatch!(self, pool => {
+        dispatch_write!(self, pool => {
             sqlx::query(sql)
                 .bind(run.kind.as_str())
                 .bind(&run.file)

@@ -1,7 +1,7 @@
 //! Enterprise profiles (confidential business facts, kept as the JSON the rules crate reads) and
 //! credit evaluations (append-only: a grade is never rewritten, only superseded by a newer one).
 
-use crate::{dispatch, Result, Store};
+use crate::{dispatch, dispatch_write, Result, Store, WriteTx};
 
 /// An enterprise's profile as stored: the JSON document and where it came from.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -57,8 +57,8 @@ impl Store {
                    VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (uscc) DO UPDATE SET name = excluded.name, \
                    profile = excluded.profile, source = excluded.source, updated_by = excluded.updated_by, \
                    updated_at = excluded.updated_at";
-        dispatch!(self, pool => {
-            let mut tx = pool.begin().await?;
+        dispatch_write!(self, pool => {
+            let mut tx = pool.begin_write().await?;
             for r in rows {
                 sqlx::query(sql)
                     .bind(&r.uscc)
@@ -91,7 +91,7 @@ impl Store {
         let sql = "INSERT INTO assessor_inputs (uscc, inputs, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
                    ON CONFLICT (uscc) DO UPDATE SET inputs = excluded.inputs, \
                    updated_by = excluded.updated_by, updated_at = excluded.updated_at";
-        dispatch!(self, pool => {
+        dispatch_write!(self, pool => {
             sqlx::query(sql)
                 .bind(&r.uscc)
                 .bind(&r.inputs)
@@ -120,7 +120,7 @@ impl Store {
         let sql = "INSERT INTO credit_evaluations (uscc, scheme, version, card_fingerprint, as_of, inputs, \
                    result, grade, score, created_by, created_at) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id";
-        Ok(dispatch!(self, pool => sqlx::query_scalar(sql)
+        Ok(dispatch_write!(self, pool => sqlx::query_scalar(sql)
             .bind(&r.uscc)
             .bind(&r.scheme)
             .bind(&r.version)

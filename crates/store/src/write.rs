@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, Utc};
 use model::{content_hash, Record, RecordKind};
 
-use crate::{dispatch, table, Result, Store};
+use crate::{dispatch_write, table, Result, Store, WriteTx};
 
 /// What happened to one record of a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,8 +122,8 @@ impl Store {
     pub async fn write_batch(&self, records: &[Record], actor: &str) -> Result<Vec<WriteOutcome>> {
         let now = Utc::now();
         let all_keys: Vec<Vec<String>> = records.iter().map(Record::identity_keys).collect();
-        dispatch!(self, pool => {
-            let mut tx = pool.begin().await?;
+        dispatch_write!(self, pool => {
+            let mut tx = pool.begin_write().await?;
 
             // (kind, key) → record id, for every key of the batch already stored.
             let mut known: HashMap<(RecordKind, String), i64> = HashMap::new();

@@ -57,6 +57,7 @@ pub async fn import_file(store: &Store, args: &ImportArgs, quiet: bool) -> anyho
                 .map_or_else(|| file_label.clone(), |n| n.to_string_lossy().into_owned())
         })),
         default_licence: args.licence.clone(),
+        limits: ingest::Limits::default(),
     };
     let parsed = parse_file(&args.file, args.kind, &opts)?;
     let mut summary = Summary {

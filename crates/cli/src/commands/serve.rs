@@ -32,6 +32,12 @@ pub fn config(
     if let Some(dir) = std::env::var_os("SHUANGLIAN_TAXONOMY") {
         cfg.taxonomy = Some(dir.into());
     }
+    if let Ok(token) = std::env::var("SHUANGLIAN_METRICS_TOKEN") {
+        cfg.metrics_token = Some(token).filter(|t| !t.is_empty());
+    }
+    if cfg.metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+        anyhow::bail!("metrics_token: give at least 16 characters (it guards /metrics)");
+    }
     if cfg.session_ttl_secs < 60 {
         anyhow::bail!(
             "session_ttl_secs = {}: give at least 60 seconds",

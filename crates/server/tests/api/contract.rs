@@ -323,7 +323,9 @@ async fn the_openapi_document_describes_every_route() {
         }
         let (s, _) = p.call("GET", "/healthz", None, None).await;
         assert_eq!(s, StatusCode::OK);
-        let (s, _, body) = p.raw("GET", "/metrics", None, None).await;
+        let (s, _, body) = p
+            .raw("GET", "/metrics", Some(crate::support::METRICS_TOKEN), None)
+            .await;
         assert_eq!(s, StatusCode::OK);
         let m = String::from_utf8(body).unwrap();
         assert!(m.contains("shuanglian_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"), "{m}");
@@ -485,7 +487,9 @@ async fn forwarded_for_is_ignored_without_a_trusted_proxy_and_odd_methods_add_no
         // A made-up method is counted as OTHER, not as a series of its own.
         let (s, _, _) = p.raw("FROBNICATE", "/api/v1/status", None, None).await;
         assert_ne!(s, StatusCode::INTERNAL_SERVER_ERROR);
-        let (_, _, body) = p.raw("GET", "/metrics", None, None).await;
+        let (_, _, body) = p
+            .raw("GET", "/metrics", Some(crate::support::METRICS_TOKEN), None)
+            .await;
         let m = String::from_utf8(body).unwrap();
         assert!(
             !m.contains("FROBNICATE") && m.contains("method=\"OTHER\""),

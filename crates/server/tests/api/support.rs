@@ -16,6 +16,9 @@ static SEQ: AtomicUsize = AtomicUsize::new(0);
 
 pub const PASSWORD: &str = "correct horse 7";
 
+/// The bearer token `/metrics` wants on a test platform.
+pub const METRICS_TOKEN: &str = "metrics-test-token-0123";
+
 /// A store per back-end under test: SQLite always, PostgreSQL when configured.
 pub struct Platform {
     pub state: Arc<AppState>,
@@ -63,6 +66,7 @@ impl Platform {
         let config = ServerConfig {
             data_dir: dir.path().to_path_buf(),
             model: Some(dir.path().join("no-model.bin")),
+            metrics_token: Some(METRICS_TOKEN.into()),
             ..ServerConfig::default()
         };
         let backend = store.backend_name();

@@ -319,12 +319,14 @@ async fn credit_scores_are_stored_reproducible_and_inputs_stay_with_those_who_ma
 #[tokio::test]
 async fn a_loan_book_is_simulated_and_a_bad_cell_is_named() {
     for p in platforms().await {
+        // Heavy work: signed-in users only.
+        let bank = p.login("bank").await;
         let book = "id,principal,annual_rate,term_months,default_month\nL1,1000000,0.0435,12,7\nL2,3000000,0.04,12,\n";
         let (s, v) = p
             .call(
                 "POST",
                 "/api/v1/credit/simulate",
-                None,
+                Some(&bank),
                 Some(json!({"book_csv": book})),
             )
             .await;
@@ -335,7 +337,7 @@ async fn a_loan_book_is_simulated_and_a_bad_cell_is_named() {
             first["bank_loss_fen"].as_i64().unwrap(),
             20_000_000 + first["bank_interest_loss_fen"].as_i64().unwrap()
         );
-        // Bounded work for an open endpoint: 3,000 loans × 2,000 runs is refused with the limit.
+        // Bounded work: 3,000 loans × 2,000 runs is refused with the limit.
         let mut big = String::from("id,principal,annual_rate,term_months\n");
         for i in 0..3000 {
             big.push_str(&format!("L{i},100000,0.04,12\n"));
@@ -344,7 +346,7 @@ async fn a_loan_book_is_simulated_and_a_bad_cell_is_named() {
             .call(
                 "POST",
                 "/api/v1/credit/simulate",
-                None,
+                Some(&bank),
                 Some(json!({"book_csv": big, "runs": 2000})),
             )
             .await;
@@ -355,7 +357,7 @@ async fn a_loan_book_is_simulated_and_a_bad_cell_is_named() {
             .call(
                 "POST",
                 "/api/v1/credit/simulate",
-                None,
+                Some(&bank),
                 Some(json!({"book_csv": bad})),
             )
             .await;
