@@ -239,6 +239,27 @@ impl ConfidentialIndex {
             .collect()
     }
 
+    /// The store's listing filter for a pass (and optionally one level): public demands, registered
+    /// ones when signed in, and by id the NDA demands of the partitions the pass opens.
+    pub fn filter(&self, pass: &DemandPass, level: Option<Confidentiality>) -> store::DemandFilter {
+        let nda_ids = match &pass.scope {
+            Scope::Member(_) => pass
+                .partitions(&self.parts)
+                .into_iter()
+                .filter(|p| matches!(p, Partition::Nda(_)))
+                .filter_map(|p| self.parts.get(&p))
+                .flat_map(|part| part.terms.keys().copied())
+                .collect(),
+            _ => vec![],
+        };
+        store::DemandFilter {
+            all: pass.scope == Scope::Everything,
+            registered: pass.scope != Scope::Nothing,
+            nda_ids,
+            level: level.map(|l| l.as_str().to_string()),
+        }
+    }
+
     /// Demands held (all partitions).
     pub fn len(&self) -> usize {
         self.home.len()

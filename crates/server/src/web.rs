@@ -315,11 +315,8 @@ async fn home(
     );
     let _ = write!(b, "<h2>{}</h2>", t("recent_demands", l));
     // The newest eight the viewer may see.
-    match api::visible_demands(&state, &c.viewer, None, 0, usize::MAX).await {
-        Ok((items, _, _)) => {
-            let newest: Vec<api::RecordView> = items.into_iter().rev().take(8).collect();
-            b.push_str(&demand_list(&newest, l));
-        }
+    match api::visible_demands(&state, &c.viewer, None, 0, 8, true).await {
+        Ok((newest, _, _)) => b.push_str(&demand_list(&newest, l)),
         Err(e) => return e.into_response(),
     }
     page(&c, t("nav_home", l), &b)
@@ -603,11 +600,19 @@ async fn demands_page(
 ) -> Response {
     let c = ctx(&state, &headers, q.lang.as_deref()).await;
     let l = c.lang;
-    let (items, next, total) =
-        match api::visible_demands(&state, &c.viewer, None, q.after.unwrap_or(0), 30).await {
-            Ok(x) => x,
-            Err(e) => return e.into_response(),
-        };
+    let (items, next, total) = match api::visible_demands(
+        &state,
+        &c.viewer,
+        None,
+        q.after.unwrap_or(0),
+        30,
+        false,
+    )
+    .await
+    {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
+    };
     let mut b = format!(
         "<h1>{}</h1><p id=\"demand-total\">{total} {}</p>",
         t("nav_demands", l),

@@ -18,3 +18,6 @@ mod confidentiality;
 
 #[path = "api/defects.rs"]
 mod defects;
+
+#[path = "api/bounded.rs"]
+mod bounded;

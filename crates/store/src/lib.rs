@@ -9,6 +9,7 @@
 mod accounts;
 mod chains;
 mod claims;
+mod demands;
 mod embeddings;
 mod error;
 mod limits;
@@ -27,6 +28,7 @@ use std::time::Duration;
 pub use accounts::{NewUser, User};
 pub use chains::{ChainAssignmentRow, ChainOverride, Replace, MANUAL_EVIDENCE};
 pub use claims::{Claim, NewClaim};
+pub use demands::DemandFilter;
 pub use embeddings::text_hash;
 pub use error::StoreError;
 pub use limits::LimitCount;
@@ -38,12 +40,15 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// Runs `$body` with `$pool` bound to the open back-end's pool; the body is compiled once per back-end.
 macro_rules! dispatch {
-    ($store:expr, $pool:ident => $body:expr) => {
+    ($store:expr, $pool:ident => $body:expr) => {{
+        $store
+            .calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         match &$store.backend {
             $crate::Backend::Sqlite($pool) => $body,
             $crate::Backend::Postgres($pool) => $body,
         }
-    };
+    }};
 }
 pub(crate) use dispatch;
 
@@ -54,7 +59,10 @@ pub(crate) use dispatch;
 /// transactions also start with `BEGIN IMMEDIATE` ([`WriteTx::begin_write`]), so another process's
 /// writer is waited for with the busy timeout rather than met mid-transaction.
 macro_rules! dispatch_write {
-    ($store:expr, $pool:ident => $body:expr) => {
+    ($store:expr, $pool:ident => $body:expr) => {{
+        $store
+            .calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         match &$store.backend {
             $crate::Backend::Sqlite($pool) => {
                 let _turn = $store.gate.lock().await;
@@ -62,7 +70,7 @@ macro_rules! dispatch_write {
             }
             $crate::Backend::Postgres($pool) => $body,
         }
-    };
+    }};
 }
 pub(crate) use dispatch_write;
 
@@ -104,6 +112,8 @@ pub struct Store {
     pub(crate) backend: Backend,
     /// One writer at a time on SQLite (see [`dispatch_write!`]); shared by every clone.
     pub(crate) gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Store calls made (each one or more statements): tests check that a page costs a bounded number.
+    pub(crate) calls: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// A record as stored, with its id and timestamps.
@@ -191,6 +201,7 @@ impl Store {
                 Store {
                     backend: Backend::Sqlite(pool),
                     gate: Default::default(),
+                    calls: Default::default(),
                 }
             }
             Target::Postgres { url, schema } => {
@@ -212,10 +223,16 @@ impl Store {
                 Store {
                     backend: Backend::Postgres(pool),
                     gate: Default::default(),
+                    calls: Default::default(),
                 }
             }
         };
         Ok(store)
+    }
+
+    /// Store calls made so far through this handle and its clones (a test counts what a page costs).
+    pub fn calls(&self) -> u64 {
+        self.calls.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// `sqlite` or `postgres`.
@@ -447,7 +464,7 @@ async fn ensure_pg_schema(
     Ok(())
 }
 
-fn stored_from_row<R>(kind: RecordKind, row: &R) -> Result<Stored>
+pub(crate) fn stored_from_row<R>(kind: RecordKind, row: &R) -> Result<Stored>
 where
     R: Row,
     for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,

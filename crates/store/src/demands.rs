@@ -1,0 +1,119 @@
+//! Demand listings and counts filtered in SQL by what a viewer may see, so a page and its count cost
+//! a fixed number of queries whatever the number of demands — and no work is done on a demand the
+//! viewer may not see. The filter comes from the engine's access pass (`engine::DemandPass`): the
+//! store only applies it.
+
+use model::RecordKind;
+
+use crate::{dispatch, stored_from_row, Result, Store, Stored};
+
+/// Which demands a query may touch.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DemandFilter {
+    /// Every demand (an administrator).
+    pub all: bool,
+    /// Registered-only demands (any signed-in user).
+    pub registered: bool,
+    /// The NDA-only demands this viewer may see, by id.
+    pub nda_ids: Vec<i64>,
+    /// Only this level (`public`, `registered`, `nda`).
+    pub level: Option<String>,
+}
+
+/// Most ids one filter binds (far under SQLite's and PostgreSQL's parameter limits).
+const MAX_NDA_IDS: usize = 20_000;
+
+impl DemandFilter {
+    /// The WHERE clause (after `first` parameters already bound) and its parameters in order.
+    fn clause(&self, first: usize) -> (String, Vec<Param<'_>>) {
+        let mut params: Vec<Param<'_>> = vec![];
+        let mut parts = vec![];
+        if !self.all {
+            let mut visible = vec!["confidentiality = 'public'".to_string()];
+            if self.registered {
+                visible.push("confidentiality = 'registered'".into());
+            }
+            let ids = &self.nda_ids[..self.nda_ids.len().min(MAX_NDA_IDS)];
+            if !ids.is_empty() {
+                let list: Vec<String> = ids
+                    .iter()
+                    .map(|id| {
+                        params.push(Param::Id(*id));
+                        format!("${}", first + params.len())
+                    })
+                    .collect();
+                visible.push(format!(
+                    "(confidentiality = 'nda' AND id IN ({}))",
+                    list.join(", ")
+                ));
+            }
+            parts.push(format!("({})", visible.join(" OR ")));
+        }
+        if let Some(level) = &self.level {
+            params.push(Param::Text(level));
+            parts.push(format!("confidentiality = ${}", first + params.len()));
+        }
+        if parts.is_empty() {
+            parts.push("1 = 1".into());
+        }
+        (parts.join(" AND "), params)
+    }
+}
+
+enum Param<'a> {
+    Id(i64),
+    Text(&'a str),
+}
+
+macro_rules! bind_all {
+    ($q:expr, $params:expr) => {{
+        let mut q = $q;
+        for p in $params {
+            q = match p {
+                Param::Id(id) => q.bind(*id),
+                Param::Text(t) => q.bind(*t),
+            };
+        }
+        q
+    }};
+}
+
+impl Store {
+    /// Up to `limit` demands the filter admits with an id above `after`, in id order (`newest`: the
+    /// highest ids first, ignoring `after`).
+    pub async fn demand_page(
+        &self,
+        filter: &DemandFilter,
+        after: i64,
+        limit: i64,
+        newest: bool,
+    ) -> Result<Vec<Stored>> {
+        let (clause, params) = filter.clause(2);
+        let sql = if newest {
+            format!(
+                "SELECT id, doc, created_at, updated_at FROM demands WHERE $1 = $1 AND {clause} \
+                 ORDER BY id DESC LIMIT $2"
+            )
+        } else {
+            format!(
+                "SELECT id, doc, created_at, updated_at FROM demands WHERE id > $1 AND {clause} \
+                 ORDER BY id LIMIT $2"
+            )
+        };
+        dispatch!(self, pool => {
+            let q = sqlx::query(&sql).bind(after).bind(limit);
+            let rows = bind_all!(q, &params).fetch_all(pool).await?;
+            rows.iter().map(|r| stored_from_row(RecordKind::Demand, r)).collect()
+        })
+    }
+
+    /// How many demands the filter admits.
+    pub async fn demand_count(&self, filter: &DemandFilter) -> Result<i64> {
+        let (clause, params) = filter.clause(0);
+        let sql = format!("SELECT COUNT(*) FROM demands WHERE {clause}");
+        Ok(dispatch!(self, pool => {
+            let q = sqlx::query_scalar(&sql);
+            bind_all!(q, &params).fetch_one(pool).await?
+        }))
+    }
+}
