@@ -448,13 +448,14 @@ pub async fn visible_demands(
         .demand_page(&filter, start, limit as i64 + 1, newest)
         .await?;
     let more = page.len() > limit;
-    let mut items = vec![];
-    for s in page.into_iter().take(limit) {
-        // Checked again against the rule itself (a level another process just changed).
-        if let Some(d) = viewer.visible_demand(&state.store, s).await? {
-            items.push(demand_view(&d)?);
-        }
-    }
+    // Checked again against the rule itself (a level another process just changed), in one query.
+    let shown = viewer
+        .visible_demands(&state.store, page.into_iter().take(limit).collect())
+        .await?;
+    let items = shown
+        .iter()
+        .map(demand_view)
+        .collect::<ApiResult<Vec<_>>>()?;
     let next_after = if more && !newest {
         items.last().map(|v: &RecordView| v.id)
     } else {

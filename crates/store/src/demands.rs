@@ -80,7 +80,7 @@ macro_rules! bind_all {
 
 impl Store {
     /// Up to `limit` demands the filter admits with an id above `after`, in id order (`newest`: the
-    /// highest ids first, ignoring `after`).
+    /// latest created first, ignoring `after`; ids are random, so they say nothing of order).
     pub async fn demand_page(
         &self,
         filter: &DemandFilter,
@@ -92,7 +92,7 @@ impl Store {
         let sql = if newest {
             format!(
                 "SELECT id, doc, created_at, updated_at FROM demands WHERE $1 = $1 AND {clause} \
-                 ORDER BY id DESC LIMIT $2"
+                 ORDER BY created_at DESC, id DESC LIMIT $2"
             )
         } else {
             format!(

@@ -307,6 +307,47 @@ impl Store {
         })
     }
 
+    /// [`Store::find_organization`] for many (name, USCC) pairs in one query, with the same
+    /// precedence: an organization with that USCC first, else one with that exact name; the lowest
+    /// id among equals. Returns the organization id for each pair, in order.
+    pub async fn find_organization_ids(
+        &self,
+        pairs: &[(String, Option<String>)],
+    ) -> Result<Vec<Option<i64>>> {
+        if pairs.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut params: Vec<&str> = vec![];
+        for (name, uscc) in pairs {
+            params.push(name);
+            params.push(uscc.as_deref().unwrap_or(""));
+        }
+        params.sort_unstable();
+        params.dedup();
+        let list: Vec<String> = (1..=params.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT id, name, uscc FROM organizations WHERE name IN ({0}) OR uscc IN ({0}) ORDER BY id",
+            list.join(", ")
+        );
+        let rows: Vec<(i64, String, Option<String>)> = dispatch!(self, pool => {
+            let mut q = sqlx::query_as(&sql);
+            for p in &params {
+                q = q.bind(*p);
+            }
+            q.fetch_all(pool).await?
+        });
+        Ok(pairs
+            .iter()
+            .map(|(name, uscc)| {
+                let by_uscc = uscc.as_deref().unwrap_or("");
+                rows.iter()
+                    .find(|(_, _, u)| u.as_deref() == Some(by_uscc))
+                    .or_else(|| rows.iter().find(|(_, n, _)| n == name))
+                    .map(|(id, _, _)| *id)
+            })
+            .collect())
+    }
+
     /// A page of records in id order, starting after `after_id`; for export and reindexing.
     pub async fn list(&self, kind: RecordKind, after_id: i64, limit: i64) -> Result<Vec<Stored>> {
         let sql = format!(

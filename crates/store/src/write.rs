@@ -112,6 +112,12 @@ fn push_values(sql: &mut String, rows: usize, width: usize) {
     }
 }
 
+/// A random id in 1..2^53 (exact in JavaScript numbers).
+fn random_id() -> i64 {
+    use rand::Rng;
+    rand::thread_rng().gen_range(1..(1i64 << 53))
+}
+
 impl Store {
     /// Writes `records` in one transaction: each is matched to a stored copy by its identity keys
     /// (strongest first), then inserted, updated, or left alone when its content hash is unchanged.
@@ -223,6 +229,22 @@ impl Store {
                         WriteOutcome::Updated(id)
                     }
                     None => {
+                        let mut cols = cols;
+                        if kind == RecordKind::Demand {
+                            // A demand's id is random, not the next number: ids of visible demands
+                            // must not tell how many hidden ones were posted between them, or when.
+                            let id = loop {
+                                let candidate = random_id();
+                                let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM demands WHERE id = $1")
+                                    .bind(candidate)
+                                    .fetch_optional(&mut *tx)
+                                    .await?;
+                                if taken.is_none() {
+                                    break candidate;
+                                }
+                            };
+                            cols.insert(0, ("id", Val::Int(Some(id))));
+                        }
                         let n = cols.len();
                         let names: Vec<&str> = cols.iter().map(|(c, _)| *c).collect();
                         let params: Vec<String> = (1..=n + 5).map(|i| format!("${i}")).collect();

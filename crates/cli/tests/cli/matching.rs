@@ -21,6 +21,23 @@ fn demo(dir: &Path, model: Option<&str>) {
     assert!(o.status.success(), "{:?}", text(&o));
 }
 
+/// The id of the demo demand whose title holds `words`.
+fn demand_titled(dir: &Path, words: &str) -> String {
+    let db = dir.join("shuanglian.db");
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        let id: i64 = sqlx::query_scalar("SELECT id FROM demands WHERE title LIKE $1 LIMIT 1")
+            .bind(format!("%{words}%"))
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+        id.to_string()
+    })
+}
+
 fn hits(v: &serde_json::Value) -> &Vec<serde_json::Value> {
     v["hits"].as_array().expect("hits")
 }
@@ -214,9 +231,13 @@ fn bad_matching_input_gets_clear_answers() {
     fails(&["match", "--demand", "999"], "no demand #999");
     fails(&["match", "电池", "--limit", "0"], "--limit");
     fails(&["match", "电池", "--limit", "5000"], "--limit");
-    // Demo demand #4 is NDA-only, #2 registered-only: the command line has no user to check, so it
+    // NDA-only and registered-only demo demands: the command line has no user to check, so it
     // refuses them and never echoes their text.
-    for id in ["2", "4"] {
+    let hidden = [
+        demand_titled(&dir, "SiC功率模块封装降本"),
+        demand_titled(&dir, "磷酸锰铁锂"),
+    ];
+    for id in &hidden {
         let o = run(&dir, &["match", "--demand", id, "--lexical-only"]);
         let (out, err) = text(&o);
         assert!(!o.status.success() && err.contains("not public"), "{err}");
@@ -241,9 +262,10 @@ fn a_stored_demand_is_matched_with_its_stage_and_cluster() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("demo");
     demo(&dir, None);
+    let id = demand_titled(&dir, "热失控");
     let v = json(&run(
         &dir,
-        &["match", "--demand", "1", "--json", "--lexical-only"],
+        &["match", "--demand", &id, "--json", "--lexical-only"],
     ));
     let top = &hits(&v)[0];
     assert!(top["label"].as_str().unwrap().contains("热失控"), "{top}");

@@ -137,10 +137,12 @@ async fn check(
             Some((u, t)) => (Some(*u), Some(t.as_str())),
             None => (None, None),
         };
-        let expected: Vec<i64> = (0..w.demands.len())
+        let mut expected: Vec<i64> = (0..w.demands.len())
             .filter(|&j| may_see(w, user, j))
             .map(|j| demand_ids[j])
             .collect();
+        // Demand ids are random: compare as sorted sets.
+        expected.sort();
         let hidden: Vec<usize> = (0..w.demands.len())
             .filter(|&j| !may_see(w, user, j))
             .collect();

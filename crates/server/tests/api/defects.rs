@@ -674,3 +674,29 @@ async fn registered_needs_are_searched_only_when_signed_in() {
         p.close().await;
     }
 }
+
+/// Item 11: a demand's id does not count demands, so the ids of one's own needs do not tell how many
+/// hidden needs were posted between them.
+#[tokio::test]
+async fn demand_ids_do_not_count_hidden_needs() {
+    for p in platforms(0).await {
+        let who = p.backend;
+        let b = p.login("ent-b").await;
+        let mut ids = vec![];
+        for i in 0..6 {
+            let body = json!({"title": format!("需求 {i}"), "problem": "说明", "confidentiality": "public"});
+            let (s, v) = p
+                .call("POST", "/api/v1/demands", Some(&b), Some(body))
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{who}: {v}");
+            ids.push(v["id"].as_i64().unwrap());
+        }
+        let steps: Vec<i64> = ids.windows(2).map(|w| (w[1] - w[0]).abs()).collect();
+        assert!(steps.iter().all(|d| *d > 1000), "{who}: ids {ids:?} count");
+        assert!(
+            ids.iter().all(|id| *id > 0 && *id < (1i64 << 53)),
+            "{who}: {ids:?}"
+        );
+        p.close().await;
+    }
+}
