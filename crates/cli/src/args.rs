@@ -108,6 +108,17 @@ pub enum Command {
         #[command(subcommand)]
         command: CreditCommand,
     },
+    /// Accounts: create users of organizations with a role, list, disable, reset passwords (each
+    /// change in the audit log).
+    User {
+        #[command(subcommand)]
+        command: crate::account_args::UserCommand,
+    },
+    /// Grants: let an organization's users read another organization's NDA-only needs, or withdraw it.
+    Grant {
+        #[command(subcommand)]
+        command: crate::account_args::GrantCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]

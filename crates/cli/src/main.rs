@@ -1,5 +1,6 @@
 //! `shuanglian`: the command-line face of the platform.
 
+mod account_args;
 mod args;
 mod commands;
 mod kind_arg;

@@ -15,6 +15,9 @@ mod matching;
 #[path = "cli/caps.rs"]
 mod caps;
 
+#[path = "cli/accounts.rs"]
+mod accounts;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};

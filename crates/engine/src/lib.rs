@@ -5,6 +5,7 @@
 //! Retrieval and ranking arithmetic live in `search`; this crate adds what needs the store: the
 //! candidates' profiles, owners, regions and the confidentiality checks on stored records.
 
+pub mod accounts;
 pub mod chains;
 pub mod confidential;
 pub mod credit;

@@ -5,8 +5,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use axum::extract::{FromRequestParts, State};
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
@@ -24,25 +22,7 @@ pub const SESSION_COOKIE: &str = "sl_session";
 pub const CSRF_COOKIE: &str = "sl_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-/// Hashes a password with argon2id (a fresh random salt each time).
-pub fn hash_password(password: &str) -> String {
-    let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .expect("argon2 hashes any password")
-        .to_string()
-}
-
-/// Whether `password` matches the stored hash (a malformed hash never matches).
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
-}
+pub use engine::accounts::{hash_password, random_password, verify_password};
 
 /// A new random secret, 32 bytes as hex.
 pub fn random_token() -> String {
@@ -62,17 +42,6 @@ pub fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// A readable random password for demo accounts (no look-alike characters).
-pub fn random_password() -> String {
-    const CHARS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
-    let mut bytes = [0u8; 14];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    bytes
-        .iter()
-        .map(|b| CHARS[*b as usize % CHARS.len()] as char)
         .collect()
 }
 

@@ -97,6 +97,9 @@ impl EmbedProgress {
 /// in the indexes within this time).
 pub const FOLLOW_EVERY: Duration = Duration::from_millis(500);
 
+/// How long the follower, woken by a write, waits for more writes before it commits them together.
+pub const FOLLOW_BATCH: Duration = Duration::from_millis(100);
+
 /// The longest a user's search waits for the indexes to hold that user's own last write.
 pub const OWN_WRITES_WAIT: Duration = Duration::from_secs(3);
 
@@ -220,7 +223,11 @@ impl AppState {
                 }
                 drop(state);
                 let woken = wake.notified();
-                let _ = tokio::time::timeout(FOLLOW_EVERY, woken).await;
+                if tokio::time::timeout(FOLLOW_EVERY, woken).await.is_ok() {
+                    // Woken by a write: let the writes of the next moment join it, so a steady
+                    // writer costs one index commit per batch, not one per write.
+                    tokio::time::sleep(FOLLOW_BATCH).await;
+                }
             }
         });
     }

@@ -20,6 +20,7 @@ use crate::auth::{self, cookie, CSRF_COOKIE, SESSION_COOKIE};
 use crate::state::AppState;
 use crate::{ApiPath, ApiQuery};
 
+mod admin;
 mod chains;
 mod tiers;
 
@@ -224,6 +225,19 @@ pub fn routes() -> Router<Arc<AppState>> {
             get(import_form)
                 .post(import_post)
                 .layer(axum::extract::DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
+        )
+        .route("/admin/accounts", get(admin::accounts_page))
+        .route(
+            "/admin/accounts/users",
+            axum::routing::post(admin::add_user),
+        )
+        .route(
+            "/admin/accounts/user",
+            axum::routing::post(admin::user_action),
+        )
+        .route(
+            "/admin/accounts/grants",
+            axum::routing::post(admin::grant_action),
         )
         .route("/login", get(login_form).post(login_post))
         .route("/logout", axum::routing::post(logout_post))

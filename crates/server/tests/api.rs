@@ -21,3 +21,6 @@ mod defects;
 
 #[path = "api/bounded.rs"]
 mod bounded;
+
+#[path = "api/accounts.rs"]
+mod accounts;

@@ -7,6 +7,7 @@
 //! [`Store::write_batch`], inside one transaction, and appends to the outbox and the audit log.
 
 mod accounts;
+mod admin;
 mod chains;
 mod claims;
 mod demands;
@@ -26,6 +27,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 pub use accounts::{NewUser, User};
+pub use admin::Grant;
 pub use chains::{ChainAssignmentRow, ChainOverride, Replace, MANUAL_EVIDENCE};
 pub use claims::{Claim, NewClaim};
 pub use demands::DemandFilter;

@@ -180,45 +180,32 @@ pub async fn run(global: &Global, args: &DemoArgs) -> anyhow::Result<u8> {
     .await
 }
 
-/// Creates (or resets) the demo accounts of `data/demo/accounts.csv` with one password.
+/// Creates (or resets) the demo accounts of `data/demo/accounts.csv` with one password, through the
+/// same use case as `shuanglian user add` and the admin pages.
 async fn create_accounts(
     store: &store::Store,
     password: &str,
 ) -> anyhow::Result<Vec<(String, String, String)>> {
-    let hash = server::auth::hash_password(password);
-    let now = chrono::Utc::now().timestamp();
     let mut out = vec![];
     for (i, line) in ACCOUNTS.lines().enumerate().skip(1) {
         let cols: Vec<&str> = line.split(',').collect();
         let [user, role, org, display, _note] = cols[..] else {
             bail!("data/demo/accounts.csv:{}: expected 5 columns", i + 1);
         };
-        if server::Role::parse(role).is_none() {
-            bail!("data/demo/accounts.csv:{}: unknown role '{role}'", i + 1);
-        }
-        let org_id = if org.is_empty() {
-            None
-        } else {
-            match store.find_organization(org, None).await? {
-                Some(s) => Some(s.id),
-                None => bail!(
-                    "data/demo/accounts.csv:{}: organization '{org}' is not in the demo records",
-                    i + 1
-                ),
-            }
-        };
-        store
-            .upsert_user(
-                &store::NewUser {
-                    username: user,
-                    display_name: display,
-                    role,
-                    organization_id: org_id,
-                    password_hash: &hash,
-                },
-                now,
-            )
-            .await?;
+        engine::accounts::add_user(
+            store,
+            &engine::accounts::NewAccount {
+                username: user,
+                display_name: display,
+                role,
+                organization: Some(org).filter(|o| !o.is_empty()),
+                password: Some(password),
+            },
+            true,
+            "demo",
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("data/demo/accounts.csv:{}: {e}", i + 1))?;
         out.push((user.to_string(), role.to_string(), org.to_string()));
     }
     Ok(out)

@@ -1,3 +1,4 @@
+mod accounts;
 mod bench;
 mod chain;
 mod credit;
@@ -114,6 +115,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Chain { command } => chain::run(&cli.global, command).await,
         Command::Tier { command } => tier::run(&cli.global, command).await,
         Command::Credit { command } => credit::run(&cli.global, command).await,
+        Command::User { command } => accounts::user(&cli.global, command).await,
+        Command::Grant { command } => accounts::grant(&cli.global, command).await,
     }
 }
 

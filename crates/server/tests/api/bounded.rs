@@ -87,11 +87,12 @@ async fn a_listing_page_and_the_home_page_cost_the_same_at_50_and_5000_demands()
     for per_backend in &measured {
         let half = per_backend.len() / 2;
         for ((label, small), (_, large)) in per_backend[..half].iter().zip(&per_backend[half..]) {
-            assert_eq!(
-                small, large,
+            // The same, give or take the one owner lookup a page makes when it shows an NDA need
+            // (which needs are newest among equal creation times varies with their random ids).
+            assert!(
+                large.abs_diff(*small) <= 1 && *large < 30,
                 "{label}: {small} store calls at 50 demands, {large} at 5,000"
             );
-            assert!(*small < 60, "{label}: {small} store calls");
         }
     }
 }

@@ -248,9 +248,16 @@ async fn searches_do_not_wait_on_a_steady_writer() {
             "{who}: the writer wrote only {writes} in 1.7 s"
         );
         let (idle99, busy99) = (p99(idle), p99(busy));
-        // 3× the idle p99, with a floor of 25 ms for a machine whose idle p99 is a fraction of one.
+        eprintln!(
+            "{who}: search p99 {:.1} ms idle, {:.1} ms under a writer ({writes} writes)",
+            idle99 * 1e3,
+            busy99 * 1e3
+        );
+        // 3× the idle p99, with a floor of 100 ms: on two cores the writer and the index follower
+        // take CPU from the searches (tens of milliseconds), which is not waiting on the writer
+        // (before the fix a search waited seconds, until the writer stopped).
         assert!(
-            busy99 <= (3.0 * idle99).max(0.025),
+            busy99 <= (3.0 * idle99).max(0.1),
             "{who}: search p99 {:.1} ms under a writer, {:.1} ms idle",
             busy99 * 1e3,
             idle99 * 1e3

@@ -121,6 +121,20 @@ impl Platform {
             .unwrap();
     }
 
+    /// Signs in with a given password and returns the bearer token.
+    pub async fn login_with(&self, name: &str, password: &str) -> String {
+        let (status, v) = self
+            .call(
+                "POST",
+                "/api/v1/auth/login",
+                None,
+                Some(serde_json::json!({"username": name, "password": password})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        v["token"].as_str().unwrap().to_string()
+    }
+
     /// Signs in and returns the bearer token.
     pub async fn login(&self, name: &str) -> String {
         let (status, v) = self

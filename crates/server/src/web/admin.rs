@@ -1,0 +1,289 @@
+//! The accounts page for platform operators and admins: users of organizations (create, disable,
+//! enable, reset a password) and grants of NDA access, through the same engine use cases as
+//! `shuanglian user` / `shuanglian grant`. Rendered from an askama template (escaped automatically).
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::{ctx, login_html, page, t, Ctx, Lang, LangParam};
+use crate::access::Role;
+use crate::state::AppState;
+use crate::ApiQuery;
+
+#[derive(Template)]
+#[template(path = "admin_accounts.html")]
+struct AccountsPage {
+    lang: Lang,
+    csrf: String,
+    users: Vec<engine::accounts::Account>,
+    grants: Vec<engine::accounts::GrantView>,
+    roles: Vec<(String, String)>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+impl AccountsPage {
+    fn t(&self, key: &str) -> String {
+        t(key, self.lang).to_string()
+    }
+    fn role_name(&self, role: &str) -> String {
+        t(&format!("role_{role}"), self.lang).to_string()
+    }
+}
+
+/// Admins and platform operators manage accounts; anyone else is asked to sign in or refused.
+fn gate(c: &Ctx) -> Option<Response> {
+    let l = c.lang;
+    match &c.viewer.user {
+        None => {
+            let body = format!(
+                "<h1>{}</h1><p>{}</p>{}",
+                t("acc_title", l),
+                t("need_login", l),
+                login_html(c, None)
+            );
+            Some(page(c, t("acc_title", l), &body))
+        }
+        Some(u) if !matches!(u.role, Role::Admin | Role::PlatformOperator) => {
+            let body = format!("<h1>403</h1><p>{}</p>", t("acc_operators_only", l));
+            let mut r = page(c, "403", &body);
+            *r.status_mut() = StatusCode::FORBIDDEN;
+            Some(r)
+        }
+        Some(_) => None,
+    }
+}
+
+fn actor(c: &Ctx) -> String {
+    format!(
+        "web:{}",
+        c.viewer.user.as_ref().map_or("", |u| u.username.as_str())
+    )
+}
+
+/// The error's message for a person: input errors as written, anything else as a generic failure.
+fn message(e: engine::EngineError, l: Lang) -> String {
+    match e {
+        engine::EngineError::Input(m) | engine::EngineError::NotFound(m) => m,
+        other => {
+            tracing::error!(error = %other, "account change failed");
+            t("import_failed", l).to_string()
+        }
+    }
+}
+
+async fn render(
+    state: &AppState,
+    c: &Ctx,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Response {
+    let l = c.lang;
+    let (users, grants) = match (
+        engine::accounts::list_users(&state.store).await,
+        engine::accounts::grants(&state.store).await,
+    ) {
+        (Ok(u), Ok(g)) => (u, g),
+        (Err(e), _) | (_, Err(e)) => return crate::ApiError::from(e).into_response(),
+    };
+    let failed = error.is_some();
+    let body = AccountsPage {
+        lang: l,
+        csrf: c.csrf.clone(),
+        users,
+        grants,
+        roles: engine::accounts::ROLES
+            .iter()
+            .map(|r| (r.to_string(), t(&format!("role_{r}"), l).to_string()))
+            .collect(),
+        notice,
+        error,
+    }
+    .render()
+    .unwrap_or_else(|e| {
+        tracing::error!(error = %e, "accounts template");
+        String::new()
+    });
+    let mut r = page(c, t("acc_title", l), &body);
+    if failed {
+        *r.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    r
+}
+
+pub(super) async fn accounts_page(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<LangParam>,
+) -> Response {
+    let c = ctx(&state, &headers, q.lang.as_deref()).await;
+    if let Some(r) = gate(&c) {
+        return r;
+    }
+    render(&state, &c, None, None).await
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct NewUserForm {
+    csrf: String,
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    role: String,
+    #[serde(default)]
+    organization: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub(super) async fn add_user(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Form(f): Form<NewUserForm>,
+) -> Response {
+    let c = ctx(&state, &headers, None).await;
+    if let Some(r) = gate(&c) {
+        return r;
+    }
+    let l = c.lang;
+    if f.csrf != c.csrf {
+        return render(&state, &c, None, Some(t("csrf_failed", l).into())).await;
+    }
+    // Only an admin makes admins.
+    if f.role == "admin" && !c.viewer.is_admin() {
+        return render(&state, &c, None, Some(t("admin_only", l).into())).await;
+    }
+    let account = engine::accounts::NewAccount {
+        username: &f.username,
+        display_name: &f.display_name,
+        role: &f.role,
+        organization: Some(f.organization.as_str()).filter(|o| !o.trim().is_empty()),
+        password: Some(f.password.as_str()).filter(|p| !p.is_empty()),
+    };
+    match engine::accounts::add_user(&state.store, &account, false, &actor(&c)).await {
+        Ok((_, made)) => {
+            let mut notice = format!("{}: {}", t("acc_created", l), f.username.trim());
+            if let Some(p) = made {
+                notice.push_str(&format!(" — {}: {p}", t("acc_new_password", l)));
+            }
+            render(&state, &c, Some(notice), None).await
+        }
+        Err(e) => render(&state, &c, None, Some(message(e, l))).await,
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct UserActionForm {
+    csrf: String,
+    username: String,
+    action: String,
+}
+
+pub(super) async fn user_action(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Form(f): Form<UserActionForm>,
+) -> Response {
+    let c = ctx(&state, &headers, None).await;
+    if let Some(r) = gate(&c) {
+        return r;
+    }
+    let l = c.lang;
+    if f.csrf != c.csrf {
+        return render(&state, &c, None, Some(t("csrf_failed", l).into())).await;
+    }
+    // An operator does not act on admins' accounts.
+    if !c.viewer.is_admin() {
+        if let Ok(Some(u)) = state.store.user_by_name(f.username.trim()).await {
+            if u.role == "admin" {
+                return render(&state, &c, None, Some(t("admin_only", l).into())).await;
+            }
+        }
+    }
+    let who = actor(&c);
+    let done = match f.action.as_str() {
+        "disable" | "enable" => {
+            let disable = f.action == "disable";
+            engine::accounts::set_disabled(&state.store, &f.username, disable, &who)
+                .await
+                .map(|()| {
+                    t(
+                        if disable {
+                            "acc_done_disable"
+                        } else {
+                            "acc_done_enable"
+                        },
+                        l,
+                    )
+                    .to_string()
+                })
+        }
+        "reset" => engine::accounts::reset_password(&state.store, &f.username, None, &who)
+            .await
+            .map(|made| {
+                format!(
+                    "{}: {} — {}: {}",
+                    t("acc_done_reset", l),
+                    f.username,
+                    t("acc_new_password", l),
+                    made.unwrap_or_default()
+                )
+            }),
+        other => Err(engine::EngineError::Input(format!("action '{other}'"))),
+    };
+    match done {
+        Ok(notice) => render(&state, &c, Some(notice), None).await,
+        Err(e) => render(&state, &c, None, Some(message(e, l))).await,
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct GrantForm {
+    csrf: String,
+    owner: String,
+    grantee: String,
+    action: String,
+}
+
+pub(super) async fn grant_action(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Form(f): Form<GrantForm>,
+) -> Response {
+    let c = ctx(&state, &headers, None).await;
+    if let Some(r) = gate(&c) {
+        return r;
+    }
+    let l = c.lang;
+    if f.csrf != c.csrf {
+        return render(&state, &c, None, Some(t("csrf_failed", l).into())).await;
+    }
+    let who = actor(&c);
+    let done = match f.action.as_str() {
+        "grant" => engine::accounts::grant(&state.store, &f.owner, &f.grantee, &who)
+            .await
+            .map(|()| t("acc_done_grant", l).to_string()),
+        "revoke" => engine::accounts::revoke(&state.store, &f.owner, &f.grantee, &who)
+            .await
+            .map(|was| {
+                t(
+                    if was {
+                        "acc_done_revoke"
+                    } else {
+                        "acc_nothing"
+                    },
+                    l,
+                )
+                .to_string()
+            }),
+        other => Err(engine::EngineError::Input(format!("action '{other}'"))),
+    };
+    match done {
+        Ok(notice) => render(&state, &c, Some(notice), None).await,
+        Err(e) => render(&state, &c, None, Some(message(e, l))).await,
+    }
+}
