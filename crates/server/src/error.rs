@@ -5,6 +5,19 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+tokio::task_local! {
+    /// The id of the request being served (set by the request middleware).
+    pub static REQUEST_ID: String;
+}
+
+/// A new request id: 16 hex characters.
+pub fn new_request_id() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 8];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
 /// An API error: a status, a stable machine code and a message for people.
 #[derive(Debug)]
 pub struct ApiError {
@@ -62,13 +75,20 @@ impl ApiError {
             "the server is busy and wrote nothing; try again in a moment",
         )
     }
-    /// Logs the cause and answers 500 with a message that gives nothing away.
+    /// Logs the cause and answers 500 with a message that gives nothing away but the request id
+    /// under which the cause is logged.
     pub fn internal(cause: impl std::fmt::Display) -> ApiError {
         tracing::error!(%cause, "internal error");
+        let id = REQUEST_ID.try_with(|id| id.clone()).unwrap_or_default();
+        let suffix = if id.is_empty() {
+            String::new()
+        } else {
+            format!(" (request id {id})")
+        };
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
-            "the server could not complete the request; it has been logged",
+            format!("the server could not complete the request; it has been logged{suffix}"),
         )
     }
 }

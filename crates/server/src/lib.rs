@@ -283,11 +283,25 @@ async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Next) -
         .get::<MatchedPath>()
         .map_or("unmatched", |m| m.as_str())
         .to_string();
-    let response = next.run(req).await;
+    // One id per request: on every log line of the request (a span), in the `X-Request-Id` header,
+    // and in the message of a 500, so a user's report finds the logged cause.
+    let id = error::new_request_id();
+    let span = tracing::info_span!("request", id = %id, %method, %route);
+    let mut response = error::REQUEST_ID
+        .scope(
+            id.clone(),
+            tracing::Instrument::instrument(next.run(req), span.clone()),
+        )
+        .await;
     let took = started.elapsed();
     let status = response.status().as_u16();
     state.metrics.observe(&method, &route, status, took);
-    tracing::info!(%method, %route, status, ms = took.as_secs_f64() * 1000.0, "request");
+    span.in_scope(|| {
+        tracing::info!(status, ms = took.as_secs_f64() * 1000.0, "request");
+    });
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", v);
+    }
     response
 }
 

@@ -498,3 +498,31 @@ async fn forwarded_for_is_ignored_without_a_trusted_proxy_and_odd_methods_add_no
         p.close().await;
     }
 }
+
+/// Every answer carries its request id; a server fault answers 500 naming it (the cause is logged
+/// under it), never the cause itself.
+#[tokio::test]
+async fn every_answer_has_a_request_id_and_a_fault_names_it() {
+    for p in platforms().await {
+        let (s, h, _) = p.raw("GET", "/api/v1/status", None, None).await;
+        assert_eq!(s, StatusCode::OK);
+        let id = h.get("x-request-id").unwrap().to_str().unwrap().to_string();
+        assert_eq!(id.len(), 16);
+        let (_, h2, _) = p.raw("GET", "/api/v1/status", None, None).await;
+        assert_ne!(h2.get("x-request-id").unwrap().to_str().unwrap(), id);
+        // The store goes away: a fault, answered 500 with the request id and no detail.
+        p.state.store.close().await;
+        let (s, h, body) = p.raw("GET", "/api/v1/demands", None, None).await;
+        assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["error"]["code"], "internal");
+        let id = h.get("x-request-id").unwrap().to_str().unwrap();
+        let m = v["error"]["message"].as_str().unwrap();
+        assert!(m.contains(id), "{m}");
+        assert!(
+            !m.to_lowercase().contains("pool") && !m.contains("sqlx"),
+            "{m}"
+        );
+        p.close().await;
+    }
+}
