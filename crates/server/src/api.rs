@@ -14,7 +14,7 @@ use search::Filters;
 use store::Stored;
 
 use crate::access::{Role, Viewer, VisibleDemand};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, Code, ErrorBody};
 use crate::state::AppState;
 use crate::{ApiJson, ApiPath, ApiQuery};
 
@@ -238,11 +238,7 @@ async fn create(
             .map(|e| format!("{}: {} ({})", e.field, e.reason, e.value))
             .collect::<Vec<_>>()
             .join("; ");
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_record",
-            message,
-        ));
+        return Err(ApiError::new(Code::InvalidRecord, message));
     }
     let kind = record.kind();
     if !viewer.is_admin() {
@@ -263,8 +259,7 @@ async fn create(
                 String::new()
             };
             return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "duplicate",
+                Code::Duplicate,
                 format!("this {kind} is registered already as #{id}{claim}"),
             ));
         }

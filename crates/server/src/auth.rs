@@ -14,7 +14,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::access::{Role, SessionUser, Viewer};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Code};
 use crate::state::AppState;
 use crate::ApiJson;
 
@@ -260,8 +260,7 @@ pub async fn sign_in(
         .max()
     {
         return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+            Code::RateLimited,
             format!("too many failed sign-ins; try again in {wait} s"),
         )
         .retry_after(wait as u64));

@@ -2,10 +2,9 @@
 //! text at most [`MAX_TEXT_CHARS`], a list at most [`MAX_LIST_ITEMS`] items. The request body cap
 //! (`max_body_bytes`) bounds a request as a whole; these keep one field from filling it.
 
-use axum::http::StatusCode;
 use model::Record;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Code};
 
 pub const MAX_TITLE_CHARS: usize = 500;
 pub const MAX_TEXT_CHARS: usize = 20_000;
@@ -17,11 +16,7 @@ const TITLE_FIELDS: [&str; 4] = ["title", "name", "display_name", "owner"];
 pub fn check_record(record: &Record) -> ApiResult<()> {
     let value = serde_json::to_value(record).map_err(ApiError::internal)?;
     match first_oversized(&value, "") {
-        Some(problem) => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "too_long",
-            problem,
-        )),
+        Some(problem) => Err(ApiError::new(Code::TooLong, problem)),
         None => Ok(()),
     }
 }

@@ -15,7 +15,7 @@ use axum::Json;
 use model::RecordKind;
 
 use crate::access::{Role, SessionUser, Viewer};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, Code, ErrorBody};
 use crate::state::AppState;
 use crate::{ApiJson, ApiPath, ApiQuery};
 
@@ -41,9 +41,7 @@ pub async fn own_outcome(
         .filter(|o| o.trim() != org.name)
         .collect();
     if !others.is_empty() {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "not_your_organization",
+        return Err(ApiError::new(Code::NotYourOrganization,
             format!(
                 "owners: you may register outcomes of {} only (not {}); a co-owned outcome is registered by a platform operator",
                 org.name,
@@ -57,8 +55,7 @@ pub async fn own_outcome(
         .is_some_and(|u| Some(u) != org.uscc.as_ref())
     {
         return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "not_your_organization",
+            Code::NotYourOrganization,
             format!(
                 "owner_uscc: give your organization's USCC ({}) or leave it out",
                 org.uscc

@@ -10,10 +10,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::http::StatusCode;
 use tokio::sync::Semaphore;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Code};
 
 /// The bounded pool: `permits` tasks at once.
 pub struct CpuPool {
@@ -58,8 +57,7 @@ impl CpuPool {
     ) -> ApiResult<T> {
         let Ok(_permit) = self.permits.try_acquire() else {
             return Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
+                Code::Busy,
                 "the server is busy with other heavy requests; try again in a few seconds",
             ));
         };
@@ -105,8 +103,7 @@ impl HeavyLimiter {
                 .as_secs()
                 .max(1);
             return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                Code::RateLimited,
                 format!(
                     "at most {} heavy requests a minute; try again in {wait} s",
                     self.per_minute

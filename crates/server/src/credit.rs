@@ -290,11 +290,9 @@ pub async fn simulate(
         .try_run(move || credit::simulate(&book, &opts))
         .await?
         .map_err(|e| match e {
-            credit::SimError::OverBudget { .. } => ApiError::new(
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                "over_budget",
-                e.to_string(),
-            ),
+            credit::SimError::OverBudget { .. } => {
+                ApiError::new(crate::error::Code::OverBudget, e.to_string())
+            }
             other => ApiError::invalid(other.to_string()),
         })?;
     Ok(Json(report))

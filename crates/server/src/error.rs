@@ -18,11 +18,96 @@ pub fn new_request_id() -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// Every error code the API answers with: a stable machine string and its HTTP status, in one place
+/// (the table in docs/api.md lists them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    InvalidInput,
+    InvalidJson,
+    InvalidRecord,
+    TooLong,
+    OverBudget,
+    Unauthorized,
+    Forbidden,
+    NotYourOrganization,
+    NotFound,
+    MethodNotAllowed,
+    Duplicate,
+    TooLarge,
+    UnsupportedMediaType,
+    RateLimited,
+    Busy,
+    Internal,
+}
+
+impl Code {
+    pub const ALL: [Code; 16] = [
+        Code::InvalidInput,
+        Code::InvalidJson,
+        Code::InvalidRecord,
+        Code::TooLong,
+        Code::OverBudget,
+        Code::Unauthorized,
+        Code::Forbidden,
+        Code::NotYourOrganization,
+        Code::NotFound,
+        Code::MethodNotAllowed,
+        Code::Duplicate,
+        Code::TooLarge,
+        Code::UnsupportedMediaType,
+        Code::RateLimited,
+        Code::Busy,
+        Code::Internal,
+    ];
+
+    /// The code as clients read it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::InvalidInput => "invalid_input",
+            Code::InvalidJson => "invalid_json",
+            Code::InvalidRecord => "invalid_record",
+            Code::TooLong => "too_long",
+            Code::OverBudget => "over_budget",
+            Code::Unauthorized => "unauthorized",
+            Code::Forbidden => "forbidden",
+            Code::NotYourOrganization => "not_your_organization",
+            Code::NotFound => "not_found",
+            Code::MethodNotAllowed => "method_not_allowed",
+            Code::Duplicate => "duplicate",
+            Code::TooLarge => "too_large",
+            Code::UnsupportedMediaType => "unsupported_media_type",
+            Code::RateLimited => "rate_limited",
+            Code::Busy => "busy",
+            Code::Internal => "internal",
+        }
+    }
+
+    /// The HTTP status it is answered with.
+    pub fn status(self) -> StatusCode {
+        match self {
+            Code::InvalidInput => StatusCode::BAD_REQUEST,
+            Code::InvalidJson | Code::InvalidRecord | Code::TooLong | Code::OverBudget => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            Code::Unauthorized => StatusCode::UNAUTHORIZED,
+            Code::Forbidden | Code::NotYourOrganization => StatusCode::FORBIDDEN,
+            Code::NotFound => StatusCode::NOT_FOUND,
+            Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Code::Duplicate => StatusCode::CONFLICT,
+            Code::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Code::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
 /// An API error: a status, a stable machine code and a message for people.
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     /// Seconds the client should wait before trying again (429 and 503), sent as `Retry-After`.
     pub retry_after: Option<u64>,
@@ -42,9 +127,9 @@ pub struct ErrorDetail {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    pub fn new(code: Code, message: impl Into<String>) -> ApiError {
         ApiError {
-            status,
+            status: code.status(),
             code,
             message: message.into(),
             retry_after: None,
@@ -56,22 +141,21 @@ impl ApiError {
         self
     }
     pub fn invalid(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_input", message)
+        ApiError::new(Code::InvalidInput, message)
     }
     pub fn not_found(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+        ApiError::new(Code::NotFound, message)
     }
     pub fn unauthorized(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+        ApiError::new(Code::Unauthorized, message)
     }
     pub fn forbidden(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
+        ApiError::new(Code::Forbidden, message)
     }
     /// The store was busy and nothing was written: the client may send the same request again.
     pub fn busy() -> ApiError {
         ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "busy",
+            Code::Busy,
             "the server is busy and wrote nothing; try again in a moment",
         )
     }
@@ -86,8 +170,7 @@ impl ApiError {
             format!(" (request id {id})")
         };
         ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            Code::Internal,
             format!("the server could not complete the request; it has been logged{suffix}"),
         )
     }
@@ -97,7 +180,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {
             error: ErrorDetail {
-                code: self.code.to_string(),
+                code: self.code.as_str().to_string(),
                 message: self.message,
             },
         };
@@ -147,3 +230,21 @@ impl From<search::lexical::LexicalError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_documented_with_its_status() {
+        let doc = include_str!("../../../docs/api.md");
+        for c in Code::ALL {
+            let entry = format!("| `{}` | {} |", c.as_str(), c.status().as_u16());
+            assert!(doc.contains(&entry), "docs/api.md does not list {entry}");
+        }
+        let mut names: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Code::ALL.len(), "codes are distinct");
+    }
+}

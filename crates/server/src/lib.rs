@@ -18,6 +18,7 @@ pub mod state;
 pub mod tiers;
 pub mod web;
 
+use crate::error::Code;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
@@ -49,8 +50,7 @@ where
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
             Err(JsonRejection::JsonDataError(e)) => Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_json",
+                Code::InvalidJson,
                 format!("the JSON does not fit: {}", e.body_text()),
             )),
             Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::invalid(format!(
@@ -58,13 +58,11 @@ where
                 e.body_text()
             ))),
             Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                Code::UnsupportedMediaType,
                 "send the body as JSON with Content-Type: application/json",
             )),
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
+                Code::TooLarge,
                 "the request body is too large",
             )),
             Err(e) => Err(ApiError::invalid(e.body_text())),
@@ -180,8 +178,7 @@ async fn not_found() -> ApiError {
 
 async fn method_not_allowed() -> ApiError {
     ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        Code::MethodNotAllowed,
         "this path does not take that method; see /api/v1/openapi.json",
     )
 }
