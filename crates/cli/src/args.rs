@@ -718,7 +718,7 @@ pub struct ReindexArgs {
 pub struct EncoderArgs {
     /// The weights file (default: $SHUANGLIAN_MODEL, else DATA_DIR/models/e5-small-q4.bin; get it with
     /// scripts/fetch-model).
-    #[arg(long)]
+    #[arg(long, env = "SHUANGLIAN_MODEL")]
     pub model: Option<PathBuf>,
     /// Encoder threads (0 = one per core).
     #[arg(long, default_value_t = 0)]

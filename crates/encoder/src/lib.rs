@@ -439,13 +439,11 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     dot / (na * nb).max(1e-12)
 }
 
-/// Where the weights live by default: `SHUANGLIAN_MODEL` if set, else `<data dir>/models/e5-small-q4.bin`,
-/// else — when that is absent — `shuanglian-data/models/e5-small-q4.bin` under the working directory,
-/// where `scripts/fetch-model` puts them, so a demo data directory elsewhere finds them too.
+/// Where the weights live by default: `<data dir>/models/e5-small-q4.bin`, else — when that is absent —
+/// `shuanglian-data/models/e5-small-q4.bin` under the working directory, where `scripts/fetch-model`
+/// puts them, so a demo data directory elsewhere finds them too. (`SHUANGLIAN_MODEL` is read by the
+/// command line's `--model`, not here: library crates read no environment.)
 pub fn default_model_path(data_dir: &Path) -> PathBuf {
-    if let Some(p) = std::env::var_os("SHUANGLIAN_MODEL") {
-        return PathBuf::from(p);
-    }
     let own = data_dir.join("models").join(MODEL_FILE);
     let fetched = Path::new("shuanglian-data").join("models").join(MODEL_FILE);
     if !own.exists() && fetched.exists() {

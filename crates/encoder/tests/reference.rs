@@ -15,7 +15,10 @@ fn root() -> PathBuf {
 }
 
 fn model_path() -> PathBuf {
-    encoder::default_model_path(&root().join("shuanglian-data"))
+    match std::env::var_os("SHUANGLIAN_MODEL") {
+        Some(p) => PathBuf::from(p),
+        None => encoder::default_model_path(&root().join("shuanglian-data")),
+    }
 }
 
 fn required() -> bool {
