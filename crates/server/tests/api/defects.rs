@@ -707,3 +707,62 @@ async fn demand_ids_do_not_count_hidden_needs() {
         p.close().await;
     }
 }
+
+/// Item 4: a 2 KB workbook whose cells sit at A1 and XFD1048576, uploaded on the import page, is
+/// refused with the cell named, and the server goes on serving (it used to allocate the whole grid).
+#[tokio::test]
+async fn an_uploaded_spreadsheet_bomb_is_refused_and_the_server_keeps_serving() {
+    for p in platforms(0).await {
+        let who = p.backend;
+        let admin = p.login("admin").await;
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "title").unwrap();
+        ws.write_string(1, 0, "第一行").unwrap();
+        ws.write_string(1_048_575, 16_383, "x").unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+        assert!(bytes.len() < 20_000);
+        let csrf = server::auth::csrf_for(&admin);
+        let boundary = "----shuanglian-test-boundary";
+        let mut body = Vec::new();
+        for (name, value) in [("csrf", csrf.as_str()), ("kind", "outcome")] {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}.xlsx\"\r\n\
+                 Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n",
+                "很长的文件名".repeat(60)
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(&bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let req = Request::builder()
+            .method("POST")
+            .uri("/admin/import")
+            .header("cookie", format!("sl_session={admin}"))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .unwrap();
+        let started = Instant::now();
+        let res = p.app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let html = String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes())
+            .into_owned();
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{who}: {html}");
+        assert!(
+            html.contains("XFD1048576"),
+            "{who}: the cell is named: {html}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(20), "{who}");
+        let (s, _) = p.call("GET", "/healthz", None, None).await;
+        assert_eq!(s, StatusCode::OK, "{who}: still serving");
+        p.close().await;
+    }
+}
