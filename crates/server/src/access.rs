@@ -69,7 +69,8 @@ pub struct SessionUser {
 /// The asker of a request: anonymous, or a signed-in user.
 #[derive(Debug, Clone, Default)]
 pub struct Viewer {
-    pub user: Option<SessionUser>,
+    /// Private: made only from a live session (`auth`), read through [`Viewer::user`].
+    user: Option<SessionUser>,
 }
 
 /// A demand the viewer may see, with its owner organization's id when registered.
@@ -101,6 +102,16 @@ impl VisibleDemand {
 impl Viewer {
     pub fn anonymous() -> Viewer {
         Viewer::default()
+    }
+
+    /// The viewer of a live session (sign-in resolves the token first).
+    pub(crate) fn signed_in(user: SessionUser) -> Viewer {
+        Viewer { user: Some(user) }
+    }
+
+    /// The signed-in user, if any.
+    pub fn user(&self) -> Option<&SessionUser> {
+        self.user.as_ref()
     }
 
     /// The signed-in user's id.

@@ -295,8 +295,7 @@ async fn create(
 /// The signed-in user, or 401 saying how to sign in.
 pub(crate) fn signed_in(viewer: &Viewer) -> ApiResult<&crate::access::SessionUser> {
     viewer
-        .user
-        .as_ref()
+        .user()
         .ok_or_else(|| ApiError::unauthorized("sign in first (POST /api/v1/auth/login)"))
 }
 

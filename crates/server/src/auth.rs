@@ -139,7 +139,7 @@ impl FromRequestParts<Arc<AppState>> for Viewer {
                 ));
             }
         }
-        Ok(Viewer { user: Some(user) })
+        Ok(Viewer::signed_in(user))
     }
 }
 
@@ -352,7 +352,7 @@ pub async fn login(
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 204), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn logout(State(state): State<Arc<AppState>>, viewer: Viewer) -> ApiResult<Response> {
-    let Some(u) = viewer.user else {
+    let Some(u) = viewer.user() else {
         return Err(ApiError::unauthorized("not signed in"));
     };
     state.store.revoke_session(&u.token_hash).await?;
@@ -373,7 +373,7 @@ pub async fn logout(State(state): State<Arc<AppState>>, viewer: Viewer) -> ApiRe
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
     responses((status = 200, body = UserView), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn me(viewer: Viewer) -> ApiResult<axum::Json<UserView>> {
-    match &viewer.user {
+    match viewer.user() {
         Some(u) => Ok(axum::Json(UserView::from(u))),
         None => Err(ApiError::unauthorized("not signed in")),
     }

@@ -86,16 +86,12 @@ pub struct SimulateRequest {
 }
 
 fn is_financier(viewer: &Viewer) -> bool {
-    viewer
-        .user
-        .as_ref()
-        .is_some_and(|u| u.role == Role::Financier)
+    viewer.user().is_some_and(|u| u.role == Role::Financier)
 }
 
 fn who(viewer: &Viewer) -> String {
     viewer
-        .user
-        .as_ref()
+        .user()
         .map(|u| u.username.clone())
         .unwrap_or_else(|| "anonymous".into())
 }

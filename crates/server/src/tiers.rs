@@ -121,7 +121,7 @@ pub fn parse_profiles(values: Vec<serde_json::Value>) -> ApiResult<Vec<Profile>>
 /// Whether the viewer may read (and write) the profile of the enterprise `uscc`: admins, platform
 /// operators and government users always; an enterprise user for their own organization.
 pub async fn may_read_profile(state: &AppState, viewer: &Viewer, uscc: &str) -> ApiResult<bool> {
-    let Some(u) = viewer.user.as_ref() else {
+    let Some(u) = viewer.user() else {
         return Ok(false);
     };
     if viewer.is_official() {

@@ -99,7 +99,7 @@ async fn ctx(state: &AppState, headers: &HeaderMap, lang_param: Option<&str>) ->
     let mut session_csrf = None;
     if let Some(token) = cookie(headers, SESSION_COOKIE) {
         if let Ok(Some(u)) = auth::session_user(state, &token, true).await {
-            viewer.user = Some(u);
+            viewer = Viewer::signed_in(u);
             session_csrf = Some(auth::csrf_for(&token));
         }
     }
@@ -162,7 +162,7 @@ fn page(c: &Ctx, title: &str, body: &str) -> Response {
         "<a id=\"lang-switch\" href=\"?lang={other}\">{}</a>",
         t("lang_switch", l)
     );
-    match &c.viewer.user {
+    match c.viewer.user() {
         Some(u) => {
             let _ = write!(
                 h,
@@ -868,7 +868,7 @@ async fn logout_post(
     if f.csrf != c.csrf {
         return (StatusCode::FORBIDDEN, t("csrf_failed", c.lang).to_string()).into_response();
     }
-    if let Some(u) = &c.viewer.user {
+    if let Some(u) = c.viewer.user() {
         if let Err(e) = state.store.revoke_session(&u.token_hash).await {
             return crate::ApiError::from(e).into_response();
         }
@@ -924,7 +924,7 @@ async fn new_demand_form(
 ) -> Response {
     let c = ctx(&state, &headers, q.lang.as_deref()).await;
     let l = c.lang;
-    let body = match &c.viewer.user {
+    let body = match c.viewer.user() {
         None => format!(
             "<h1>{}</h1><p>{}</p>{}",
             t("post_title", l),
@@ -1027,7 +1027,7 @@ fn import_html(c: &Ctx, report: &str) -> String {
 /// The import page is for admins only; others get a 403 page (or the sign-in form).
 fn admin_gate(c: &Ctx) -> Option<Response> {
     let l = c.lang;
-    match &c.viewer.user {
+    match c.viewer.user() {
         None => {
             let body = format!(
                 "<h1>{}</h1><p>{}</p>{}",
@@ -1182,7 +1182,7 @@ async fn import_bytes(
     let records: Vec<Record> = parsed.accepted.into_iter().map(|a| a.record).collect();
     let actor = format!(
         "web:{}",
-        c.viewer.user.as_ref().map_or("", |u| u.username.as_str())
+        c.viewer.user().map_or("", |u| u.username.as_str())
     );
     let (mut inserted, mut updated, mut unchanged) = (0, 0, 0);
     for chunk in records.chunks(1000) {

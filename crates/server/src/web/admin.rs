@@ -38,7 +38,7 @@ impl AccountsPage {
 /// Admins and platform operators manage accounts; anyone else is asked to sign in or refused.
 fn gate(c: &Ctx) -> Option<Response> {
     let l = c.lang;
-    match &c.viewer.user {
+    match c.viewer.user() {
         None => {
             let body = format!(
                 "<h1>{}</h1><p>{}</p>{}",
@@ -61,7 +61,7 @@ fn gate(c: &Ctx) -> Option<Response> {
 fn actor(c: &Ctx) -> String {
     format!(
         "web:{}",
-        c.viewer.user.as_ref().map_or("", |u| u.username.as_str())
+        c.viewer.user().map_or("", |u| u.username.as_str())
     )
 }
 

@@ -47,7 +47,7 @@ fn error_page(c: &Ctx, e: crate::error::ApiError) -> Response {
 }
 
 fn may_override(c: &Ctx) -> bool {
-    c.viewer.user.as_ref().is_some_and(|u| {
+    c.viewer.user().is_some_and(|u| {
         matches!(
             u.role,
             crate::access::Role::Admin | crate::access::Role::PlatformOperator

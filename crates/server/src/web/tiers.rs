@@ -341,7 +341,7 @@ pub(super) async fn whatif_page(
     let c = ctx(&state, &headers, q.lang.as_deref()).await;
     let l = c.lang;
     let title = t("whatif_title", l);
-    if c.viewer.user.is_none() {
+    if c.viewer.user().is_none() {
         let body = format!(
             "<h1>{}</h1><p>{}</p><p><a href=\"/login\">{}</a></p>",
             esc(title),
