@@ -274,6 +274,51 @@ async fn check(
             "{ctx}"
         );
         answers.push_str(&v.to_string());
+        // The HTML pages, signed in by the session cookie as a browser would be.
+        let cookie = tok.map(|t| format!("sl_session={t}"));
+        let headers: Vec<(&str, &str)> = cookie
+            .as_deref()
+            .map(|c| vec![("cookie", c)])
+            .unwrap_or_default();
+        let mut pages: Vec<(String, Option<StatusCode>)> = vec![
+            ("/".into(), Some(StatusCode::OK)),
+            ("/demands".into(), Some(StatusCode::OK)),
+            (
+                "/search?q=%E5%85%B1%E5%90%8C%E9%9C%80%E6%B1%82".into(),
+                Some(StatusCode::OK),
+            ),
+            ("/chains".into(), Some(StatusCode::OK)),
+            ("/chains/ICV-NEV".into(), Some(StatusCode::OK)),
+            ("/chains/nodes/ICV-NEV.bms".into(), Some(StatusCode::OK)),
+        ];
+        // Searching a hidden demand's own words answers as a search for a word nobody wrote does
+        // (the page echoes the query, so the two are compared with the query blanked).
+        for j in &hidden {
+            let mut bodies = vec![];
+            for q in [token(*j), "nobodywrotethis".to_string()] {
+                let (s, _, body) = p
+                    .raw_with("GET", &format!("/search?q={q}"), &headers, None)
+                    .await;
+                assert_eq!(s, StatusCode::OK, "{ctx}");
+                bodies.push(String::from_utf8_lossy(&body).replace(&q, "QUERY"));
+            }
+            assert_eq!(bodies[0], bodies[1], "search page by hidden words: {ctx}");
+        }
+        for (j, id) in demand_ids.iter().enumerate() {
+            let want = if may_see(w, user, j) {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            pages.push((format!("/demands/{id}"), Some(want)));
+        }
+        for (uri, want) in pages {
+            let (s, _, body) = p.raw_with("GET", &uri, &headers, None).await;
+            if let Some(want) = want {
+                assert_eq!(s, want, "page {uri}: {ctx}");
+            }
+            answers.push_str(&String::from_utf8_lossy(&body));
+        }
         for j in hidden {
             assert!(
                 !answers.contains(&token(j)),
