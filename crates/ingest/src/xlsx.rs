@@ -210,7 +210,53 @@ pub fn read_xlsx(
 
 #[cfg(test)]
 mod tests {
-    use super::cell_name;
+    use super::*;
+    use std::io::Write;
+
+    /// A workbook made by rust_xlsxwriter, with one part's text replaced.
+    fn workbook_with(part: &str, from: &str, to: &str) -> Vec<u8> {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "title").unwrap();
+        ws.write_string(1, 0, "第一行").unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+        let mut zin = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..zin.len() {
+            let mut f = zin.by_index(i).unwrap();
+            let name = f.name().unwrap().to_string();
+            let mut text = Vec::new();
+            f.read_to_end(&mut text).unwrap();
+            if name == part {
+                let replaced = String::from_utf8(text).unwrap().replace(from, to);
+                assert_ne!(replaced.len(), 0);
+                text = replaced.into_bytes();
+            }
+            out.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            out.write_all(&text).unwrap();
+        }
+        out.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_bad_shared_string_index_names_the_cell() {
+        // The second cell (A2) points at shared string 1; make it 999.
+        let bytes = workbook_with("xl/worksheets/sheet1.xml", "<v>1</v>", "<v>999</v>");
+        let e = read_xlsx(bytes, None, &Limits::default()).unwrap_err();
+        assert!(e.contains("A1") || e.contains("A2"), "{e}");
+    }
+
+    #[test]
+    fn a_part_past_its_decompressed_cap_is_refused() {
+        let bytes = workbook_with("xl/worksheets/sheet1.xml", "", "");
+        let tight = Limits {
+            max_unzipped_bytes: 1000,
+            ..Limits::default()
+        };
+        let e = read_xlsx(bytes, None, &tight).unwrap_err();
+        assert!(e.contains("decompresses to more than"), "{e}");
+    }
 
     #[test]
     fn cells_are_named_as_spreadsheets_name_them() {

@@ -117,3 +117,29 @@ fn one_undecodable_line_is_a_bad_row_not_a_refused_file() {
     let stats = super::stats(tmp.path());
     assert_eq!(stats["outcomes"], 2, "{stats}");
 }
+
+#[test]
+fn a_jsonl_nesting_bomb_rejects_its_line_and_keeps_the_others() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("nested.jsonl");
+    let deep = format!("{}{}", "[".repeat(200_000), "]".repeat(200_000));
+    std::fs::write(
+        &file,
+        format!(
+            "{{\"title\":\"好的一篇\",\"kind\":\"paper\",\"lang\":\"zh\",\"year\":2024}}\n{deep}\n{{\"title\":\"另一篇\",\"kind\":\"paper\",\"lang\":\"zh\",\"year\":2025}}\n"
+        ),
+    )
+    .unwrap();
+    let o = run_capped(
+        tmp.path(),
+        3 << 20,
+        &["import", "outcome", file.to_str().unwrap()],
+    );
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(3), "{out}\n{err}");
+    assert!(
+        format!("{out}{err}").contains(":2"),
+        "the line is named: {err}"
+    );
+    assert_eq!(super::stats(tmp.path())["outcomes"], 2);
+}
