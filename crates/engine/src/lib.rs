@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod chains;
 pub mod confidential;
+pub mod cpu;
 pub mod credit;
 pub mod error;
 pub mod indexing;

@@ -433,7 +433,9 @@ async fn run_match(
         (Some(vi), Some(enc)) => {
             let q = match query_vector {
                 Some(v) => v,
-                None => enc.embed(&[text], encoder::Kind::Query)[0].to_vec(),
+                None => {
+                    crate::cpu::cpu_bound(|| enc.embed(&[text], encoder::Kind::Query)[0].to_vec())
+                }
             };
             (vi.search(&q, filters, depth)?, Mode::Hybrid)
         }
