@@ -76,6 +76,20 @@ fn message(e: engine::EngineError, l: Lang) -> String {
     }
 }
 
+/// The page context of a form post from someone allowed here with the right CSRF token, or the
+/// answer to give instead.
+async fn checked(state: &AppState, headers: &HeaderMap, csrf: &str) -> Result<Ctx, Response> {
+    let c = ctx(state, headers, None).await;
+    if let Some(r) = gate(&c) {
+        return Err(r);
+    }
+    if csrf != c.csrf {
+        let l = c.lang;
+        return Err(render(state, &c, None, Some(t("csrf_failed", l).into())).await);
+    }
+    Ok(c)
+}
+
 async fn render(
     state: &AppState,
     c: &Ctx,
@@ -145,14 +159,11 @@ pub(super) async fn add_user(
     headers: HeaderMap,
     Form(f): Form<NewUserForm>,
 ) -> Response {
-    let c = ctx(&state, &headers, None).await;
-    if let Some(r) = gate(&c) {
-        return r;
-    }
+    let c = match checked(&state, &headers, &f.csrf).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     let l = c.lang;
-    if f.csrf != c.csrf {
-        return render(&state, &c, None, Some(t("csrf_failed", l).into())).await;
-    }
     // Only an admin makes admins.
     if f.role == "admin" && !c.viewer.is_admin() {
         return render(&state, &c, None, Some(t("admin_only", l).into())).await;
@@ -188,14 +199,11 @@ pub(super) async fn user_action(
     headers: HeaderMap,
     Form(f): Form<UserActionForm>,
 ) -> Response {
-    let c = ctx(&state, &headers, None).await;
-    if let Some(r) = gate(&c) {
-        return r;
-    }
+    let c = match checked(&state, &headers, &f.csrf).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     let l = c.lang;
-    if f.csrf != c.csrf {
-        return render(&state, &c, None, Some(t("csrf_failed", l).into())).await;
-    }
     // An operator does not act on admins' accounts.
     if !c.viewer.is_admin() {
         if let Ok(Some(u)) = state.store.user_by_name(f.username.trim()).await {
@@ -254,14 +262,11 @@ pub(super) async fn grant_action(
     headers: HeaderMap,
     Form(f): Form<GrantForm>,
 ) -> Response {
-    let c = ctx(&state, &headers, None).await;
-    if let Some(r) = gate(&c) {
-        return r;
-    }
+    let c = match checked(&state, &headers, &f.csrf).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     let l = c.lang;
-    if f.csrf != c.csrf {
-        return render(&state, &c, None, Some(t("csrf_failed", l).into())).await;
-    }
     let who = actor(&c);
     let done = match f.action.as_str() {
         "grant" => engine::accounts::grant(&state.store, &f.owner, &f.grantee, &who)
