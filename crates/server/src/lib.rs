@@ -14,6 +14,7 @@ pub mod embed;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
+pub mod search_api;
 pub mod state;
 pub mod tiers;
 pub mod web;
@@ -119,7 +120,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/me", get(auth::me))
-        .route("/search", get(api::search))
+        .route("/search", get(search_api::search))
         .route("/match", post(api::match_need))
         .route("/status", get(api::status))
         .route(

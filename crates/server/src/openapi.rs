@@ -2,7 +2,7 @@
 
 use utoipa::OpenApi;
 
-use crate::{api, auth, chains, claims, credit, error, tiers};
+use crate::{api, auth, chains, claims, credit, error, search_api, tiers};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -15,7 +15,7 @@ use crate::{api, auth, chains, claims, credit, error, tiers};
     ),
     paths(
         auth::login, auth::logout, auth::me,
-        api::search, api::match_need, api::status,
+        search_api::search, api::match_need, api::status,
         api::list_outcomes, api::get_outcome, api::create_outcome, api::outcome_adopters,
         api::list_demands, api::get_demand, api::create_demand, api::demand_matches,
         api::list_organizations, api::get_organization, api::list_experts, api::get_expert,
@@ -27,7 +27,7 @@ use crate::{api, auth, chains, claims, credit, error, tiers};
     components(schemas(
         error::ErrorBody, error::ErrorDetail, auth::LoginRequest, auth::LoginResponse, auth::UserView,
         crate::access::Role, api::Page, api::RecordView, api::AnswerView, api::NewDemand,
-        api::MatchRequest, api::MatchFilters, api::SearchHit, api::SearchPage, api::StatusView,
+        api::MatchRequest, api::MatchFilters, search_api::SearchHit, search_api::SearchPage, api::StatusView,
         api::EmbeddingView, chains::ChainsView, chains::ClusterSummary, chains::ClusterGapsView,
         chains::NodeFillersView, chains::OverrideRequest, chains::KeyTechnology,
         tiers::EvaluateRequest, tiers::EvaluateResponse, tiers::ProfileView, tiers::ProfilesRequest,

@@ -403,13 +403,13 @@ async fn search_page(
         t("search_button", l)
     );
     if !query.trim().is_empty() {
-        let params = api::SearchParams {
+        let params = crate::search_api::SearchParams {
             q: query.clone(),
             kind: q.kind.clone(),
             limit: Some(50),
             offset: None,
         };
-        match api::search_for(&state, &c.viewer, &params).await {
+        match crate::search_api::search_for(&state, &c.viewer, &params).await {
             Ok(res) => {
                 let _ = write!(
                     b,
