@@ -8,10 +8,15 @@ use crate::args::Global;
 
 const ACTOR: &str = "cli";
 
-fn password_from_stdin() -> anyhow::Result<String> {
+/// The password on the first line of standard input when asked for (`--password-stdin`), else
+/// `None` (the engine makes a random one and it is printed once).
+fn password_from_stdin(asked: bool) -> anyhow::Result<Option<String>> {
+    if !asked {
+        return Ok(None);
+    }
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
-    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    Ok(Some(line.trim_end_matches(['\r', '\n']).to_string()))
 }
 
 pub async fn user(global: &Global, command: UserCommand) -> anyhow::Result<u8> {
@@ -24,11 +29,7 @@ pub async fn user(global: &Global, command: UserCommand) -> anyhow::Result<u8> {
             display_name,
             password_stdin,
         } => {
-            let given = if password_stdin {
-                Some(password_from_stdin()?)
-            } else {
-                None
-            };
+            let given = password_from_stdin(password_stdin)?;
             let (id, made) = engine::accounts::add_user(
                 &store,
                 &engine::accounts::NewAccount {
@@ -75,11 +76,7 @@ pub async fn user(global: &Global, command: UserCommand) -> anyhow::Result<u8> {
             username,
             password_stdin,
         } => {
-            let given = if password_stdin {
-                Some(password_from_stdin()?)
-            } else {
-                None
-            };
+            let given = password_from_stdin(password_stdin)?;
             let made = engine::accounts::reset_password(&store, &username, given.as_deref(), ACTOR)
                 .await?;
             println!("password of {username} reset; their sessions have ended");

@@ -9,7 +9,7 @@ use model::Confidentiality::Nda;
 use serde_json::json;
 use tower::ServiceExt;
 
-use crate::support::{backends, demand, enterprise, uscc, Platform, PASSWORD};
+use crate::support::{backends, demand, enterprise, urlencode, uscc, Platform, PASSWORD};
 
 async fn platforms() -> Vec<Platform> {
     let mut out = vec![];
@@ -55,15 +55,6 @@ async fn form(
     let status = res.status();
     let bytes = res.into_body().collect().await.unwrap().to_bytes();
     (status, String::from_utf8_lossy(&bytes).into_owned())
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 async fn sign_in(p: &Platform, user: &str, password: &str) -> StatusCode {

@@ -12,7 +12,7 @@ use model::Confidentiality::{Nda, Public, Registered};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-use crate::support::{backends, demand, enterprise, uscc, Platform, PASSWORD};
+use crate::support::{backends, demand, enterprise, urlencode, uscc, Platform, PASSWORD};
 
 /// One request on a router of its own (for concurrent clients).
 async fn send(
@@ -135,15 +135,6 @@ async fn search_time_does_not_reveal_the_words_of_hidden_needs() {
         }
         p.close().await;
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn outcome(owner: &str, title: &str) -> Value {

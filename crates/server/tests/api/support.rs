@@ -235,3 +235,13 @@ pub fn uscc(n: usize) -> String {
     let c = model::Uscc::check_char(&first17).expect("a valid body");
     format!("{first17}{c}")
 }
+
+/// Percent-encodes a query value (every byte outside `A–Z a–z 0–9 - _ .`).
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
