@@ -3,6 +3,7 @@
 mod account_args;
 mod args;
 mod commands;
+mod config;
 mod kind_arg;
 
 use std::process::ExitCode;
@@ -57,7 +58,7 @@ fn init_logging(verbose: u8, format: &str) {
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SHUANGLIAN_LOG")
+    let filter = tracing_subscriber::EnvFilter::try_from_env(config::LOG_FILTER_VAR)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -11,9 +11,11 @@ pub mod confidential;
 pub mod cpu;
 pub mod credit;
 pub mod error;
+pub mod import;
 pub mod indexing;
 pub mod matching;
 pub mod tiers;
+pub mod whatif;
 
 pub use confidential::{ConfidentialHit, ConfidentialIndex, DemandPass};
 pub use error::EngineError;

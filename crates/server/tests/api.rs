@@ -24,3 +24,6 @@ mod bounded;
 
 #[path = "api/accounts.rs"]
 mod accounts;
+
+#[path = "api/escaping.rs"]
+mod escaping;

@@ -121,7 +121,7 @@ pub async fn run(global: &Global, command: ChainCommand) -> anyhow::Result<u8> {
                 node: node.clone(),
                 action: action.clone(),
                 note,
-                created_by: std::env::var("USER").unwrap_or_else(|_| "cli".into()),
+                created_by: crate::config::operator(),
                 created_at: chrono::Utc::now().timestamp(),
             };
             chains::set_override(&store, &map, &o).await?;

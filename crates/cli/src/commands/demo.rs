@@ -142,9 +142,9 @@ pub async fn run(global: &Global, args: &DemoArgs) -> anyhow::Result<u8> {
     super::reindex::run(&store, &dir).await?;
     println!();
     super::stats(&store, false).await?;
-    let (password, given) = match std::env::var("SHUANGLIAN_DEMO_PASSWORD") {
-        Ok(p) if !p.is_empty() => (p, true),
-        _ => (server::auth::random_password(), false),
+    let (password, given) = match crate::config::demo_password() {
+        Some(p) => (p, true),
+        None => (server::auth::random_password(), false),
     };
     let accounts = create_accounts(&store, &password).await?;
     println!(
@@ -185,7 +185,7 @@ pub async fn run(global: &Global, args: &DemoArgs) -> anyhow::Result<u8> {
             ),
         }
     }
-    let cfg = super::serve::config(&dir, None, &args.serve)?;
+    let cfg = crate::config::server_config(&dir, None, &args.serve)?;
     super::serve::serve_store(store, cfg, &args.serve, |url| {
         println!("\nShuanglian demo serving on {url}  (embeddings are computed in the background; Ctrl-C stops)");
         println!("  chain map: {url}/chains");

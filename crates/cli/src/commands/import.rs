@@ -1,10 +1,9 @@
 use std::time::Instant;
 
 use anyhow::Context;
-use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
 use ingest::{parse_file, rejected_lines, FileFormat, ParseOptions};
-use store::{ImportRun, Store, WriteOutcome};
+use store::Store;
 
 use crate::args::ImportArgs;
 use crate::EXIT_REJECTED;
@@ -41,7 +40,6 @@ pub async fn run(store: &Store, args: &ImportArgs) -> anyhow::Result<u8> {
 /// Imports one file; `quiet` suppresses the human summary (the demo prints its own).
 pub async fn import_file(store: &Store, args: &ImportArgs, quiet: bool) -> anyhow::Result<Summary> {
     let started = Instant::now();
-    let started_at = Utc::now();
     let file_label = args.file.display().to_string();
     let opts = ParseOptions {
         format: args
@@ -112,33 +110,21 @@ pub async fn import_file(store: &Store, args: &ImportArgs, quiet: bool) -> anyho
         if records.len() < 2000 || quiet {
             bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
         }
-        for chunk in records.chunks(batch) {
-            let results = store.write_batch(chunk, "cli:import").await?;
-            for r in results {
-                match r {
-                    WriteOutcome::Inserted(_) => summary.inserted += 1,
-                    WriteOutcome::Updated(_) => summary.updated += 1,
-                    WriteOutcome::Unchanged(_) => summary.unchanged += 1,
-                }
-            }
-            bar.inc(chunk.len() as u64);
-        }
+        let job = engine::import::ImportJob {
+            kind: args.kind,
+            file: &file_label,
+            file_sha256: &parsed.sha256,
+            rejected_rows: summary.rejected_rows,
+            actor: "cli:import",
+            batch,
+        };
+        let written =
+            engine::import::write_records(store, &job, &records, |n| bar.inc(n as u64)).await?;
         bar.finish_and_clear();
+        summary.inserted = written.inserted;
+        summary.updated = written.updated;
+        summary.unchanged = written.unchanged;
         summary.written = true;
-        store
-            .record_import_run(&ImportRun {
-                kind: args.kind,
-                file: file_label.clone(),
-                file_sha256: parsed.sha256.clone(),
-                started_at,
-                finished_at: Utc::now(),
-                inserted: summary.inserted as i64,
-                updated: summary.updated as i64,
-                unchanged: summary.unchanged as i64,
-                rejected: summary.rejected_rows as i64,
-                actor: "cli".into(),
-            })
-            .await?;
     }
     if summary.written && (summary.inserted + summary.updated) > 0 {
         let data_dir = args.index_dir.clone();
@@ -147,7 +133,7 @@ pub async fn import_file(store: &Store, args: &ImportArgs, quiet: bool) -> anyho
             tracing::info!(changes = n, "lexical index brought up to date");
         }
         // New and changed records go on their chain nodes now (rules and cached vectors).
-        let taxonomy = std::env::var_os("SHUANGLIAN_TAXONOMY").map(std::path::PathBuf::from);
+        let taxonomy = crate::config::taxonomy_dir();
         let map = engine::chains::ChainMap::open(taxonomy.as_deref())?;
         let run = engine::chains::sync_assignments(store, &map, None, false).await?;
         tracing::info!(

@@ -9,7 +9,7 @@ use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::{ctx, login_html, page, t, Ctx, Lang, LangParam};
+use super::{ctx, respond, t, Ctx, Frame, Lang, LangParam};
 use crate::access::Role;
 use crate::state::AppState;
 use crate::ApiQuery;
@@ -17,8 +17,7 @@ use crate::ApiQuery;
 #[derive(Template)]
 #[template(path = "admin_accounts.html")]
 struct AccountsPage {
-    lang: Lang,
-    csrf: String,
+    f: Frame,
     users: Vec<engine::accounts::Account>,
     grants: Vec<engine::accounts::GrantView>,
     roles: Vec<(String, String)>,
@@ -26,36 +25,13 @@ struct AccountsPage {
     error: Option<String>,
 }
 
-impl AccountsPage {
-    fn t(&self, key: &str) -> String {
-        t(key, self.lang).to_string()
-    }
-    fn role_name(&self, role: &str) -> String {
-        t(&format!("role_{role}"), self.lang).to_string()
-    }
-}
-
 /// Admins and platform operators manage accounts; anyone else is asked to sign in or refused.
 fn gate(c: &Ctx) -> Option<Response> {
-    let l = c.lang;
-    match c.viewer.user() {
-        None => {
-            let body = format!(
-                "<h1>{}</h1><p>{}</p>{}",
-                t("acc_title", l),
-                t("need_login", l),
-                login_html(c, None)
-            );
-            Some(page(c, t("acc_title", l), &body))
-        }
-        Some(u) if !matches!(u.role, Role::Admin | Role::PlatformOperator) => {
-            let body = format!("<h1>403</h1><p>{}</p>", t("acc_operators_only", l));
-            let mut r = page(c, "403", &body);
-            *r.status_mut() = StatusCode::FORBIDDEN;
-            Some(r)
-        }
-        Some(_) => None,
-    }
+    let allowed = c
+        .viewer
+        .user()
+        .is_some_and(|u| matches!(u.role, Role::Admin | Role::PlatformOperator));
+    super::gate(c, t("acc_title", c.lang), allowed, "acc_operators_only")
 }
 
 fn actor(c: &Ctx) -> String {
@@ -104,10 +80,13 @@ async fn render(
         (Ok(u), Ok(g)) => (u, g),
         (Err(e), _) | (_, Err(e)) => return crate::ApiError::from(e).into_response(),
     };
-    let failed = error.is_some();
-    let body = AccountsPage {
-        lang: l,
-        csrf: c.csrf.clone(),
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let page = AccountsPage {
+        f: c.frame(t("acc_title", l)),
         users,
         grants,
         roles: engine::accounts::ROLES
@@ -116,17 +95,8 @@ async fn render(
             .collect(),
         notice,
         error,
-    }
-    .render()
-    .unwrap_or_else(|e| {
-        tracing::error!(error = %e, "accounts template");
-        String::new()
-    });
-    let mut r = page(c, t("acc_title", l), &body);
-    if failed {
-        *r.status_mut() = StatusCode::BAD_REQUEST;
-    }
-    r
+    };
+    respond(c, status, &page)
 }
 
 pub(super) async fn accounts_page(
