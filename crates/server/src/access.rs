@@ -1,8 +1,16 @@
-//! Who may see what. A demand is public, registered-only (any signed-in user) or NDA-only (its owner
-//! organization, admins, and users of an organization the owner granted access). Every path that
-//! shows a demand — search, match, listings, detail, counts — goes through [`Viewer::visible_demand`],
-//! which is the only way to make a [`VisibleDemand`]; the answer builders take that type, so a path
-//! that forgot the check does not compile.
+//! The access policy: every role predicate of the platform lives here, and so does every pass.
+//!
+//! A demand is public, registered-only (any signed-in user) or NDA-only (its owner organization,
+//! admins, and users of an organization the owner granted access). Every path that shows a demand —
+//! search, match, listings, detail, counts — goes through [`Viewer::visible_demand`] (the only way to
+//! make a [`VisibleDemand`]) or [`Viewer::demand_pass`] (the confidential index opens only the
+//! partitions it names); the answer builders take those types, so a path that forgot the check does
+//! not compile.
+//!
+//! An enterprise's profile, tier results and credit-evaluation inputs are read with a
+//! [`ProfilePass`]; its credit results with a [`CreditPass`]; every enterprise's credit results with
+//! a [`CreditListPass`]. Only this module makes them (their fields are private), and the use cases
+//! that read those data take them.
 
 use model::{Confidentiality, Demand, Record, RecordKind};
 use store::{Store, Stored};
@@ -134,6 +142,80 @@ impl Viewer {
         })
     }
 
+    /// Admins and platform operators: they manage accounts, correct chain assignments, settle
+    /// ownership claims and register records for others.
+    pub fn is_operator(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| matches!(u.role, Role::Admin | Role::PlatformOperator))
+    }
+
+    /// Bank and fund users: they read every enterprise's credit results, never the inputs.
+    pub fn is_financier(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.role == Role::Financier)
+    }
+
+    /// Who registers research outcomes: institutions, enterprises, operators and admins.
+    pub fn may_register_outcomes(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| {
+            matches!(
+                u.role,
+                Role::Admin | Role::Institution | Role::PlatformOperator | Role::Enterprise
+            )
+        })
+    }
+
+    /// A pass to the profile of the enterprise `uscc` (and its tier results and credit inputs):
+    /// officials always; an enterprise's own users for their organization; nobody else.
+    pub async fn profile_pass(
+        &self,
+        store: &Store,
+        uscc: &str,
+    ) -> store::Result<Option<ProfilePass>> {
+        let Some(u) = &self.user else {
+            return Ok(None);
+        };
+        let pass = Some(ProfilePass {
+            uscc: uscc.to_string(),
+        });
+        if self.is_official() {
+            return Ok(pass);
+        }
+        let Some(own) = u.organization_id else {
+            return Ok(None);
+        };
+        let org = store.find_organization("", Some(uscc)).await?;
+        let is_own = org.is_some_and(|s| {
+            s.id == own
+                && matches!(&s.record, Record::Organization(o)
+                    if o.uscc.as_ref().is_some_and(|x| x.as_str() == uscc))
+        });
+        Ok(if is_own { pass } else { None })
+    }
+
+    /// A pass to the credit results of `uscc`: financiers, and whoever holds its profile pass (who
+    /// also reads the inputs).
+    pub async fn credit_pass(
+        &self,
+        store: &Store,
+        uscc: &str,
+    ) -> store::Result<Option<CreditPass>> {
+        let inputs = self.profile_pass(store, uscc).await?.is_some();
+        Ok((inputs || self.is_financier()).then(|| CreditPass {
+            uscc: uscc.to_string(),
+            inputs,
+        }))
+    }
+
+    /// A pass to every enterprise's credit results: officials (with inputs) and financiers.
+    pub fn credit_list_pass(&self) -> Option<CreditListPass> {
+        (self.is_official() || self.is_financier()).then(|| CreditListPass {
+            inputs: self.is_official(),
+        })
+    }
+
     /// What this viewer may search among confidential demands: nothing when anonymous, everything
     /// for an admin, otherwise registered-only demands and the NDA-only demands of the viewer's own
     /// organization and of those that granted it access (the same rule as [`Viewer::may_see`]).
@@ -240,4 +322,48 @@ pub async fn owner_org(store: &Store, d: &Demand) -> store::Result<Option<i64>> 
         .find_organization(&d.owner, uscc.as_deref())
         .await?
         .map(|s| s.id))
+}
+
+/// Proof that the viewer may read (and write) one enterprise's profile. Made by
+/// [`Viewer::profile_pass`] only.
+#[derive(Debug, Clone)]
+pub struct ProfilePass {
+    uscc: String,
+}
+
+impl ProfilePass {
+    pub fn uscc(&self) -> &str {
+        &self.uscc
+    }
+}
+
+/// Proof that the viewer may read one enterprise's credit results, and whether their inputs too.
+/// Made by [`Viewer::credit_pass`] only.
+#[derive(Debug, Clone)]
+pub struct CreditPass {
+    uscc: String,
+    inputs: bool,
+}
+
+impl CreditPass {
+    pub fn uscc(&self) -> &str {
+        &self.uscc
+    }
+    /// Whether the inputs (the enterprise's figures) may be shown as well.
+    pub fn inputs(&self) -> bool {
+        self.inputs
+    }
+}
+
+/// Proof that the viewer may list every enterprise's credit results. Made by
+/// [`Viewer::credit_list_pass`] only.
+#[derive(Debug, Clone)]
+pub struct CreditListPass {
+    inputs: bool,
+}
+
+impl CreditListPass {
+    pub fn inputs(&self) -> bool {
+        self.inputs
+    }
 }

@@ -11,7 +11,7 @@ use model::{Confidentiality, Record, RecordKind};
 use search::matching::MatchContext;
 use store::Stored;
 
-use crate::access::{Role, Viewer, VisibleDemand};
+use crate::access::{Viewer, VisibleDemand};
 use crate::error::{ApiError, ApiResult, Code, ErrorBody};
 use crate::state::AppState;
 use crate::{ApiJson, ApiPath, ApiQuery};
@@ -207,16 +207,13 @@ pub async fn create_outcome(
     ApiJson(outcome): ApiJson<model::Outcome>,
 ) -> ApiResult<Response> {
     let user = signed_in(&viewer)?;
-    if !matches!(
-        user.role,
-        Role::Admin | Role::Institution | Role::PlatformOperator | Role::Enterprise
-    ) {
+    if !viewer.may_register_outcomes() {
         return Err(ApiError::forbidden(
             "only institution users, platform operators, enterprises and admins register outcomes",
         ));
     }
     let mut outcome = outcome;
-    crate::claims::own_outcome(&state, user, &mut outcome).await?;
+    crate::claims::own_outcome(&state, &viewer, &mut outcome).await?;
     let record = Record::Outcome(outcome);
     let v = create(&state, &viewer, record, &user.username).await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())

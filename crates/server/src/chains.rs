@@ -11,7 +11,7 @@ use axum::Json;
 use chain::{ClusterGaps, GapStatus, Membership, Node, NodeGap, Supply, Tier};
 use engine::chains::{self, DemandScope, NodeFillers};
 
-use crate::access::{Role, Viewer};
+use crate::access::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::{ApiJson, ApiPath, ApiQuery};
@@ -362,7 +362,7 @@ pub async fn put_override(
 /// Records a manual assignment for the API and the node page's form.
 pub async fn override_for(state: &AppState, viewer: &Viewer, r: OverrideRequest) -> ApiResult<()> {
     let u = crate::api::signed_in(viewer)?;
-    if !matches!(u.role, Role::Admin | Role::PlatformOperator) {
+    if !viewer.is_operator() {
         return Err(ApiError::forbidden(
             "only admins and platform operators correct chain assignments",
         ));

@@ -14,24 +14,20 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use model::RecordKind;
 
-use crate::access::{Role, SessionUser, Viewer};
+use crate::access::{SessionUser, Viewer};
 use crate::error::{ApiError, ApiResult, Code, ErrorBody};
 use crate::state::AppState;
 use crate::{ApiJson, ApiPath, ApiQuery};
-
-/// Whether the user registers on others' behalf (operators and admins).
-pub fn registers_for_others(user: &SessionUser) -> bool {
-    matches!(user.role, Role::Admin | Role::PlatformOperator)
-}
 
 /// Makes an outcome the writer's own: its owners must be exactly the writer's organization (the
 /// USCC is filled in from it), unless the writer registers for others.
 pub async fn own_outcome(
     state: &AppState,
-    user: &SessionUser,
+    viewer: &Viewer,
     outcome: &mut model::Outcome,
 ) -> ApiResult<()> {
-    if registers_for_others(user) {
+    let user = crate::api::signed_in(viewer)?;
+    if viewer.is_operator() {
         return Ok(());
     }
     let org = crate::api::organization_of(state, user, "an outcome is registered").await?;
@@ -168,7 +164,7 @@ pub async fn file_claim(
 
 fn operator(viewer: &Viewer) -> ApiResult<&SessionUser> {
     let user = crate::api::signed_in(viewer)?;
-    if !registers_for_others(user) {
+    if !viewer.is_operator() {
         return Err(ApiError::forbidden(
             "claims are reviewed by platform operators and admins",
         ));

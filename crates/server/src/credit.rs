@@ -13,10 +13,10 @@ use credit::{Breaker, CreditScore, Defaults, SimOptions, SimReport};
 use engine::credit::{Reproduction, StoredCredit};
 use rules::Profile;
 
-use crate::access::{Role, Viewer};
+use crate::access::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::tiers::{may_read_profile, parse_date, parse_profiles};
+use crate::tiers::{parse_date, parse_profiles};
 use crate::{ApiJson, ApiPath, ApiQuery};
 
 /// The most loans one simulation may hold, and the most Monte Carlo runs.
@@ -85,20 +85,11 @@ pub struct SimulateRequest {
     pub seed: Option<u64>,
 }
 
-fn is_financier(viewer: &Viewer) -> bool {
-    viewer.user().is_some_and(|u| u.role == Role::Financier)
-}
-
 fn who(viewer: &Viewer) -> String {
     viewer
         .user()
         .map(|u| u.username.clone())
         .unwrap_or_else(|| "anonymous".into())
-}
-
-/// May the viewer see credit results for `uscc` (not necessarily its inputs)?
-async fn may_see_credit(state: &AppState, viewer: &Viewer, uscc: &str) -> ApiResult<bool> {
-    Ok(is_financier(viewer) || may_read_profile(state, viewer, uscc).await?)
 }
 
 pub async fn score_for(
@@ -113,10 +104,11 @@ pub async fn score_for(
         (Some(v), None) => (parse_profiles(vec![v])?.remove(0), false),
         (None, Some(u)) => {
             let missing = || ApiError::not_found(format!("no profile for {u} that you may score"));
-            if !may_see_credit(state, viewer, &u).await? {
-                return Err(missing());
-            }
-            let p = engine::tiers::profile(&state.store, &u)
+            let pass = viewer
+                .credit_pass(&state.store, &u)
+                .await?
+                .ok_or_else(missing)?;
+            let p = engine::tiers::profile(&state.store, pass.uscc())
                 .await?
                 .ok_or_else(missing)?;
             (p, true)
@@ -179,25 +171,25 @@ pub async fn evaluations(
 ) -> ApiResult<Json<EvaluationsResponse>> {
     crate::api::signed_in(&viewer)?;
     let uscc = p.uscc.filter(|u| !u.is_empty());
-    let (allowed, with_inputs) = match &uscc {
-        None => (
-            viewer.is_official() || is_financier(&viewer),
-            viewer.is_official(),
-        ),
+    let refused = || {
+        ApiError::forbidden(
+            "credit evaluations are for officials, financiers and the enterprise itself (give your uscc)",
+        )
+    };
+    let evaluations = match &uscc {
+        None => {
+            let pass = viewer.credit_list_pass().ok_or_else(refused)?;
+            engine::credit::evaluations(&state.store, None, pass.inputs()).await?
+        }
         Some(u) => {
-            let read = may_read_profile(&state, &viewer, u).await?;
-            (read || is_financier(&viewer), read)
+            let pass = viewer
+                .credit_pass(&state.store, u)
+                .await?
+                .ok_or_else(refused)?;
+            engine::credit::evaluations(&state.store, Some(pass.uscc()), pass.inputs()).await?
         }
     };
-    if !allowed {
-        return Err(ApiError::forbidden(
-            "credit evaluations are for officials, financiers and the enterprise itself (give your uscc)",
-        ));
-    }
-    Ok(Json(EvaluationsResponse {
-        evaluations: engine::credit::evaluations(&state.store, uscc.as_deref(), with_inputs)
-            .await?,
-    }))
+    Ok(Json(EvaluationsResponse { evaluations }))
 }
 
 /// One stored evaluation, and whether re-running its inputs with the card in force reproduces it.
@@ -213,12 +205,12 @@ pub async fn evaluation(
     let Some(row) = state.store.credit_evaluation(id).await? else {
         return Err(missing());
     };
-    if !may_see_credit(&state, &viewer, &row.uscc).await? {
-        return Err(missing());
-    }
-    let with_inputs = may_read_profile(&state, &viewer, &row.uscc).await?;
+    let pass = viewer
+        .credit_pass(&state.store, &row.uscc)
+        .await?
+        .ok_or_else(missing)?;
     let (evaluation, reproduction) =
-        engine::credit::evaluation(&state.store, &state.card, id, with_inputs)
+        engine::credit::evaluation(&state.store, &state.card, id, pass.inputs())
             .await?
             .ok_or_else(missing)?;
     Ok(Json(EvaluationResponse {

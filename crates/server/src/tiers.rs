@@ -8,10 +8,9 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::Json;
 use engine::tiers::{self, Funnel};
-use model::Record;
 use rules::{EnterpriseEvaluation, Profile};
 
-use crate::access::Viewer;
+use crate::access::{ProfilePass, Viewer};
 use crate::api::signed_in;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -118,33 +117,19 @@ pub fn parse_profiles(values: Vec<serde_json::Value>) -> ApiResult<Vec<Profile>>
     Ok(out)
 }
 
-/// Whether the viewer may read (and write) the profile of the enterprise `uscc`: admins, platform
-/// operators and government users always; an enterprise user for their own organization.
-pub async fn may_read_profile(state: &AppState, viewer: &Viewer, uscc: &str) -> ApiResult<bool> {
-    let Some(u) = viewer.user() else {
-        return Ok(false);
-    };
-    if viewer.is_official() {
-        return Ok(true);
-    }
-    let Some(own) = u.organization_id else {
-        return Ok(false);
-    };
-    let org = state.store.find_organization("", Some(uscc)).await?;
-    Ok(org.is_some_and(|s| {
-        s.id == own && matches!(&s.record, Record::Organization(o) if o.uscc.as_ref().is_some_and(|x| x.as_str() == uscc))
-    }))
-}
-
 /// A stored profile the viewer may read; "not found" otherwise, so existence is not revealed.
 pub async fn readable_profile(state: &AppState, viewer: &Viewer, uscc: &str) -> ApiResult<Profile> {
     let missing = || ApiError::not_found(format!("no profile for {uscc} that you may read"));
-    if !may_read_profile(state, viewer, uscc).await? {
-        return Err(missing());
-    }
-    tiers::profile(&state.store, uscc)
+    let pass = viewer
+        .profile_pass(&state.store, uscc)
         .await?
-        .ok_or_else(missing)
+        .ok_or_else(missing)?;
+    read_profile(state, &pass).await?.ok_or_else(missing)
+}
+
+/// The stored profile the pass opens, if there is one.
+pub async fn read_profile(state: &AppState, pass: &ProfilePass) -> ApiResult<Option<Profile>> {
+    Ok(tiers::profile(&state.store, pass.uscc()).await?)
 }
 
 pub async fn evaluate_for(
@@ -279,7 +264,7 @@ pub async fn put_profiles(
     let u = signed_in(&viewer)?;
     let profiles = parse_profiles(r.profiles)?;
     for p in &profiles {
-        if !may_read_profile(&state, &viewer, &p.uscc).await? {
+        if viewer.profile_pass(&state.store, &p.uscc).await?.is_none() {
             return Err(ApiError::forbidden(format!(
                 "you may not write the profile of {}: enterprise users write their own organization's",
                 p.uscc

@@ -10,7 +10,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::{ctx, respond, t, Ctx, Frame, Lang, LangParam};
-use crate::access::Role;
 use crate::state::AppState;
 use crate::ApiQuery;
 
@@ -27,11 +26,12 @@ struct AccountsPage {
 
 /// Admins and platform operators manage accounts; anyone else is asked to sign in or refused.
 fn gate(c: &Ctx) -> Option<Response> {
-    let allowed = c
-        .viewer
-        .user()
-        .is_some_and(|u| matches!(u.role, Role::Admin | Role::PlatformOperator));
-    super::gate(c, t("acc_title", c.lang), allowed, "acc_operators_only")
+    super::gate(
+        c,
+        t("acc_title", c.lang),
+        c.viewer.is_operator(),
+        "acc_operators_only",
+    )
 }
 
 fn actor(c: &Ctx) -> String {

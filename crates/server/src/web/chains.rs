@@ -43,15 +43,6 @@ fn error_page(c: &Ctx, e: crate::error::ApiError) -> Response {
         .respond(c, e.status)
 }
 
-fn may_override(c: &Ctx) -> bool {
-    c.viewer.user().is_some_and(|u| {
-        matches!(
-            u.role,
-            crate::access::Role::Admin | crate::access::Role::PlatformOperator
-        )
-    })
-}
-
 /// The manual-assignment form alone, after a failed save.
 #[derive(Template)]
 #[template(path = "chain_override.html")]
@@ -544,7 +535,7 @@ pub(super) async fn node_page(
             section("chain_on_link", "on-link", &v.result.enterprises),
         ],
         notes: v.result.notes.join(" · "),
-        may_override: may_override(&c),
+        may_override: c.viewer.is_operator(),
         saved: q.saved.is_some(),
         override_error: None,
     };

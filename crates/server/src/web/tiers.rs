@@ -438,8 +438,8 @@ async fn whatif_choose(state: &AppState, c: &Ctx) -> Response {
     let mut choices = vec![];
     for p in all {
         if matches!(
-            api::may_read_profile(state, &c.viewer, &p.uscc).await,
-            Ok(true)
+            c.viewer.profile_pass(&state.store, &p.uscc).await,
+            Ok(Some(_))
         ) {
             choices.push((p.uscc, p.name));
         }
