@@ -15,6 +15,10 @@
 use model::{Confidentiality, Demand, Record, RecordKind};
 use store::{Store, Stored};
 
+/// A deliberately weakened rule — NDA-only demands open to every signed-in user — compiled only
+/// for the mutation check (`scripts/mutation-check`, run by CI): the property tests must fail on it.
+const OPEN_NDA_MUTANT: bool = cfg!(feature = "mutant-open-nda");
+
 /// The roles of the platform.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
@@ -222,7 +226,7 @@ impl Viewer {
     pub fn demand_pass(&self) -> engine::DemandPass {
         match &self.user {
             None => engine::DemandPass::nothing(),
-            Some(u) if u.role == Role::Admin => engine::DemandPass::everything(),
+            Some(u) if u.role == Role::Admin || OPEN_NDA_MUTANT => engine::DemandPass::everything(),
             Some(u) => engine::DemandPass::member(
                 u.organization_id
                     .into_iter()
@@ -238,7 +242,7 @@ impl Viewer {
             Confidentiality::Registered => self.user.is_some(),
             Confidentiality::Nda => match &self.user {
                 None => false,
-                Some(u) if u.role == Role::Admin => true,
+                Some(u) if u.role == Role::Admin || OPEN_NDA_MUTANT => true,
                 Some(u) => owner_org.is_some_and(|owner| {
                     u.organization_id == Some(owner) || u.granted_by.contains(&owner)
                 }),
