@@ -226,7 +226,8 @@ pub async fn profiles(store: &Store) -> Result<Vec<Profile>> {
 }
 
 /// Counts for one scheme in one group.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TierCounts {
     /// Enterprises declaring the qualification.
     pub held: usize,
@@ -244,7 +245,8 @@ pub struct TierCounts {
 }
 
 /// One row of the funnel: a cluster, a district, or the whole.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FunnelRow {
     /// Cluster code, district name, or `all`.
     pub group: String,
@@ -254,9 +256,10 @@ pub struct FunnelRow {
 }
 
 /// The funnel over every stored profile.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Funnel {
-    #[schema(value_type = String)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub as_of: NaiveDate,
     /// Scheme codes, lowest tier first.
     pub schemes: Vec<String>,
