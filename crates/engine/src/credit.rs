@@ -7,6 +7,7 @@ use credit::{Card, CreditScore};
 use rules::{AssessorInputs, Outcome, Profile};
 use serde::{Deserialize, Serialize};
 use store::{CreditEvaluationRow, Store};
+use store::{CreditPass, ProfilePass};
 
 use crate::tiers::Rulebook;
 use crate::{EngineError, Result};
@@ -82,17 +83,25 @@ pub fn score(
     ))
 }
 
-/// Scores a profile with the enterprise's stored assessor inputs and stores the evaluation; returns
-/// its id.
+/// Scores a profile with the enterprise's stored assessor inputs (read with `pass`, which must be
+/// the profile's) and stores the evaluation; returns its id.
 pub async fn score_and_store(
     store: &Store,
+    pass: &ProfilePass,
     book: &Rulebook,
     card: &Card,
     profile: &Profile,
     as_of: NaiveDate,
     by: &str,
 ) -> Result<(i64, CreditScore)> {
-    let assessed = crate::tiers::assessor_inputs(store, &profile.uscc).await?;
+    if pass.uscc() != profile.uscc {
+        return Err(EngineError::Input(format!(
+            "profile {}: scored with the pass of {}",
+            profile.uscc,
+            pass.uscc()
+        )));
+    }
+    let assessed = crate::tiers::assessor_inputs(store, pass).await?;
     let (s, inputs) = score(book, card, profile, as_of, &assessed)?;
     let row = CreditEvaluationRow {
         id: 0,
@@ -135,14 +144,16 @@ fn parse_stored(row: &CreditEvaluationRow, with_inputs: bool) -> Result<StoredCr
     })
 }
 
-/// One stored evaluation and whether it reproduces under `card`.
+/// One stored evaluation, when the pass opens it, and whether it reproduces under `card` (checked
+/// on the stored inputs; they are shown only when the pass allows).
 pub async fn evaluation(
     store: &Store,
     card: &Card,
     id: i64,
-    with_inputs: bool,
+    pass: &CreditPass,
 ) -> Result<Option<(StoredCredit, Reproduction)>> {
-    let Some(row) = store.credit_evaluation(id).await? else {
+    let with_inputs = pass.inputs();
+    let Some(row) = store.credit_evaluation(id, pass).await? else {
         return Ok(None);
     };
     let stored = parse_stored(&row, true)?;
@@ -168,16 +179,12 @@ pub async fn evaluation(
     )))
 }
 
-/// Stored evaluations, newest first (`uscc`: one enterprise's).
-pub async fn evaluations(
-    store: &Store,
-    uscc: Option<&str>,
-    with_inputs: bool,
-) -> Result<Vec<StoredCredit>> {
+/// The stored evaluations the pass opens, newest first.
+pub async fn evaluations(store: &Store, pass: &CreditPass) -> Result<Vec<StoredCredit>> {
     store
-        .credit_evaluations(uscc)
+        .credit_evaluations(pass)
         .await?
         .iter()
-        .map(|r| parse_stored(r, with_inputs))
+        .map(|r| parse_stored(r, pass.inputs()))
         .collect()
 }

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use model::{Record, RecordKind};
 use rules::{AssessorInputs, EnterpriseEvaluation, Ladder, Outcome, Profile, Scheme};
 use serde::Serialize;
+use store::{EveryProfilePass, ProfilePass};
 use store::{ProfileRow, Store};
 
 use crate::{EngineError, Result};
@@ -141,9 +142,9 @@ fn parse_row(row: &ProfileRow) -> Result<Profile> {
     })
 }
 
-/// An enterprise's stored assessor inputs (empty when none were given).
-pub async fn assessor_inputs(store: &Store, uscc: &str) -> Result<AssessorInputs> {
-    match store.assessor_inputs(uscc).await? {
+/// The stored assessor inputs of the enterprise the pass opens (empty when none were given).
+pub async fn assessor_inputs(store: &Store, pass: &ProfilePass) -> Result<AssessorInputs> {
+    match store.assessor_inputs(pass).await? {
         Some(row) => parse_inputs(&row),
         None => Ok(AssessorInputs::new()),
     }
@@ -159,9 +160,12 @@ fn parse_inputs(row: &store::AssessorRow) -> Result<AssessorInputs> {
 }
 
 /// Every enterprise's stored assessor inputs, by USCC.
-pub async fn all_assessor_inputs(store: &Store) -> Result<HashMap<String, AssessorInputs>> {
+pub async fn all_assessor_inputs(
+    store: &Store,
+    pass: &EveryProfilePass,
+) -> Result<HashMap<String, AssessorInputs>> {
     store
-        .all_assessor_inputs()
+        .all_assessor_inputs(pass)
         .await?
         .iter()
         .map(|r| Ok((r.uscc.clone(), parse_inputs(r)?)))
@@ -177,7 +181,7 @@ pub async fn set_assessor_inputs(
     inputs: &BTreeMap<String, f64>,
     by: &str,
 ) -> Result<()> {
-    if store.profile(uscc).await?.is_none() {
+    if !store.has_profile(uscc).await? {
         return Err(EngineError::Input(format!(
             "no profile for {uscc}: import the enterprise's profile first"
         )));
@@ -210,10 +214,10 @@ pub async fn set_assessor_inputs(
     Ok(())
 }
 
-/// One stored profile.
-pub async fn profile(store: &Store, uscc: &str) -> Result<Option<Profile>> {
+/// The stored profile the pass opens.
+pub async fn profile(store: &Store, pass: &ProfilePass) -> Result<Option<Profile>> {
     store
-        .profile(uscc)
+        .profile(pass)
         .await?
         .as_ref()
         .map(parse_row)
@@ -221,8 +225,8 @@ pub async fn profile(store: &Store, uscc: &str) -> Result<Option<Profile>> {
 }
 
 /// Every stored profile, by USCC.
-pub async fn profiles(store: &Store) -> Result<Vec<Profile>> {
-    store.profiles().await?.iter().map(parse_row).collect()
+pub async fn profiles(store: &Store, pass: &EveryProfilePass) -> Result<Vec<Profile>> {
+    store.profiles(pass).await?.iter().map(parse_row).collect()
 }
 
 /// Counts for one scheme in one group.
@@ -300,6 +304,7 @@ async fn placements(store: &Store) -> Result<HashMap<String, (Vec<String>, Optio
 /// district; `cluster` only one cluster.
 pub async fn funnel(
     store: &Store,
+    pass: &EveryProfilePass,
     book: &Rulebook,
     as_of: NaiveDate,
     cluster: Option<&str>,
@@ -315,8 +320,8 @@ pub async fn funnel(
     let mut districts: BTreeMap<String, FunnelRow> = BTreeMap::new();
     let mut refused = vec![];
     let placed = placements(store).await?;
-    let assessed = all_assessor_inputs(store).await?;
-    for p in profiles(store).await? {
+    let assessed = all_assessor_inputs(store, pass).await?;
+    for p in profiles(store, pass).await? {
         let (cl, dist) = placed.get(&p.uscc).cloned().unwrap_or_default();
         if cluster.is_some_and(|c| !cl.iter().any(|x| x == c))
             || district.is_some_and(|d| dist.as_deref() != Some(d))

@@ -5,7 +5,7 @@
 use chrono::{Datelike, NaiveDate};
 use credit::{Card, CreditScore};
 use rules::{EnterpriseEvaluation, Financials, Profile};
-use store::Store;
+use store::{ProfilePass, Store};
 
 use crate::tiers::Rulebook;
 use crate::Result;
@@ -93,6 +93,8 @@ pub fn apply(
 
 /// Both sides of a what-if.
 pub struct Comparison {
+    /// The profile as stored.
+    pub stored: Profile,
     /// The profile as tried (the stored one when the changes were refused).
     pub tried: Profile,
     /// Why the changes were refused, if they were.
@@ -103,21 +105,25 @@ pub struct Comparison {
     pub credit: Option<(CreditScore, CreditScore)>,
 }
 
-/// Evaluates the stored profile and the tried one on `as_of` with the enterprise's stored assessor
-/// judgments (they apply to both sides).
+/// Evaluates the stored profile the pass opens and the tried one on `as_of` with the enterprise's
+/// stored assessor judgments (they apply to both sides). `None` when no profile is stored.
 pub async fn compare(
     store: &Store,
+    pass: &ProfilePass,
     book: &Rulebook,
     card: &Card,
-    profile: &Profile,
     changes: &Changes,
     as_of: NaiveDate,
-) -> Result<Comparison> {
+) -> Result<Option<Comparison>> {
+    let Some(profile) = crate::tiers::profile(store, pass).await? else {
+        return Ok(None);
+    };
+    let profile = &profile;
     let (tried, refused) = match apply(profile, changes, as_of.year() - 1) {
         Ok(p) => (p, None),
         Err(e) => (profile.clone(), Some(e)),
     };
-    let assessed = crate::tiers::assessor_inputs(store, &profile.uscc).await?;
+    let assessed = crate::tiers::assessor_inputs(store, pass).await?;
     let before = book.evaluate(profile, &[], as_of, &assessed)?;
     let after = book.evaluate(&tried, &[], as_of, &assessed)?;
     let credit = match (
@@ -127,13 +133,14 @@ pub async fn compare(
         (Ok((b, _)), Ok((a, _))) => Some((b, a)),
         _ => None,
     };
-    Ok(Comparison {
+    Ok(Some(Comparison {
+        stored: profile.clone(),
         tried,
         refused,
         before,
         after,
         credit,
-    })
+    }))
 }
 
 #[cfg(test)]

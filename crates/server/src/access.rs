@@ -7,13 +7,14 @@
 //! partitions it names); the answer builders take those types, so a path that forgot the check does
 //! not compile.
 //!
-//! An enterprise's profile, tier results and credit-evaluation inputs are read with a
-//! [`ProfilePass`]; its credit results with a [`CreditPass`]; every enterprise's credit results with
-//! a [`CreditListPass`]. Only this module makes them (their fields are private), and the use cases
-//! that read those data take them.
+//! An enterprise's profile and assessor judgments are read with a `store::ProfilePass` (every
+//! enterprise's with an `EveryProfilePass`), its credit evaluations with a `store::CreditPass`. The
+//! store demands them and only the store's one `PassIssuer` makes them; the server's [`Policy`]
+//! holds that issuer and makes passes from a viewer's rights, so a handler that skips the policy
+//! has no pass and its read does not compile.
 
 use model::{Confidentiality, Demand, Record, RecordKind};
-use store::{Store, Stored};
+use store::{CreditPass, EveryProfilePass, PassIssuer, ProfilePass, Store, Stored};
 
 /// A deliberately weakened rule — NDA-only demands open to every signed-in user — compiled only
 /// for the mutation check (`scripts/mutation-check`, run by CI): the property tests must fail on it.
@@ -171,55 +172,6 @@ impl Viewer {
         })
     }
 
-    /// A pass to the profile of the enterprise `uscc` (and its tier results and credit inputs):
-    /// officials always; an enterprise's own users for their organization; nobody else.
-    pub async fn profile_pass(
-        &self,
-        store: &Store,
-        uscc: &str,
-    ) -> store::Result<Option<ProfilePass>> {
-        let Some(u) = &self.user else {
-            return Ok(None);
-        };
-        let pass = Some(ProfilePass {
-            uscc: uscc.to_string(),
-        });
-        if self.is_official() {
-            return Ok(pass);
-        }
-        let Some(own) = u.organization_id else {
-            return Ok(None);
-        };
-        let org = store.find_organization("", Some(uscc)).await?;
-        let is_own = org.is_some_and(|s| {
-            s.id == own
-                && matches!(&s.record, Record::Organization(o)
-                    if o.uscc.as_ref().is_some_and(|x| x.as_str() == uscc))
-        });
-        Ok(if is_own { pass } else { None })
-    }
-
-    /// A pass to the credit results of `uscc`: financiers, and whoever holds its profile pass (who
-    /// also reads the inputs).
-    pub async fn credit_pass(
-        &self,
-        store: &Store,
-        uscc: &str,
-    ) -> store::Result<Option<CreditPass>> {
-        let inputs = self.profile_pass(store, uscc).await?.is_some();
-        Ok((inputs || self.is_financier()).then(|| CreditPass {
-            uscc: uscc.to_string(),
-            inputs,
-        }))
-    }
-
-    /// A pass to every enterprise's credit results: officials (with inputs) and financiers.
-    pub fn credit_list_pass(&self) -> Option<CreditListPass> {
-        (self.is_official() || self.is_financier()).then(|| CreditListPass {
-            inputs: self.is_official(),
-        })
-    }
-
     /// What this viewer may search among confidential demands: nothing when anonymous, everything
     /// for an admin, otherwise registered-only demands and the NDA-only demands of the viewer's own
     /// organization and of those that granted it access (the same rule as [`Viewer::may_see`]).
@@ -328,46 +280,87 @@ pub async fn owner_org(store: &Store, d: &Demand) -> store::Result<Option<i64>> 
         .map(|s| s.id))
 }
 
-/// Proof that the viewer may read (and write) one enterprise's profile. Made by
-/// [`Viewer::profile_pass`] only.
-#[derive(Debug, Clone)]
-pub struct ProfilePass {
-    uscc: String,
+/// The policy's hold on the store's pass issuer: the one place that turns a viewer's rights into
+/// the passes the store demands for enterprises' profiles, judgments and credit evaluations.
+pub struct Policy {
+    issuer: PassIssuer,
+    store: Store,
 }
 
-impl ProfilePass {
-    pub fn uscc(&self) -> &str {
-        &self.uscc
+impl Policy {
+    /// Takes the store's issuer; fails when something took it before the server opened.
+    pub fn new(store: &Store) -> Option<Policy> {
+        Some(Policy {
+            issuer: store.take_issuer()?,
+            store: store.clone(),
+        })
     }
-}
 
-/// Proof that the viewer may read one enterprise's credit results, and whether their inputs too.
-/// Made by [`Viewer::credit_pass`] only.
-#[derive(Debug, Clone)]
-pub struct CreditPass {
-    uscc: String,
-    inputs: bool,
-}
-
-impl CreditPass {
-    pub fn uscc(&self) -> &str {
-        &self.uscc
+    /// Whether `viewer` may read (and write) the profile of `uscc`: officials always; an
+    /// enterprise's own users for their organization; nobody else.
+    async fn may_read_profile(&self, viewer: &Viewer, uscc: &str) -> store::Result<bool> {
+        let Some(u) = viewer.user() else {
+            return Ok(false);
+        };
+        if viewer.is_official() {
+            return Ok(true);
+        }
+        let Some(own) = u.organization_id else {
+            return Ok(false);
+        };
+        let org = self.store.find_organization("", Some(uscc)).await?;
+        Ok(org.is_some_and(|s| {
+            s.id == own
+                && matches!(&s.record, Record::Organization(o)
+                    if o.uscc.as_ref().is_some_and(|x| x.as_str() == uscc))
+        }))
     }
-    /// Whether the inputs (the enterprise's figures) may be shown as well.
-    pub fn inputs(&self) -> bool {
-        self.inputs
+
+    /// A pass to the profile and assessor judgments of `uscc`, when the viewer may read them.
+    pub async fn profile_pass(
+        &self,
+        viewer: &Viewer,
+        uscc: &str,
+    ) -> store::Result<Option<ProfilePass>> {
+        Ok(self
+            .may_read_profile(viewer, uscc)
+            .await?
+            .then(|| self.issuer.profile(uscc)))
     }
-}
 
-/// Proof that the viewer may list every enterprise's credit results. Made by
-/// [`Viewer::credit_list_pass`] only.
-#[derive(Debug, Clone)]
-pub struct CreditListPass {
-    inputs: bool,
-}
+    /// A pass for scoring the stored profile of `uscc` and storing the evaluation: whoever holds a
+    /// credit pass to it (financiers included). The figures are read to compute the score, never
+    /// shown: the answer holds the score only.
+    pub async fn scoring_pass(
+        &self,
+        viewer: &Viewer,
+        uscc: &str,
+    ) -> store::Result<Option<ProfilePass>> {
+        Ok(self
+            .credit_pass(viewer, uscc)
+            .await?
+            .map(|_| self.issuer.profile(uscc)))
+    }
 
-impl CreditListPass {
-    pub fn inputs(&self) -> bool {
-        self.inputs
+    /// A pass to every profile: officials (the funnel, the what-if list).
+    pub fn every_profile_pass(&self, viewer: &Viewer) -> Option<EveryProfilePass> {
+        viewer.is_official().then(|| self.issuer.every_profile())
+    }
+
+    /// A pass to the credit results of `uscc`: financiers, and whoever may read its profile (who
+    /// also sees the inputs).
+    pub async fn credit_pass(
+        &self,
+        viewer: &Viewer,
+        uscc: &str,
+    ) -> store::Result<Option<CreditPass>> {
+        let inputs = self.may_read_profile(viewer, uscc).await?;
+        Ok((inputs || viewer.is_financier()).then(|| self.issuer.credit(Some(uscc), inputs)))
+    }
+
+    /// A pass to every enterprise's credit results: officials (with inputs) and financiers.
+    pub fn credit_list_pass(&self, viewer: &Viewer) -> Option<CreditPass> {
+        (viewer.is_official() || viewer.is_financier())
+            .then(|| self.issuer.credit(None, viewer.is_official()))
     }
 }

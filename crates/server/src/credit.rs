@@ -98,20 +98,21 @@ pub async fn score_for(
     r: ScoreRequest,
 ) -> ApiResult<ScoreResponse> {
     let date = parse_date(r.as_of.as_deref())?;
-    let (profile, store): (Profile, bool) = match (r.profile, r.uscc) {
+    let (profile, pass): (Profile, Option<store::ProfilePass>) = match (r.profile, r.uscc) {
         // An inline profile is the sender's own what-if: scored, never stored, so no grade a bank
         // reads can come from figures an enterprise typed in (banks see stored profiles' grades).
-        (Some(v), None) => (parse_profiles(vec![v])?.remove(0), false),
+        (Some(v), None) => (parse_profiles(vec![v])?.remove(0), None),
         (None, Some(u)) => {
             let missing = || ApiError::not_found(format!("no profile for {u} that you may score"));
-            let pass = viewer
-                .credit_pass(&state.store, &u)
+            let pass = state
+                .policy
+                .scoring_pass(viewer, &u)
                 .await?
                 .ok_or_else(missing)?;
-            let p = engine::tiers::profile(&state.store, pass.uscc())
+            let p = engine::tiers::profile(&state.store, &pass)
                 .await?
                 .ok_or_else(missing)?;
-            (p, true)
+            (p, Some(pass))
         }
         _ => {
             return Err(ApiError::invalid(
@@ -119,9 +120,10 @@ pub async fn score_for(
             ))
         }
     };
-    if store {
+    if let Some(pass) = pass {
         let (id, s) = engine::credit::score_and_store(
             &state.store,
+            &pass,
             &state.rulebook,
             &state.card,
             &profile,
@@ -176,19 +178,15 @@ pub async fn evaluations(
             "credit evaluations are for officials, financiers and the enterprise itself (give your uscc)",
         )
     };
-    let evaluations = match &uscc {
-        None => {
-            let pass = viewer.credit_list_pass().ok_or_else(refused)?;
-            engine::credit::evaluations(&state.store, None, pass.inputs()).await?
-        }
-        Some(u) => {
-            let pass = viewer
-                .credit_pass(&state.store, u)
-                .await?
-                .ok_or_else(refused)?;
-            engine::credit::evaluations(&state.store, Some(pass.uscc()), pass.inputs()).await?
-        }
+    let pass = match &uscc {
+        None => state.policy.credit_list_pass(&viewer).ok_or_else(refused)?,
+        Some(u) => state
+            .policy
+            .credit_pass(&viewer, u)
+            .await?
+            .ok_or_else(refused)?,
     };
+    let evaluations = engine::credit::evaluations(&state.store, &pass).await?;
     Ok(Json(EvaluationsResponse { evaluations }))
 }
 
@@ -202,15 +200,16 @@ pub async fn evaluation(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<EvaluationResponse>> {
     let missing = || ApiError::not_found(format!("no credit evaluation {id} that you may read"));
-    let Some(row) = state.store.credit_evaluation(id).await? else {
+    let Some(uscc) = state.store.credit_evaluation_of(id).await? else {
         return Err(missing());
     };
-    let pass = viewer
-        .credit_pass(&state.store, &row.uscc)
+    let pass = state
+        .policy
+        .credit_pass(&viewer, &uscc)
         .await?
         .ok_or_else(missing)?;
     let (evaluation, reproduction) =
-        engine::credit::evaluation(&state.store, &state.card, id, pass.inputs())
+        engine::credit::evaluation(&state.store, &state.card, id, &pass)
             .await?
             .ok_or_else(missing)?;
     Ok(Json(EvaluationResponse {

@@ -136,12 +136,19 @@ pub struct AppState {
     pub rulebook: engine::tiers::Rulebook,
     /// The tech-credit scorecard in force (`data/credit/scorecard.toml`).
     pub card: credit::Card,
+    /// The access policy with the store's pass issuer (see `access`).
+    pub policy: crate::access::Policy,
 }
 
 impl AppState {
     /// Opens the indexes (building the lexical one when absent) with the dense side off; the
     /// background embedding turns it on when it is done.
     pub async fn open(store: Store, config: ServerConfig) -> engine::Result<Arc<AppState>> {
+        let policy = crate::access::Policy::new(&store).ok_or_else(|| {
+            engine::EngineError::Input(
+                "the store's pass issuer was taken before the server opened: open a store of its own for the server".into(),
+            )
+        })?;
         let ranking = engine::matching::ranking_config(&config.data_dir, None)?;
         let chains = engine::chains::ChainMap::open(config.taxonomy.as_deref())?;
         let rulebook = engine::tiers::Rulebook::shipped().map_err(engine::EngineError::Input)?;
@@ -167,6 +174,7 @@ impl AppState {
         });
         let heavy = crate::cpu::HeavyLimiter::new(config.heavy_per_minute);
         let state = Arc::new(AppState {
+            policy,
             store,
             config,
             ranking,

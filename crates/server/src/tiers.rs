@@ -10,11 +10,12 @@ use axum::Json;
 use engine::tiers::{self, Funnel};
 use rules::{EnterpriseEvaluation, Profile};
 
-use crate::access::{ProfilePass, Viewer};
+use crate::access::Viewer;
 use crate::api::signed_in;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::{ApiJson, ApiPath, ApiQuery};
+use store::ProfilePass;
 
 /// The most profiles one request may evaluate or store.
 const MAX_PROFILES: usize = 1000;
@@ -117,19 +118,23 @@ pub fn parse_profiles(values: Vec<serde_json::Value>) -> ApiResult<Vec<Profile>>
     Ok(out)
 }
 
-/// A stored profile the viewer may read; "not found" otherwise, so existence is not revealed.
-pub async fn readable_profile(state: &AppState, viewer: &Viewer, uscc: &str) -> ApiResult<Profile> {
+/// A stored profile the viewer may read, with the pass that opened it; "not found" otherwise, so
+/// existence is not revealed.
+pub async fn readable_profile(
+    state: &AppState,
+    viewer: &Viewer,
+    uscc: &str,
+) -> ApiResult<(ProfilePass, Profile)> {
     let missing = || ApiError::not_found(format!("no profile for {uscc} that you may read"));
-    let pass = viewer
-        .profile_pass(&state.store, uscc)
+    let pass = state
+        .policy
+        .profile_pass(viewer, uscc)
         .await?
         .ok_or_else(missing)?;
-    read_profile(state, &pass).await?.ok_or_else(missing)
-}
-
-/// The stored profile the pass opens, if there is one.
-pub async fn read_profile(state: &AppState, pass: &ProfilePass) -> ApiResult<Option<Profile>> {
-    Ok(tiers::profile(&state.store, pass.uscc()).await?)
+    let profile = tiers::profile(&state.store, &pass)
+        .await?
+        .ok_or_else(missing)?;
+    Ok((pass, profile))
 }
 
 pub async fn evaluate_for(
@@ -150,15 +155,18 @@ pub async fn evaluate_for(
             "send at most {MAX_PROFILES} USCCs per request"
         )));
     }
+    let mut passes = vec![];
     for u in &r.uscc {
-        profiles.push(readable_profile(state, viewer, u).await?);
+        let (pass, profile) = readable_profile(state, viewer, u).await?;
+        profiles.push(profile);
+        passes.push(pass);
     }
     let given: rules::AssessorInputs = r.assessor.into_iter().collect();
     let mut results = vec![];
     for (i, p) in profiles.iter().enumerate() {
         // Stored profiles bring the enterprise's stored judgments; the request's win over them.
         let mut inputs = if i >= inline {
-            tiers::assessor_inputs(&state.store, &p.uscc).await?
+            tiers::assessor_inputs(&state.store, &passes[i - inline]).await?
         } else {
             rules::AssessorInputs::new()
         };
@@ -198,9 +206,14 @@ pub fn require_official(viewer: &Viewer) -> ApiResult<()> {
 
 pub async fn funnel_for(state: &AppState, viewer: &Viewer, p: &FunnelParams) -> ApiResult<Funnel> {
     require_official(viewer)?;
+    let pass = state
+        .policy
+        .every_profile_pass(viewer)
+        .ok_or_else(|| ApiError::forbidden("the tier funnel is for officials"))?;
     let date = parse_date(p.as_of.as_deref())?;
     Ok(tiers::funnel(
         &state.store,
+        &pass,
         &state.rulebook,
         date,
         p.cluster.as_deref().filter(|s| !s.is_empty()),
@@ -231,16 +244,16 @@ pub async fn get_profile(
     viewer: Viewer,
     ApiPath(uscc): ApiPath<String>,
 ) -> ApiResult<Json<ProfileView>> {
-    let profile = readable_profile(&state, &viewer, &uscc).await?;
+    let (pass, profile) = readable_profile(&state, &viewer, &uscc).await?;
     let row = state
         .store
-        .profile(&uscc)
+        .profile(&pass)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no profile for {uscc}")))?;
-    let assessed = state.store.assessor_inputs(&uscc).await?;
+    let assessed = state.store.assessor_inputs(&pass).await?;
     Ok(Json(ProfileView {
         profile,
-        assessor: tiers::assessor_inputs(&state.store, &uscc)
+        assessor: tiers::assessor_inputs(&state.store, &pass)
             .await?
             .into_iter()
             .collect(),
@@ -264,7 +277,7 @@ pub async fn put_profiles(
     let u = signed_in(&viewer)?;
     let profiles = parse_profiles(r.profiles)?;
     for p in &profiles {
-        if viewer.profile_pass(&state.store, &p.uscc).await?.is_none() {
+        if state.policy.profile_pass(&viewer, &p.uscc).await?.is_none() {
             return Err(ApiError::forbidden(format!(
                 "you may not write the profile of {}: enterprise users write their own organization's",
                 p.uscc

@@ -14,6 +14,7 @@ mod demands;
 mod embeddings;
 mod error;
 mod limits;
+mod pass;
 mod profiles;
 mod target;
 mod write;
@@ -34,6 +35,7 @@ pub use demands::DemandFilter;
 pub use embeddings::text_hash;
 pub use error::StoreError;
 pub use limits::LimitCount;
+pub use pass::{CreditPass, EveryProfilePass, PassIssuer, ProfilePass};
 pub use profiles::{AssessorRow, CreditEvaluationRow, ProfileRow};
 pub use target::Target;
 pub use write::WriteOutcome;
@@ -116,6 +118,8 @@ pub struct Store {
     pub(crate) gate: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Store calls made (each one or more statements): tests check that a page costs a bounded number.
     pub(crate) calls: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Whether the pass issuer was handed out (see [`pass`]).
+    pub(crate) issuer_taken: pass::IssuerTaken,
 }
 
 /// A record as stored, with its id and timestamps.
@@ -203,6 +207,7 @@ impl Store {
                 Store {
                     backend: Backend::Sqlite(pool),
                     gate: Default::default(),
+                    issuer_taken: Default::default(),
                     calls: Default::default(),
                 }
             }
@@ -225,6 +230,7 @@ impl Store {
                 Store {
                     backend: Backend::Postgres(pool),
                     gate: Default::default(),
+                    issuer_taken: Default::default(),
                     calls: Default::default(),
                 }
             }

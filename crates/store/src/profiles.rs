@@ -1,6 +1,7 @@
 //! Enterprise profiles (confidential business facts, kept as the JSON the rules crate reads) and
 //! credit evaluations (append-only: a grade is never rewritten, only superseded by a newer one).
 
+use crate::pass::{CreditPass, EveryProfilePass, ProfilePass};
 use crate::{dispatch, dispatch_write, Result, Store, WriteTx};
 
 /// An enterprise's profile as stored: the JSON document and where it came from.
@@ -75,13 +76,25 @@ impl Store {
         Ok(())
     }
 
-    pub async fn profile(&self, uscc: &str) -> Result<Option<ProfileRow>> {
+    /// The profile the pass opens.
+    pub async fn profile(&self, pass: &ProfilePass) -> Result<Option<ProfileRow>> {
         let sql = format!("SELECT {PROFILE_COLUMNS} FROM enterprise_profiles WHERE uscc = $1");
-        Ok(dispatch!(self, pool => sqlx::query_as(&sql).bind(uscc).fetch_optional(pool).await?))
+        Ok(
+            dispatch!(self, pool => sqlx::query_as(&sql).bind(pass.uscc()).fetch_optional(pool).await?),
+        )
+    }
+
+    /// Whether a profile is stored for `uscc` (to refuse judgments on a profile that is not there;
+    /// says nothing of what it holds).
+    pub async fn has_profile(&self, uscc: &str) -> Result<bool> {
+        let sql = "SELECT COUNT(*) FROM enterprise_profiles WHERE uscc = $1";
+        let n: i64 =
+            dispatch!(self, pool => sqlx::query_scalar(sql).bind(uscc).fetch_one(pool).await?);
+        Ok(n > 0)
     }
 
     /// Every profile, by USCC.
-    pub async fn profiles(&self) -> Result<Vec<ProfileRow>> {
+    pub async fn profiles(&self, _pass: &EveryProfilePass) -> Result<Vec<ProfileRow>> {
         let sql = format!("SELECT {PROFILE_COLUMNS} FROM enterprise_profiles ORDER BY uscc");
         Ok(dispatch!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await?))
     }
@@ -103,14 +116,17 @@ impl Store {
         Ok(())
     }
 
-    pub async fn assessor_inputs(&self, uscc: &str) -> Result<Option<AssessorRow>> {
+    /// The assessor inputs of the enterprise the pass opens.
+    pub async fn assessor_inputs(&self, pass: &ProfilePass) -> Result<Option<AssessorRow>> {
         let sql =
             "SELECT uscc, inputs, updated_by, updated_at FROM assessor_inputs WHERE uscc = $1";
-        Ok(dispatch!(self, pool => sqlx::query_as(sql).bind(uscc).fetch_optional(pool).await?))
+        Ok(
+            dispatch!(self, pool => sqlx::query_as(sql).bind(pass.uscc()).fetch_optional(pool).await?),
+        )
     }
 
     /// Every enterprise's assessor inputs.
-    pub async fn all_assessor_inputs(&self) -> Result<Vec<AssessorRow>> {
+    pub async fn all_assessor_inputs(&self, _pass: &EveryProfilePass) -> Result<Vec<AssessorRow>> {
         let sql = "SELECT uscc, inputs, updated_by, updated_at FROM assessor_inputs ORDER BY uscc";
         Ok(dispatch!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?))
     }
@@ -136,14 +152,27 @@ impl Store {
             .await?))
     }
 
-    pub async fn credit_evaluation(&self, id: i64) -> Result<Option<CreditEvaluationRow>> {
-        let sql = format!("SELECT {EVALUATION_COLUMNS} FROM credit_evaluations WHERE id = $1");
-        Ok(dispatch!(self, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?))
+    /// The enterprise an evaluation is of (to decide which pass to ask for).
+    pub async fn credit_evaluation_of(&self, id: i64) -> Result<Option<String>> {
+        let sql = "SELECT uscc FROM credit_evaluations WHERE id = $1";
+        Ok(dispatch!(self, pool => sqlx::query_scalar(sql).bind(id).fetch_optional(pool).await?))
     }
 
-    /// An enterprise's evaluations, newest first (`None`: everyone's).
-    pub async fn credit_evaluations(&self, uscc: Option<&str>) -> Result<Vec<CreditEvaluationRow>> {
-        Ok(match uscc {
+    /// One evaluation, when the pass opens its enterprise (`None` otherwise, as for a missing id).
+    pub async fn credit_evaluation(
+        &self,
+        id: i64,
+        pass: &CreditPass,
+    ) -> Result<Option<CreditEvaluationRow>> {
+        let sql = format!("SELECT {EVALUATION_COLUMNS} FROM credit_evaluations WHERE id = $1");
+        let row: Option<CreditEvaluationRow> =
+            dispatch!(self, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?);
+        Ok(row.filter(|r| pass.opens(&r.uscc)))
+    }
+
+    /// The evaluations the pass opens, newest first.
+    pub async fn credit_evaluations(&self, pass: &CreditPass) -> Result<Vec<CreditEvaluationRow>> {
+        Ok(match pass.uscc() {
             Some(u) => {
                 let sql = format!(
                     "SELECT {EVALUATION_COLUMNS} FROM credit_evaluations WHERE uscc = $1 ORDER BY id DESC"

@@ -54,15 +54,19 @@ pub async fn run(global: &Global, command: CreditCommand) -> anyhow::Result<u8> 
             let store = if no_store {
                 None
             } else {
-                Some(super::open_store(global).await?)
+                let store = super::open_store(global).await?;
+                let issuer = super::issuer(&store)?;
+                Some((store, issuer))
             };
             let mut out: Vec<serde_json::Value> = vec![];
             for p in &profiles {
                 let (id, s) = match &store {
-                    Some(store) => {
-                        let (id, s) =
-                            engine::credit::score_and_store(store, &book, &card, p, date, "cli")
-                                .await?;
+                    Some((store, issuer)) => {
+                        let pass = issuer.profile(&p.uscc);
+                        let (id, s) = engine::credit::score_and_store(
+                            store, &pass, &book, &card, p, date, "cli",
+                        )
+                        .await?;
                         (Some(id), s)
                     }
                     None => {
@@ -96,7 +100,8 @@ pub async fn run(global: &Global, command: CreditCommand) -> anyhow::Result<u8> 
         } => {
             let card = card(card_path.as_deref())?;
             let store = super::open_store(global).await?;
-            let Some((stored, rep)) = engine::credit::evaluation(&store, &card, id, true).await?
+            let every = super::issuer(&store)?.credit(None, true);
+            let Some((stored, rep)) = engine::credit::evaluation(&store, &card, id, &every).await?
             else {
                 bail!("no credit evaluation {id}: `shuanglian credit score` stores them");
             };

@@ -137,6 +137,14 @@ async fn open_store(global: &Global) -> anyhow::Result<Store> {
     open_target(&t).await
 }
 
+/// The store's pass issuer (see `store::pass`): the command line is the operator's tool on the host,
+/// so it reads every enterprise's profile, judgments and credit evaluations.
+fn issuer(store: &Store) -> anyhow::Result<store::PassIssuer> {
+    store
+        .take_issuer()
+        .context("the store's pass issuer was already taken in this command")
+}
+
 async fn open_target(t: &Target) -> anyhow::Result<Store> {
     Store::open(t)
         .await

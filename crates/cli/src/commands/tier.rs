@@ -38,7 +38,8 @@ pub async fn run(global: &Global, command: TierCommand) -> anyhow::Result<u8> {
             // Stored profiles bring their stored judgments; --assessor wins over them.
             let stored = if file.is_none() {
                 let store = super::open_store(global).await?;
-                tiers::all_assessor_inputs(&store).await?
+                let every = super::issuer(&store)?.every_profile();
+                tiers::all_assessor_inputs(&store, &every).await?
             } else {
                 HashMap::new()
             };
@@ -93,7 +94,8 @@ pub async fn run(global: &Global, command: TierCommand) -> anyhow::Result<u8> {
             let mut inputs: std::collections::BTreeMap<String, f64> = if clear {
                 Default::default()
             } else {
-                tiers::assessor_inputs(&store, &uscc)
+                let pass = super::issuer(&store)?.profile(&uscc);
+                tiers::assessor_inputs(&store, &pass)
                     .await?
                     .into_iter()
                     .collect()
@@ -134,8 +136,9 @@ pub async fn run(global: &Global, command: TierCommand) -> anyhow::Result<u8> {
             let date = parse_as_of(as_of.as_deref())?;
             let book = Rulebook::shipped().map_err(anyhow::Error::msg)?;
             let store = super::open_store(global).await?;
-            let f =
-                tiers::funnel(&store, &book, date, cluster.as_deref(), district.as_deref()).await?;
+            let every = super::issuer(&store)?.every_profile();
+            let (cluster, district) = (cluster.as_deref(), district.as_deref());
+            let f = tiers::funnel(&store, &every, &book, date, cluster, district).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&f)?);
                 return Ok(0);
@@ -210,7 +213,8 @@ pub async fn load_profiles(
         Some(f) => read_profiles(f, format, sheet)?,
         None => {
             let store = super::open_store(global).await?;
-            let all = tiers::profiles(&store).await?;
+            let every = super::issuer(&store)?.every_profile();
+            let all = tiers::profiles(&store, &every).await?;
             if all.is_empty() {
                 bail!("no stored profiles: run `shuanglian tier import FILE`, or give a FILE");
             }

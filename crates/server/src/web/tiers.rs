@@ -298,7 +298,7 @@ pub(super) async fn whatif_page(
     let Some(uscc) = q.uscc.clone().filter(|u| !u.is_empty()) else {
         return whatif_choose(&state, &c).await;
     };
-    let profile = match api::readable_profile(&state, &c.viewer, &uscc).await {
+    let (pass, profile) = match api::readable_profile(&state, &c.viewer, &uscc).await {
         Ok(p) => p,
         Err(e) => return message_page(&c, e.status, title, &e.message),
     };
@@ -312,15 +312,16 @@ pub(super) async fn whatif_page(
     };
     let cmp = match engine::whatif::compare(
         &state.store,
+        &pass,
         &state.rulebook,
         &state.card,
-        &profile,
         &tried,
         as_of,
     )
     .await
     {
-        Ok(cmp) => cmp,
+        Ok(Some(cmp)) => cmp,
+        Ok(None) => return message_page(&c, StatusCode::NOT_FOUND, title, &uscc),
         Err(e) => {
             let e = crate::error::ApiError::from(e);
             return message_page(&c, e.status, title, &e.message);
@@ -416,6 +417,18 @@ pub(super) async fn whatif_page(
     respond(&c, StatusCode::OK, &page)
 }
 
+/// The USCC of the viewer's own organization, when it has one.
+async fn own_uscc(state: &AppState, c: &Ctx) -> Option<String> {
+    let org = c.viewer.user()?.organization_id?;
+    match state.store.get(model::RecordKind::Organization, org).await {
+        Ok(Some(s)) => match s.record {
+            model::Record::Organization(o) => o.uscc.map(|u| u.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 #[derive(Template)]
 #[template(path = "whatif_choose.html")]
 struct ChoosePage {
@@ -428,20 +441,23 @@ struct ChoosePage {
 async fn whatif_choose(state: &AppState, c: &Ctx) -> Response {
     let l = c.lang;
     let title = t("whatif_title", l);
-    let all = match engine::tiers::profiles(&state.store).await {
-        Ok(p) => p,
-        Err(e) => {
-            let e = crate::error::ApiError::from(e);
-            return message_page(c, e.status, title, &e.message);
-        }
-    };
     let mut choices = vec![];
-    for p in all {
-        if matches!(
-            c.viewer.profile_pass(&state.store, &p.uscc).await,
-            Ok(Some(_))
-        ) {
-            choices.push((p.uscc, p.name));
+    match state.policy.every_profile_pass(&c.viewer) {
+        // Officials choose among every stored profile.
+        Some(every) => match engine::tiers::profiles(&state.store, &every).await {
+            Ok(all) => choices.extend(all.into_iter().map(|p| (p.uscc, p.name))),
+            Err(e) => {
+                let e = crate::error::ApiError::from(e);
+                return message_page(c, e.status, title, &e.message);
+            }
+        },
+        // Others try their own organization's profile, if one is stored.
+        None => {
+            if let Some(uscc) = own_uscc(state, c).await {
+                if let Ok((_, p)) = api::readable_profile(state, &c.viewer, &uscc).await {
+                    choices.push((p.uscc, p.name));
+                }
+            }
         }
     }
     let page = ChoosePage {

@@ -367,9 +367,11 @@ async fn background_embedding_turns_hybrid_on_and_a_restart_reuses_the_vectors()
     };
     let mut encoded = vec![];
     for _run in 0..2 {
-        let state = server::AppState::open(store.clone(), config.clone())
+        // Each run is a server started afresh over the same database.
+        let store = store::Store::open(&store::Target::Sqlite(dir.path().join("t.db")))
             .await
             .unwrap();
+        let state = server::AppState::open(store, config.clone()).await.unwrap();
         server::embed::start(state.clone(), tokio::runtime::Handle::current());
         let started = std::time::Instant::now();
         while state.embedding.state() != "ready" {

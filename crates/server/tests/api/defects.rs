@@ -462,7 +462,7 @@ async fn the_sign_in_limit_holds_under_concurrency_and_restarts() {
         );
         // A restart (a new state over the same store) keeps the lockout.
         let config = p.state.config.clone();
-        let again = server::AppState::open(p.state.store.clone(), config)
+        let again = server::AppState::open(p.reopen_store().await, config)
             .await
             .unwrap();
         let app = server::router(again);

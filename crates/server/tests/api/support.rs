@@ -93,6 +93,19 @@ impl Platform {
         }
     }
 
+    /// The same database opened again, as a restarted server would (a store of its own, with its
+    /// own pass issuer).
+    pub async fn reopen_store(&self) -> Store {
+        let target = match &self.pg {
+            Some((url, schema)) => Target::Postgres {
+                url: url.clone(),
+                schema: Some(schema.clone()),
+            },
+            None => Target::Sqlite(self._dir.path().join("t.db")),
+        };
+        Store::open(&target).await.unwrap()
+    }
+
     pub async fn org_id(&self, name: &str) -> i64 {
         self.state
             .store
