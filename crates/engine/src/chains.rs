@@ -14,7 +14,8 @@ use search::SearchItem;
 use sha2::{Digest, Sha256};
 use store::{ChainAssignmentRow, ChainOverride, Replace, Store, Stored};
 
-use crate::indexing::{outbox_kind, Resolver, PASSAGE_KEY};
+use crate::embedder::Embedder;
+use crate::indexing::{outbox_kind, Resolver};
 use crate::{EngineError, Result};
 
 /// Cache key of the chain nodes' vectors (same model and side as the passages they are compared with).
@@ -107,11 +108,12 @@ pub struct AssignRun {
 async fn node_vectors(
     store: &Store,
     assigner: &Assigner<'_>,
-    encoder: Option<&encoder::Encoder>,
+    encoder: Option<&dyn Embedder>,
 ) -> Result<Option<Vec<Vec<f32>>>> {
+    let key = crate::embedder::node_key(crate::embedder::model_of(encoder));
     let texts = assigner.node_texts();
     let hashes: Vec<String> = texts.iter().map(|t| store::text_hash(t)).collect();
-    let mut cached = store.cached_embeddings(NODE_KEY, &hashes).await?;
+    let mut cached = store.cached_embeddings(&key, &hashes).await?;
     let missing: Vec<usize> = (0..texts.len())
         .filter(|&i| !cached.contains_key(&hashes[i]))
         .collect();
@@ -124,9 +126,9 @@ async fn node_vectors(
         let items: Vec<(String, Vec<f32>)> = missing
             .iter()
             .zip(vectors)
-            .map(|(&i, v)| (hashes[i].clone(), v.to_vec()))
+            .map(|(&i, v)| (hashes[i].clone(), v))
             .collect();
-        store.put_embeddings(NODE_KEY, &items).await?;
+        store.put_embeddings(&key, &items).await?;
         cached.extend(items);
     }
     Ok(Some(
@@ -159,7 +161,7 @@ fn rows_of(kind: &str, id: i64, found: Vec<chain::Assignment>) -> Vec<ChainAssig
 pub async fn sync_assignments(
     store: &Store,
     map: &ChainMap,
-    encoder: Option<&encoder::Encoder>,
+    encoder: Option<&dyn Embedder>,
     force: bool,
 ) -> Result<AssignRun> {
     sync_assignments_with(store, map, encoder, force, true).await
@@ -170,10 +172,11 @@ pub async fn sync_assignments(
 pub async fn sync_assignments_with(
     store: &Store,
     map: &ChainMap,
-    encoder: Option<&encoder::Encoder>,
+    encoder: Option<&dyn Embedder>,
     force: bool,
     semantic_allowed: bool,
 ) -> Result<AssignRun> {
+    let passage_key = crate::embedder::passage_key(crate::embedder::model_of(encoder));
     let head = store.outbox_head().await?;
     let assigner = Assigner::new(&map.taxonomy, map.assign.clone());
     let vectors = if semantic_allowed {
@@ -187,7 +190,7 @@ pub async fn sync_assignments_with(
     };
     let semantic = assigner.semantic();
     let passages = if semantic {
-        store.embedding_count(PASSAGE_KEY).await?
+        store.embedding_count(&passage_key).await?
     } else {
         0
     };
@@ -274,7 +277,7 @@ pub async fn sync_assignments_with(
                 .flatten()
                 .map(|t| store::text_hash(t))
                 .collect();
-            store.cached_embeddings(PASSAGE_KEY, &hashes).await?
+            store.cached_embeddings(&passage_key, &hashes).await?
         } else {
             HashMap::new()
         };
@@ -383,7 +386,7 @@ pub async fn reassign_record(
             Some(item) if assigner.semantic() => {
                 let h = store::text_hash(&item.all_text());
                 store
-                    .cached_embeddings(PASSAGE_KEY, std::slice::from_ref(&h))
+                    .cached_embeddings(crate::PASSAGE_KEY, std::slice::from_ref(&h))
                     .await?
                     .remove(&h)
             }

@@ -8,6 +8,7 @@ use model::{Record, RecordKind};
 use search::{ItemMeta, LexicalIndex, SearchItem, VectorIndex};
 use store::Store;
 
+use crate::embedder::Embedder;
 use crate::Result;
 
 /// Cache key of passage vectors: the model and the side of the search (queries get another prefix,
@@ -163,13 +164,15 @@ pub async fn sync_lexical(store: &Store, index: &LexicalIndex) -> Result<usize> 
     Ok(applied)
 }
 
-/// Builds the vector index afresh from the store's cached embeddings (no encoding: `reindex --dense`
-/// embeds first). Returns (items indexed, items without a cached vector).
+/// Builds the vector index afresh from the store's cached embeddings of `model` (no encoding:
+/// `reindex --dense` embeds first). Returns (items indexed, items without a cached vector).
 pub async fn rebuild_vectors(
     store: &Store,
     data_dir: &Path,
     params: search::HnswParams,
+    model: &str,
 ) -> Result<(usize, usize)> {
+    let key = crate::embedder::passage_key(model);
     let head = store.outbox_head().await?;
     let mut index = VectorIndex::new(encoder::DIM, params);
     let mut resolver = Resolver::default();
@@ -188,7 +191,7 @@ pub async fn rebuild_vectors(
                 }
             }
             let hashes: Vec<String> = items.iter().map(|(_, h)| h.clone()).collect();
-            let cached = store.cached_embeddings(PASSAGE_KEY, &hashes).await?;
+            let cached = store.cached_embeddings(&key, &hashes).await?;
             for (item, hash) in items {
                 match cached.get(&hash) {
                     Some(v) => {
@@ -225,9 +228,10 @@ pub struct Synced {
 pub async fn sync_vectors(
     store: &Store,
     data_dir: &Path,
-    encoder: Option<&encoder::Encoder>,
+    encoder: Option<&dyn Embedder>,
     embed_budget: usize,
 ) -> Result<Synced> {
+    let key = crate::embedder::passage_key(crate::embedder::model_of(encoder));
     let path = vector_path(data_dir);
     let Some(mut index) = VectorIndex::load(&path)? else {
         return Ok(Synced {
@@ -278,7 +282,7 @@ pub async fn sync_vectors(
             .iter()
             .filter_map(|(_, w)| w.as_ref()?.2.as_ref().map(|(_, _, h)| h.clone()))
             .collect();
-        let mut cached = store.cached_embeddings(PASSAGE_KEY, &hashes).await?;
+        let mut cached = store.cached_embeddings(&key, &hashes).await?;
         // Texts to embed now, in entry order, as far as the budget goes.
         let mut to_embed: Vec<(String, String)> = vec![];
         let mut cut_at = None;
@@ -305,9 +309,9 @@ pub async fn sync_vectors(
             let fresh: Vec<(String, Vec<f32>)> = to_embed
                 .into_iter()
                 .zip(vectors)
-                .map(|((h, _), v)| (h, v.to_vec()))
+                .map(|((h, _), v)| (h, v))
                 .collect();
-            store.put_embeddings(PASSAGE_KEY, &fresh).await?;
+            store.put_embeddings(&key, &fresh).await?;
             cached.extend(fresh);
         }
         for (i, (entry_id, w)) in work.into_iter().enumerate() {
@@ -364,9 +368,10 @@ pub struct Embedded {
 /// (records seen, records in the store) after each page, for progress bars and the server's status.
 pub async fn embed_registry(
     store: &Store,
-    encoder: &encoder::Encoder,
+    encoder: &dyn Embedder,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Embedded> {
+    let key = crate::embedder::passage_key(encoder.model());
     let counts = store.counts().await?;
     let total = RecordKind::ALL
         .into_iter()
@@ -389,7 +394,7 @@ pub async fn embed_registry(
                 .collect();
             let hashes: Vec<String> = texts.iter().map(|t| store::text_hash(t)).collect();
             current.extend(hashes.iter().cloned());
-            let cached = store.cached_embeddings(PASSAGE_KEY, &hashes).await?;
+            let cached = store.cached_embeddings(&key, &hashes).await?;
             let mut seen = std::collections::HashSet::new();
             let todo: Vec<(String, &str)> = hashes
                 .iter()
@@ -404,15 +409,15 @@ pub async fn embed_registry(
                 let items: Vec<(String, Vec<f32>)> = todo
                     .iter()
                     .zip(vectors)
-                    .map(|((h, _), v)| (h.clone(), v.to_vec()))
+                    .map(|((h, _), v)| (h.clone(), v))
                     .collect();
-                store.put_embeddings(PASSAGE_KEY, &items).await?;
+                store.put_embeddings(&key, &items).await?;
                 done.encoded += items.len();
             }
             progress(seen_records, total);
         }
     }
     // Vectors of texts no record has any more (edited, deleted, or made confidential) are dropped.
-    done.dropped = store.retain_embeddings(PASSAGE_KEY, &current).await? as u64;
+    done.dropped = store.retain_embeddings(&key, &current).await? as u64;
     Ok(done)
 }

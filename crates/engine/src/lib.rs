@@ -10,6 +10,7 @@ pub mod chains;
 pub mod confidential;
 pub mod cpu;
 pub mod credit;
+pub mod embedder;
 pub mod error;
 pub mod import;
 pub mod indexing;
@@ -18,6 +19,7 @@ pub mod tiers;
 pub mod whatif;
 
 pub use confidential::{ConfidentialHit, ConfidentialIndex, DemandPass};
+pub use embedder::{Embedder, HashingEmbedder};
 pub use error::EngineError;
 pub use indexing::{lexical_dir, vector_path, Resolver, Synced, PASSAGE_KEY, SYNC_EMBED_BUDGET};
 pub use matching::{Answer, Engines, Mode};

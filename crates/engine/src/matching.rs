@@ -10,6 +10,7 @@ use search::matching::{rerank, MatchContext, Profile, RankingConfig, SignalWeigh
 use search::{Filters, LexicalIndex, VectorIndex};
 use store::Store;
 
+use crate::embedder::Embedder;
 use crate::indexing::{self, Resolver};
 use crate::{EngineError, Result};
 
@@ -47,7 +48,7 @@ pub enum Mode {
 pub struct Engines {
     pub lexical: LexicalIndex,
     pub vectors: Option<VectorIndex>,
-    pub encoder: Option<encoder::Encoder>,
+    pub encoder: Option<std::sync::Arc<dyn Embedder>>,
     pub notes: Vec<String>,
 }
 
@@ -58,7 +59,7 @@ impl Engines {
     pub async fn open(
         store: &Store,
         data_dir: &Path,
-        encoder: std::result::Result<encoder::Encoder, String>,
+        encoder: std::result::Result<std::sync::Arc<dyn Embedder>, String>,
         cfg: &RankingConfig,
         embed_budget: usize,
     ) -> Result<Engines> {
@@ -83,7 +84,8 @@ impl Engines {
         let mut damaged = false;
         if encoder.is_some() {
             let synced =
-                match indexing::sync_vectors(store, data_dir, encoder.as_ref(), embed_budget).await
+                match indexing::sync_vectors(store, data_dir, encoder.as_deref(), embed_budget)
+                    .await
                 {
                     Ok(s) => s,
                     // An unreadable or mismatched index must not stop matching: answer lexically and
@@ -434,7 +436,7 @@ async fn run_match(
             let q = match query_vector {
                 Some(v) => v,
                 None => {
-                    crate::cpu::cpu_bound(|| enc.embed(&[text], encoder::Kind::Query)[0].to_vec())
+                    crate::cpu::cpu_bound(|| enc.embed(&[text], encoder::Kind::Query).remove(0))
                 }
             };
             (vi.search(&q, filters, depth)?, Mode::Hybrid)

@@ -42,12 +42,21 @@ pub fn start(state: Arc<AppState>, handle: tokio::runtime::Handle) {
             return;
         }
     };
+    start_with(state, Arc::new(encoder), handle);
+}
+
+/// Starts the embedding thread with `embedder` (the encoder, or in tests the deterministic double).
+pub fn start_with(
+    state: Arc<AppState>,
+    embedder: Arc<dyn engine::Embedder>,
+    handle: tokio::runtime::Handle,
+) {
     state.embedding.set_state("embedding");
     std::thread::Builder::new()
         .name("embedding".into())
         .spawn(move || {
             let started = Instant::now();
-            match handle.block_on(run(&state, encoder)) {
+            match handle.block_on(run(&state, embedder)) {
                 Ok(()) => {
                     tracing::info!(
                         seconds = started.elapsed().as_secs_f64(),
@@ -63,10 +72,10 @@ pub fn start(state: Arc<AppState>, handle: tokio::runtime::Handle) {
         .expect("spawning the embedding thread");
 }
 
-async fn run(state: &AppState, encoder: encoder::Encoder) -> engine::Result<()> {
+async fn run(state: &AppState, encoder: Arc<dyn engine::Embedder>) -> engine::Result<()> {
     let progress = state.embedding.clone();
     let mut last_log = Instant::now();
-    let done = engine::indexing::embed_registry(&state.store, &encoder, |seen, total| {
+    let done = engine::indexing::embed_registry(&state.store, encoder.as_ref(), |seen, total| {
         progress.done.store(seen, Ordering::Relaxed);
         progress.total.store(total, Ordering::Relaxed);
         if last_log.elapsed().as_secs() >= 5 {
@@ -82,8 +91,14 @@ async fn run(state: &AppState, encoder: encoder::Encoder) -> engine::Result<()> 
     );
     progress.encoded.store(done.encoded, Ordering::Relaxed);
     progress.reused.store(done.reused, Ordering::Relaxed);
-    engine::indexing::rebuild_vectors(&state.store, &state.config.data_dir, state.ranking.vector)
-        .await?;
+    let data_dir = &state.config.data_dir;
+    engine::indexing::rebuild_vectors(
+        &state.store,
+        data_dir,
+        state.ranking.vector,
+        encoder.model(),
+    )
+    .await?;
     let path = engine::vector_path(&state.config.data_dir);
     let mut index = search::VectorIndex::load(&path)?.ok_or_else(|| {
         engine::EngineError::Input("the vector index just built is missing".into())
@@ -102,7 +117,7 @@ async fn run(state: &AppState, encoder: encoder::Encoder) -> engine::Result<()> 
     let run = engine::chains::sync_assignments(
         &state.store,
         &state.chains,
-        engines.encoder.as_ref(),
+        engines.encoder.as_deref(),
         false,
     )
     .await?;

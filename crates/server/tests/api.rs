@@ -27,3 +27,6 @@ mod accounts;
 
 #[path = "api/escaping.rs"]
 mod escaping;
+
+#[path = "api/dense.rs"]
+mod dense;

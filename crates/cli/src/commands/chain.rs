@@ -35,9 +35,14 @@ pub async fn run(global: &Global, command: ChainCommand) -> anyhow::Result<u8> {
                 super::encode::load(&dir, &encoder).ok()
             };
             let started = std::time::Instant::now();
-            let run =
-                chains::sync_assignments_with(&store, &map, enc.as_ref(), full, !lexical_only)
-                    .await?;
+            let run = chains::sync_assignments_with(
+                &store,
+                &map,
+                enc.as_ref().map(|e| e as &dyn engine::Embedder),
+                full,
+                !lexical_only,
+            )
+            .await?;
             if json {
                 println!("{}", serde_json::to_string(&run)?);
             } else {
@@ -457,6 +462,7 @@ async fn fillers(
         Err("lexical only, as asked (--lexical-only)".to_string())
     } else {
         super::encode::load(data_dir, encoder)
+            .map(|e| std::sync::Arc::new(e) as std::sync::Arc<dyn engine::Embedder>)
             .map_err(|e| format!("lexical only: the encoder is not available ({e:#})"))
     };
     let engines = engine::Engines::open(store, data_dir, enc, &cfg, engine::SYNC_EMBED_BUDGET)

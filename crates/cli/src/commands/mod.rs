@@ -72,8 +72,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
             if args.dense || engine::vector_path(&dir).exists() {
                 let cfg = matching::ranking_config(&dir, None)?;
                 let started = std::time::Instant::now();
-                let (n, missing) =
-                    engine::indexing::rebuild_vectors(&store, &dir, cfg.vector).await?;
+                let (n, missing) = engine::indexing::rebuild_vectors(
+                    &store,
+                    &dir,
+                    cfg.vector,
+                    engine::embedder::DEFAULT_MODEL,
+                )
+                .await?;
                 println!(
                     "vector index: {n} items in {:.2}s ({})",
                     started.elapsed().as_secs_f64(),
