@@ -34,7 +34,7 @@ pub struct ChainMap {
 impl ChainMap {
     /// The taxonomy and rules compiled into this binary.
     pub fn shipped() -> Result<ChainMap> {
-        let taxonomy = Taxonomy::shipped().map_err(|e| EngineError::Input(e.to_string()))?;
+        let taxonomy = Taxonomy::shipped().map_err(|e| EngineError::Setup(e.to_string()))?;
         Ok(ChainMap::new(
             taxonomy,
             AssignConfig::shipped(),
@@ -45,7 +45,7 @@ impl ChainMap {
     /// An edited copy: `dir` holds `taxonomy.toml` and `clusters/`, and may hold `gaps.toml` and
     /// `assignment.toml` (the shipped ones are used for what it lacks).
     pub fn load(dir: &Path) -> Result<ChainMap> {
-        let taxonomy = Taxonomy::load_dir(dir).map_err(|e| EngineError::Input(e.to_string()))?;
+        let taxonomy = Taxonomy::load_dir(dir).map_err(|e| EngineError::Setup(e.to_string()))?;
         let read = |name: &str| -> Result<Option<String>> {
             let p = dir.join(name);
             if !p.exists() {
@@ -53,14 +53,14 @@ impl ChainMap {
             }
             std::fs::read_to_string(&p)
                 .map(Some)
-                .map_err(|e| EngineError::Input(format!("{}: {e}", p.display())))
+                .map_err(|e| EngineError::Setup(format!("{}: {e}", p.display())))
         };
         let assign = match read("assignment.toml")? {
-            Some(t) => AssignConfig::parse(&t).map_err(EngineError::Input)?,
+            Some(t) => AssignConfig::parse(&t).map_err(EngineError::Setup)?,
             None => AssignConfig::shipped(),
         };
         let gaps = match read("gaps.toml")? {
-            Some(t) => GapConfig::parse(&t).map_err(EngineError::Input)?,
+            Some(t) => GapConfig::parse(&t).map_err(EngineError::Setup)?,
             None => GapConfig::shipped(),
         };
         Ok(ChainMap::new(taxonomy, assign, gaps))

@@ -123,7 +123,7 @@ pub async fn score_and_store(
 
 fn parse_stored(row: &CreditEvaluationRow, with_inputs: bool) -> Result<StoredCredit> {
     let bad = |what: &str, e: serde_json::Error| {
-        EngineError::Input(format!(
+        EngineError::Setup(format!(
             "credit evaluation {}: stored {what} unreadable ({e})",
             row.id
         ))

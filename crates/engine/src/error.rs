@@ -1,5 +1,6 @@
 //! One error type for the engines; `Input` and `NotFound` carry a message meant for the user (what was
-//! wrong and how to fix it), the others wrap the layer that failed.
+//! wrong and how to fix it), `Setup` one meant for the operator (the platform's data or files are
+//! wrong), the others wrap the layer that failed.
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -14,6 +15,11 @@ pub enum EngineError {
     /// The caller asked for something malformed; the message names the field and the fix.
     #[error("{0}")]
     Input(String),
+    /// The platform's own data or setup is wrong — an unreadable stored document, a missing index, a
+    /// bad taxonomy or rule file — not the caller's request. The message names the fix for the
+    /// operator; the server answers it as a fault (500, logged with the request id).
+    #[error("{0}")]
+    Setup(String),
     /// An id that names nothing (or nothing the caller may see: the message is the same).
     #[error("{0}")]
     NotFound(String),

@@ -65,7 +65,7 @@ impl Engines {
     ) -> Result<Engines> {
         let dir = indexing::lexical_dir(data_dir);
         if !dir.join("meta.json").exists() {
-            return Err(EngineError::Input(format!(
+            return Err(EngineError::Setup(format!(
                 "no search index in {}: run `shuanglian reindex` (or `shuanglian demo`) first",
                 data_dir.display()
             )));

@@ -135,7 +135,7 @@ pub async fn put_profiles(
 
 fn parse_row(row: &ProfileRow) -> Result<Profile> {
     serde_json::from_str(&row.profile).map_err(|e| {
-        EngineError::Input(format!(
+        EngineError::Setup(format!(
             "stored profile {} is not readable ({e}): import it again",
             row.uscc
         ))
@@ -152,7 +152,7 @@ pub async fn assessor_inputs(store: &Store, pass: &ProfilePass) -> Result<Assess
 
 fn parse_inputs(row: &store::AssessorRow) -> Result<AssessorInputs> {
     serde_json::from_str(&row.inputs).map_err(|e| {
-        EngineError::Input(format!(
+        EngineError::Setup(format!(
             "stored assessor inputs of {} are not readable ({e}): set them again",
             row.uscc
         ))

@@ -101,7 +101,7 @@ async fn run(state: &AppState, encoder: Arc<dyn engine::Embedder>) -> engine::Re
     .await?;
     let path = engine::vector_path(&state.config.data_dir);
     let mut index = search::VectorIndex::load(&path)?.ok_or_else(|| {
-        engine::EngineError::Input("the vector index just built is missing".into())
+        engine::EngineError::Setup("the vector index just built is missing".into())
     })?;
     index.set_params(state.ranking.vector);
     let mut engines = state.engines.write().await;

@@ -145,13 +145,13 @@ impl AppState {
     /// background embedding turns it on when it is done.
     pub async fn open(store: Store, config: ServerConfig) -> engine::Result<Arc<AppState>> {
         let policy = crate::access::Policy::new(&store).ok_or_else(|| {
-            engine::EngineError::Input(
+            engine::EngineError::Setup(
                 "the store's pass issuer was taken before the server opened: open a store of its own for the server".into(),
             )
         })?;
         let ranking = engine::matching::ranking_config(&config.data_dir, None)?;
         let chains = engine::chains::ChainMap::open(config.taxonomy.as_deref())?;
-        let rulebook = engine::tiers::Rulebook::shipped().map_err(engine::EngineError::Input)?;
+        let rulebook = engine::tiers::Rulebook::shipped().map_err(engine::EngineError::Setup)?;
         let dir = indexing::lexical_dir(&config.data_dir);
         if !dir.join("meta.json").exists() {
             let index = LexicalIndex::open_or_create(&dir)?;

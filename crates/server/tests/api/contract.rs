@@ -528,3 +528,33 @@ async fn every_answer_has_a_request_id_and_a_fault_names_it() {
         p.close().await;
     }
 }
+
+/// A stored document the platform cannot read is the platform's fault, not the caller's: 500 with
+/// the request id (the cause is logged), never a 400 that blames the request or shows the cause.
+#[tokio::test]
+async fn an_unreadable_stored_profile_is_a_fault_not_bad_input() {
+    for p in platforms().await {
+        let u = uscc(1);
+        p.state
+            .store
+            .put_profiles(&[store::ProfileRow {
+                uscc: u.clone(),
+                name: "甲电池公司".into(),
+                profile: "{not json".into(),
+                source: "test".into(),
+                updated_by: "test".into(),
+                updated_at: 0,
+            }])
+            .await
+            .unwrap();
+        let admin = p.login("admin").await;
+        let (s, v) = p
+            .call("GET", &format!("/api/v1/profiles/{u}"), Some(&admin), None)
+            .await;
+        assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR, "{}: {v}", p.backend);
+        assert_eq!(v["error"]["code"], "internal", "{v}");
+        let m = v["error"]["message"].as_str().unwrap();
+        assert!(m.contains("request id") && !m.contains("not json"), "{m}");
+        p.close().await;
+    }
+}
