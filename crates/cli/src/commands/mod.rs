@@ -1,6 +1,7 @@
 mod accounts;
 mod bench;
 mod chain;
+mod chain_eval;
 mod credit;
 mod demo;
 mod encode;
