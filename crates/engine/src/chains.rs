@@ -224,11 +224,8 @@ pub async fn sync_assignments_with(
     let mut touched: Vec<(String, i64)> = vec![];
     if full {
         for kind in RecordKind::ALL {
-            let mut after = 0;
-            loop {
-                let page = store.list(kind, after, 2000).await?;
-                let Some(last) = page.last() else { break };
-                after = last.id;
+            let mut pages = store.pages(kind, 2000);
+            while let Some(page) = pages.next().await? {
                 todo.extend(page);
             }
         }

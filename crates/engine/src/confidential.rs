@@ -158,11 +158,8 @@ impl ConfidentialIndex {
     /// Reads every demand of the store (start-up; later changes come from the outbox).
     pub async fn build(store: &Store) -> Result<ConfidentialIndex> {
         let mut index = ConfidentialIndex::default();
-        let mut after = 0;
-        loop {
-            let page = store.list(RecordKind::Demand, after, 1000).await?;
-            let Some(last) = page.last() else { break };
-            after = last.id;
+        let mut pages = store.pages(RecordKind::Demand, 1000);
+        while let Some(page) = pages.next().await? {
             let mut changes = Vec::with_capacity(page.len());
             for s in &page {
                 changes.push(Change {

@@ -109,11 +109,8 @@ pub async fn rebuild_lexical(store: &Store, index: &LexicalIndex) -> Result<usiz
     let mut resolver = Resolver::default();
     let mut n = 0usize;
     for kind in RecordKind::ALL {
-        let mut after = 0;
-        loop {
-            let page = store.list(kind, after, 2000).await?;
-            let Some(last) = page.last() else { break };
-            after = last.id;
+        let mut pages = store.pages(kind, 2000);
+        while let Some(page) = pages.next().await? {
             for s in &page {
                 if let Some(item) = resolver.item(store, s.id, &s.record).await? {
                     writer.upsert(&item)?;
@@ -178,11 +175,8 @@ pub async fn rebuild_vectors(
     let mut resolver = Resolver::default();
     let (mut indexed, mut missing) = (0, 0);
     for kind in RecordKind::ALL {
-        let mut after = 0;
-        loop {
-            let page = store.list(kind, after, 1000).await?;
-            let Some(last) = page.last() else { break };
-            after = last.id;
+        let mut pages = store.pages(kind, 1000);
+        while let Some(page) = pages.next().await? {
             let mut items = vec![];
             for s in &page {
                 if let Some(item) = resolver.item(store, s.id, &s.record).await? {
@@ -381,11 +375,8 @@ pub async fn embed_registry(
     let mut seen_records = 0usize;
     let mut current = std::collections::HashSet::new();
     for kind in RecordKind::ALL {
-        let mut after = 0;
-        loop {
-            let page = store.list(kind, after, 64).await?;
-            let Some(last) = page.last() else { break };
-            after = last.id;
+        let mut pages = store.pages(kind, 64);
+        while let Some(page) = pages.next().await? {
             seen_records += page.len();
             let texts: Vec<String> = page
                 .iter()

@@ -278,11 +278,8 @@ pub struct Funnel {
 /// (read once, page by page, rather than one lookup per profile).
 async fn placements(store: &Store) -> Result<HashMap<String, (Vec<String>, Option<String>)>> {
     let mut out = HashMap::new();
-    let mut after = 0;
-    loop {
-        let page = store.list(RecordKind::Organization, after, 1000).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
+    let mut pages = store.pages(RecordKind::Organization, 1000);
+    while let Some(page) = pages.next().await? {
         for s in page {
             if let Record::Organization(o) = s.record {
                 if let Some(u) = &o.uscc {

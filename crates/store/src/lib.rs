@@ -14,6 +14,7 @@ mod demands;
 mod embeddings;
 mod error;
 mod limits;
+mod pages;
 mod pass;
 mod profiles;
 mod target;
@@ -35,6 +36,7 @@ pub use demands::DemandFilter;
 pub use embeddings::text_hash;
 pub use error::StoreError;
 pub use limits::LimitCount;
+pub use pages::Pages;
 pub use pass::{CreditPass, EveryProfilePass, PassIssuer, ProfilePass};
 pub use profiles::{AssessorRow, CreditEvaluationRow, ProfileRow};
 pub use target::Target;
@@ -482,12 +484,9 @@ impl Store {
             if orphans > 0 {
                 problems.push(format!("{orphans} {t} have no identity key"));
             }
-            let mut after = 0;
-            loop {
-                let page = self.list(kind, after, 1000).await?;
-                let Some(last) = page.last() else { break };
-                after = last.id;
-            }
+            let mut pages = self.pages(kind, 1000);
+            // Every stored document must still parse (a page that does not is an error here).
+            while pages.next().await?.is_some() {}
         }
         Ok(problems)
     }

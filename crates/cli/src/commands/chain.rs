@@ -294,11 +294,8 @@ fn as_of(scope: &ChainScopeArgs) -> anyhow::Result<chrono::NaiveDate> {
 /// The command line has no signed-in user: needs count as pressure only when public.
 async fn public_demands(store: &Store) -> anyhow::Result<HashSet<i64>> {
     let mut ids = HashSet::new();
-    let mut after = 0;
-    loop {
-        let page = store.list(RecordKind::Demand, after, 2000).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
+    let mut pages = store.pages(RecordKind::Demand, 2000);
+    while let Some(page) = pages.next().await? {
         for s in page {
             if let Record::Demand(d) = &s.record {
                 if d.confidentiality == Confidentiality::Public {

@@ -116,11 +116,8 @@ pub(super) async fn eval_assign(
     // Index the store's records by (kind, key).
     let mut ids: HashMap<(String, String), (RecordKind, i64)> = HashMap::new();
     for kind in RecordKind::ALL {
-        let mut after = 0;
-        loop {
-            let page = store.list(kind, after, 2000).await?;
-            let Some(last) = page.last() else { break };
-            after = last.id;
+        let mut pages = store.pages(kind, 2000);
+        while let Some(page) = pages.next().await? {
             for s in page {
                 ids.entry((kind.as_str().to_string(), record_key(&s.record)))
                     .or_insert((kind, s.id));

@@ -12,11 +12,8 @@ pub async fn run(store: &Store, args: &ExportArgs) -> anyhow::Result<u8> {
         bail!("xlsx export needs --output FILE.xlsx");
     }
     let mut records = vec![];
-    let mut after = 0;
-    loop {
-        let page = store.list(args.kind, after, 2000).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
+    let mut pages = store.pages(args.kind, 2000);
+    while let Some(page) = pages.next().await? {
         records.extend(page.into_iter().map(|s| s.record));
     }
     let opts = ExportOptions {
