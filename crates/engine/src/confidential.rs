@@ -3,7 +3,7 @@
 //! The shared lexical index holds public records only. Confidential demands live here, split into
 //! partitions by who may read them: one for registered-only demands (any signed-in user) and one per
 //! owner organization for NDA-only demands. A search walks only the partitions its [`DemandPass`]
-//! opens, so the time a query takes never depends on the words of a demand the asker cannot see
+//! (made only by the store's pass issuer, held by the server's access policy) opens, so the time a query takes never depends on the words of a demand the asker cannot see
 //! (a timing probe learns nothing), and no statistic over hidden demands enters a score: a hit's
 //! score is the share of the query's terms its own text holds.
 //!
@@ -14,7 +14,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use model::{Confidentiality, Record, RecordKind};
-use store::{OutboxEntry, Store};
+pub use store::DemandPass;
+use store::{DemandScope, OutboxEntry, Store};
 
 use crate::Result;
 
@@ -38,66 +39,15 @@ impl Partition {
     }
 }
 
-/// What a viewer may search among confidential demands. Made by the server's access policy from a
-/// signed-in viewer (`server::access`); the search takes nothing else, so the only way to reach
-/// confidential text is through a pass.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DemandPass {
-    scope: Scope,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Scope {
-    /// Nobody signed in: no confidential demand.
-    Nothing,
-    /// A signed-in user: registered-only demands, and the NDA-only demands of these organizations
-    /// (the user's own and those that granted it access).
-    Member(Vec<i64>),
-    /// An administrator.
-    Everything,
-}
-
-impl DemandPass {
-    pub fn nothing() -> DemandPass {
-        DemandPass {
-            scope: Scope::Nothing,
-        }
-    }
-    pub fn member(orgs: impl IntoIterator<Item = i64>) -> DemandPass {
-        let mut orgs: Vec<i64> = orgs.into_iter().collect();
-        orgs.sort_unstable();
-        orgs.dedup();
-        DemandPass {
-            scope: Scope::Member(orgs),
-        }
-    }
-    pub fn everything() -> DemandPass {
-        DemandPass {
-            scope: Scope::Everything,
-        }
-    }
-
-    /// Whether a partition is open to this pass.
-    pub fn opens(&self, p: Partition) -> bool {
-        match (&self.scope, p) {
-            (Scope::Nothing, _) => false,
-            (Scope::Everything, _) => true,
-            (Scope::Member(_), Partition::Registered) => true,
-            (Scope::Member(orgs), Partition::Nda(Some(o))) => orgs.binary_search(&o).is_ok(),
-            (Scope::Member(_), Partition::Nda(None)) => false,
-        }
-    }
-
-    /// The partitions this pass opens among those present (cost: the pass's size, not the index's).
-    fn partitions(&self, present: &HashMap<Partition, Part>) -> Vec<Partition> {
-        match &self.scope {
-            Scope::Nothing => vec![],
-            Scope::Everything => present.keys().copied().collect(),
-            Scope::Member(orgs) => std::iter::once(Partition::Registered)
-                .chain(orgs.iter().map(|o| Partition::Nda(Some(*o))))
-                .filter(|p| present.contains_key(p))
-                .collect(),
-        }
+/// The partitions a pass opens among those present (cost: the pass's size, not the index's).
+fn partitions(pass: &DemandPass, present: &HashMap<Partition, Part>) -> Vec<Partition> {
+    match pass.scope() {
+        DemandScope::Nothing => vec![],
+        DemandScope::Everything => present.keys().copied().collect(),
+        DemandScope::Member(orgs) => std::iter::once(Partition::Registered)
+            .chain(orgs.iter().map(|o| Partition::Nda(Some(*o))))
+            .filter(|p| present.contains_key(p))
+            .collect(),
     }
 }
 
@@ -229,7 +179,7 @@ impl ConfidentialIndex {
 
     /// The ids of the demands the pass opens (cost: the opened partitions only).
     pub fn ids(&self, pass: &DemandPass) -> Vec<i64> {
-        pass.partitions(&self.parts)
+        partitions(pass, &self.parts)
             .into_iter()
             .filter_map(|p| self.parts.get(&p))
             .flat_map(|part| part.terms.keys().copied())
@@ -239,9 +189,8 @@ impl ConfidentialIndex {
     /// The store's listing filter for a pass (and optionally one level): public demands, registered
     /// ones when signed in, and by id the NDA demands of the partitions the pass opens.
     pub fn filter(&self, pass: &DemandPass, level: Option<Confidentiality>) -> store::DemandFilter {
-        let nda_ids = match &pass.scope {
-            Scope::Member(_) => pass
-                .partitions(&self.parts)
+        let nda_ids = match pass.scope() {
+            DemandScope::Member(_) => partitions(pass, &self.parts)
                 .into_iter()
                 .filter(|p| matches!(p, Partition::Nda(_)))
                 .filter_map(|p| self.parts.get(&p))
@@ -249,12 +198,7 @@ impl ConfidentialIndex {
                 .collect(),
             _ => vec![],
         };
-        store::DemandFilter {
-            all: pass.scope == Scope::Everything,
-            registered: pass.scope != Scope::Nothing,
-            nda_ids,
-            level: level.map(|l| l.as_str().to_string()),
-        }
+        store::DemandFilter::new(pass, nda_ids, level.map(|l| l.as_str()))
     }
 
     /// Demands held (all partitions).
@@ -278,7 +222,7 @@ impl ConfidentialIndex {
             return vec![];
         }
         let mut hits = vec![];
-        for p in pass.partitions(&self.parts) {
+        for p in partitions(pass, &self.parts) {
             let Some(part) = self.parts.get(&p) else {
                 continue;
             };

@@ -3,8 +3,8 @@
 //! A demand is public, registered-only (any signed-in user) or NDA-only (its owner organization,
 //! admins, and users of an organization the owner granted access). Every path that shows a demand —
 //! search, match, listings, detail, counts — goes through [`Viewer::visible_demand`] (the only way to
-//! make a [`VisibleDemand`]) or [`Viewer::demand_pass`] (the confidential index opens only the
-//! partitions it names); the answer builders take those types, so a path that forgot the check does
+//! make a [`VisibleDemand`]) or [`Policy::demand_pass`] (the store's listings and counts and the
+//! confidential index open only what it names); the answer builders take those types, so a path that forgot the check does
 //! not compile.
 //!
 //! An enterprise's profile and assessor judgments are read with a `store::ProfilePass` (every
@@ -14,7 +14,7 @@
 //! has no pass and its read does not compile.
 
 use model::{Confidentiality, Demand, Record, RecordKind};
-use store::{CreditPass, EveryProfilePass, PassIssuer, ProfilePass, Store, Stored};
+use store::{CreditPass, DemandPass, EveryProfilePass, PassIssuer, ProfilePass, Store, Stored};
 
 /// A deliberately weakened rule — NDA-only demands open to every signed-in user — compiled only
 /// for the mutation check (`scripts/mutation-check`, run by CI): the property tests must fail on it.
@@ -172,21 +172,6 @@ impl Viewer {
         })
     }
 
-    /// What this viewer may search among confidential demands: nothing when anonymous, everything
-    /// for an admin, otherwise registered-only demands and the NDA-only demands of the viewer's own
-    /// organization and of those that granted it access (the same rule as [`Viewer::may_see`]).
-    pub fn demand_pass(&self) -> engine::DemandPass {
-        match &self.user {
-            None => engine::DemandPass::nothing(),
-            Some(u) if u.role == Role::Admin || OPEN_NDA_MUTANT => engine::DemandPass::everything(),
-            Some(u) => engine::DemandPass::member(
-                u.organization_id
-                    .into_iter()
-                    .chain(u.granted_by.iter().copied()),
-            ),
-        }
-    }
-
     /// The rule itself, on the facts: the demand's level and its owner organization.
     pub fn may_see(&self, level: Confidentiality, owner_org: Option<i64>) -> bool {
         match level {
@@ -326,6 +311,22 @@ impl Policy {
             .may_read_profile(viewer, uscc)
             .await?
             .then(|| self.issuer.profile(uscc)))
+    }
+
+    /// What `viewer` may touch among confidential demands — in listings, counts and the
+    /// confidential search: nothing when anonymous, everything for an admin, otherwise
+    /// registered-only demands and the NDA-only demands of the viewer's own organization and of
+    /// those that granted it access (the same rule as [`Viewer::may_see`]).
+    pub fn demand_pass(&self, viewer: &Viewer) -> DemandPass {
+        match viewer.user() {
+            None => self.issuer.demands_nothing(),
+            Some(u) if u.role == Role::Admin || OPEN_NDA_MUTANT => self.issuer.demands_everything(),
+            Some(u) => self.issuer.demands_of(
+                u.organization_id
+                    .into_iter()
+                    .chain(u.granted_by.iter().copied()),
+            ),
+        }
     }
 
     /// A pass for scoring the stored profile of `uscc` and storing the evaluation: whoever holds a

@@ -400,7 +400,7 @@ pub async fn status_for(state: &AppState, viewer: &Viewer) -> ApiResult<StatusVi
         .sum();
     let filter = state
         .read_confidential()
-        .filter(&viewer.demand_pass(), None);
+        .filter(&state.policy.demand_pass(viewer), None);
     let demands = state.store.demand_count(&filter).await?;
     let engines = state.engines.read().await;
     let e = &state.embedding;

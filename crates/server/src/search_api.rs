@@ -117,7 +117,7 @@ pub async fn search_for(
             })
             .collect()
     };
-    let pass = viewer.demand_pass();
+    let pass = state.policy.demand_pass(viewer);
     if kinds.contains(&RecordKind::Demand) {
         let terms = search::matching::distinct_terms(&q);
         let hidden = state.read_confidential().search(&pass, &terms, depth);

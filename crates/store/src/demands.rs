@@ -1,29 +1,45 @@
 //! Demand listings and counts filtered in SQL by what a viewer may see, so a page and its count cost
 //! a fixed number of queries whatever the number of demands — and no work is done on a demand the
-//! viewer may not see. The filter comes from the engine's access pass (`engine::DemandPass`): the
-//! store only applies it.
+//! viewer may not see. A filter is made from a [`DemandPass`] (which only the store's pass issuer
+//! makes): who the reader is cannot be widened here, only narrowed to the NDA ids the confidential
+//! index found in the pass's partitions.
 
 use model::RecordKind;
 
+use crate::pass::{DemandPass, DemandScope};
 use crate::{dispatch, stored_from_row, Result, Store, Stored};
 
 /// Which demands a query may touch.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DemandFilter {
     /// Every demand (an administrator).
-    pub all: bool,
+    all: bool,
     /// Registered-only demands (any signed-in user).
-    pub registered: bool,
+    registered: bool,
     /// The NDA-only demands this viewer may see, by id.
-    pub nda_ids: Vec<i64>,
+    nda_ids: Vec<i64>,
     /// Only this level (`public`, `registered`, `nda`).
-    pub level: Option<String>,
+    level: Option<String>,
 }
 
 /// Most ids one filter binds (far under SQLite's and PostgreSQL's parameter limits).
 const MAX_NDA_IDS: usize = 20_000;
 
 impl DemandFilter {
+    /// The filter of `pass`: everything, or public and (signed in) registered demands plus the
+    /// NDA-only ones among `nda_ids` (ignored for a pass that opens none); optionally one level.
+    pub fn new(pass: &DemandPass, nda_ids: Vec<i64>, level: Option<&str>) -> DemandFilter {
+        DemandFilter {
+            all: *pass.scope() == DemandScope::Everything,
+            registered: *pass.scope() != DemandScope::Nothing,
+            nda_ids: match pass.scope() {
+                DemandScope::Member(_) => nda_ids,
+                _ => vec![],
+            },
+            level: level.map(str::to_string),
+        }
+    }
+
     /// The WHERE clause (after `first` parameters already bound) and its parameters in order.
     fn clause(&self, first: usize) -> (String, Vec<Param<'_>>) {
         let mut params: Vec<Param<'_>> = vec![];

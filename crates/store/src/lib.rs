@@ -37,7 +37,7 @@ pub use embeddings::text_hash;
 pub use error::StoreError;
 pub use limits::LimitCount;
 pub use pages::Pages;
-pub use pass::{CreditPass, EveryProfilePass, PassIssuer, ProfilePass};
+pub use pass::{CreditPass, DemandPass, DemandScope, EveryProfilePass, PassIssuer, ProfilePass};
 pub use profiles::{AssessorRow, CreditEvaluationRow, ProfileRow};
 pub use target::Target;
 pub use write::WriteOutcome;

@@ -1,5 +1,6 @@
-//! Passes for reading what enterprises confide: their profiles (figures), the assessors' judgments
-//! on them and their credit evaluations. The store answers those reads only for a pass, and only a
+//! Passes for reading what is confided to the platform: enterprises' profiles (figures), the
+//! assessors' judgments on them, their credit evaluations, and confidential demands (listings,
+//! counts and the confidential search). The store answers those reads only for a pass, and only a
 //! [`PassIssuer`] makes passes. A store hands out one issuer, once ([`Store::take_issuer`]): the
 //! server's access policy takes it when it opens and keeps it private; the command line — an
 //! operator's tool on the host — takes it for its own reads. Code that was not given the issuer
@@ -31,7 +32,50 @@ pub struct CreditPass {
     inputs: bool,
 }
 
+/// What a reader may touch among confidential demands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemandPass {
+    scope: DemandScope,
+}
+
+/// A demand pass's reach, for those who apply it (the listing filter, the confidential index).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DemandScope {
+    /// Nobody signed in: no confidential demand.
+    Nothing,
+    /// A signed-in user: registered-only demands, and the NDA-only demands of these organizations
+    /// (the user's own and those that granted it access), sorted.
+    Member(Vec<i64>),
+    /// An administrator, or the platform's own indexing.
+    Everything,
+}
+
+impl DemandPass {
+    pub fn scope(&self) -> &DemandScope {
+        &self.scope
+    }
+}
+
 impl PassIssuer {
+    pub fn demands_nothing(&self) -> DemandPass {
+        DemandPass {
+            scope: DemandScope::Nothing,
+        }
+    }
+    /// Registered-only demands and the NDA-only demands of `orgs`.
+    pub fn demands_of(&self, orgs: impl IntoIterator<Item = i64>) -> DemandPass {
+        let mut orgs: Vec<i64> = orgs.into_iter().collect();
+        orgs.sort_unstable();
+        orgs.dedup();
+        DemandPass {
+            scope: DemandScope::Member(orgs),
+        }
+    }
+    pub fn demands_everything(&self) -> DemandPass {
+        DemandPass {
+            scope: DemandScope::Everything,
+        }
+    }
     pub fn profile(&self, uscc: &str) -> ProfilePass {
         ProfilePass {
             uscc: uscc.to_string(),

@@ -70,7 +70,7 @@ pub async fn visible_demands(
     state.sees_own_writes(viewer).await;
     let filter = state
         .read_confidential()
-        .filter(&viewer.demand_pass(), level);
+        .filter(&state.policy.demand_pass(viewer), level);
     let page = state
         .store
         .demand_page(&filter, start, limit as i64 + 1, newest)
