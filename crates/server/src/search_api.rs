@@ -94,6 +94,9 @@ pub async fn search_for(
         }
     };
     state.sees_own_writes(viewer).await;
+    // What the indexes hold before they are read: if the store has moved past it by the time the
+    // hits are counted, demand levels are read back from the store (below).
+    let synced = state.synced_position();
     let depth = 1000;
     let filters = Filters {
         record_kinds: kinds.clone(),
@@ -135,13 +138,14 @@ pub async fn search_for(
     }
     // A demand counts under the level it has now: one whose level another process changed since the
     // indexes last followed the outbox is neither shown nor counted (all of these hits are ones the
-    // viewer may see, so this query's cost reveals nothing).
+    // viewer may see, so this query's cost reveals nothing). When the store has not moved since the
+    // indexes were read, the levels they hold are the store's, and the read is spared.
     let demand_ids: Vec<i64> = found
         .iter()
         .filter(|(h, _)| h.record_kind == RecordKind::Demand)
         .map(|(h, _)| h.id as i64)
         .collect();
-    if !demand_ids.is_empty() {
+    if !demand_ids.is_empty() && state.store.outbox_head().await? > synced {
         let now = state.store.demand_levels(&demand_ids).await?;
         found.retain(|(h, level)| {
             h.record_kind != RecordKind::Demand

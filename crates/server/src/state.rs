@@ -363,3 +363,11 @@ impl From<search::vector::VectorError> for ApiError {
         ApiError::internal(e)
     }
 }
+
+impl AppState {
+    /// The outbox position the lexical and confidential indexes hold now: every change up to it is
+    /// in them.
+    pub fn synced_position(&self) -> i64 {
+        self.synced_to.load(Ordering::Acquire)
+    }
+}
