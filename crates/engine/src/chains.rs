@@ -9,7 +9,7 @@ use chain::{AssignConfig, Assigner, GapConfig, Taxonomy};
 use model::RecordKind;
 use search::SearchItem;
 use sha2::{Digest, Sha256};
-use store::{ChainAssignmentRow, ChainOverride, Replace, Store, Stored};
+use store::{ChainAssignmentRow, ChainOverride, DemandPass, Replace, Store, Stored};
 
 use crate::embedder::Embedder;
 use crate::indexing::{outbox_kind, Resolver};
@@ -29,6 +29,10 @@ pub struct ChainMap {
     pub gaps: GapConfig,
     /// Taxonomy and assignment rules together: assignments made under another are redone.
     pub fingerprint: String,
+    /// The pass chain work reads confidential demands with (assignment, need counts): the platform's
+    /// own pass in the server and the command line; `None` where the map only lists or validates
+    /// (then only public demands are read).
+    demands: Option<DemandPass>,
 }
 
 impl ChainMap {
@@ -74,6 +78,39 @@ impl ChainMap {
         }
     }
 
+    /// The map reading confidential demands with `pass` (see [`ChainMap`]'s `demands`).
+    pub fn with_demands(mut self, pass: DemandPass) -> ChainMap {
+        self.demands = Some(pass);
+        self
+    }
+
+    /// A record as chain work may read it: a demand through the map's pass (public ones only
+    /// without one), anything else as stored.
+    pub(crate) async fn record(
+        &self,
+        store: &Store,
+        kind: RecordKind,
+        id: i64,
+    ) -> Result<Option<Stored>> {
+        Ok(match (kind, &self.demands) {
+            (RecordKind::Demand, Some(pass)) => store.get_demand(id, pass).await?,
+            _ => store.get(kind, id).await?,
+        })
+    }
+
+    /// Every record of `kind`, demands through the map's pass.
+    pub(crate) fn pages<'a>(
+        &'a self,
+        store: &'a Store,
+        kind: RecordKind,
+        size: usize,
+    ) -> store::Pages<'a> {
+        match &self.demands {
+            Some(pass) => store.pages_with(kind, size, pass),
+            None => store.pages(kind, size),
+        }
+    }
+
     fn new(taxonomy: Taxonomy, assign: AssignConfig, gaps: GapConfig) -> ChainMap {
         let mut h = Sha256::new();
         h.update(taxonomy.fingerprint.as_bytes());
@@ -84,6 +121,7 @@ impl ChainMap {
             assign,
             gaps,
             fingerprint,
+            demands: None,
         }
     }
 }
@@ -224,7 +262,7 @@ pub async fn sync_assignments_with(
     let mut touched: Vec<(String, i64)> = vec![];
     if full {
         for kind in RecordKind::ALL {
-            let mut pages = store.pages(kind, 2000);
+            let mut pages = map.pages(store, kind, 2000);
             while let Some(page) = pages.next().await? {
                 todo.extend(page);
             }
@@ -245,7 +283,7 @@ pub async fn sync_assignments_with(
                 };
                 if seen.insert((kind, e.record_id)) {
                     touched.push((kind.as_str().to_string(), e.record_id));
-                    if let Some(s) = store.get(kind, e.record_id).await? {
+                    if let Some(s) = map.record(store, kind, e.record_id).await? {
                         todo.push(s);
                     }
                 }
@@ -335,7 +373,7 @@ pub async fn set_override(store: &Store, map: &ChainMap, o: &ChainOverride) -> R
             o.record_kind
         ))
     })?;
-    if store.get(kind, o.record_id).await?.is_none() {
+    if map.record(store, kind, o.record_id).await?.is_none() {
         return Err(EngineError::NotFound(format!(
             "{} {}",
             o.record_kind, o.record_id
@@ -378,7 +416,7 @@ pub async fn reassign_record(
         None => assigner,
     };
     let mut rows = vec![];
-    if let Some(s) = store.get(kind, id).await? {
+    if let Some(s) = map.record(store, kind, id).await? {
         let vector = match SearchItem::from_record(id as u64, &s.record) {
             Some(item) if assigner.semantic() => {
                 let h = store::text_hash(&item.all_text());

@@ -105,10 +105,11 @@ pub struct ConfidentialIndex {
 }
 
 impl ConfidentialIndex {
-    /// Reads every demand of the store (start-up; later changes come from the outbox).
-    pub async fn build(store: &Store) -> Result<ConfidentialIndex> {
+    /// Reads every demand of the store (start-up; later changes come from the outbox) with the
+    /// platform's own pass (`all` must reach every demand).
+    pub async fn build(store: &Store, all: &DemandPass) -> Result<ConfidentialIndex> {
         let mut index = ConfidentialIndex::default();
-        let mut pages = store.pages(RecordKind::Demand, 1000);
+        let mut pages = store.pages_with(RecordKind::Demand, 1000, all);
         while let Some(page) = pages.next().await? {
             let mut changes = Vec::with_capacity(page.len());
             for s in &page {
@@ -146,11 +147,11 @@ impl ConfidentialIndex {
         ids.into_iter().collect()
     }
 
-    /// Where each of `ids` belongs now, read from the store.
-    pub async fn read_changes(store: &Store, ids: &[i64]) -> Result<Vec<Change>> {
+    /// Where each of `ids` belongs now, read from the store with the platform's own pass.
+    pub async fn read_changes(store: &Store, all: &DemandPass, ids: &[i64]) -> Result<Vec<Change>> {
         let mut out = Vec::with_capacity(ids.len());
         for &id in ids {
-            let place = match store.get(RecordKind::Demand, id).await? {
+            let place = match store.get_demand(id, all).await? {
                 Some(s) => place_of(store, &s.record).await?,
                 None => None,
             };

@@ -13,7 +13,7 @@
 //! holds that issuer and makes passes from a viewer's rights, so a handler that skips the policy
 //! has no pass and its read does not compile.
 
-use model::{Confidentiality, Demand, Record, RecordKind};
+use model::{Confidentiality, Demand, Record};
 use store::{CreditPass, DemandPass, EveryProfilePass, PassIssuer, ProfilePass, Store, Stored};
 
 /// A deliberately weakened rule — NDA-only demands open to every signed-in user — compiled only
@@ -247,9 +247,14 @@ impl Viewer {
         Ok(out)
     }
 
-    /// Looks a demand up by id and checks it.
-    pub async fn demand(&self, store: &Store, id: i64) -> store::Result<Option<VisibleDemand>> {
-        match store.get(RecordKind::Demand, id).await? {
+    /// Looks a demand up by id with the viewer's pass (`Policy::demand_pass`) and checks it.
+    pub async fn demand(
+        &self,
+        store: &Store,
+        pass: &DemandPass,
+        id: i64,
+    ) -> store::Result<Option<VisibleDemand>> {
+        match store.get_demand(id, pass).await? {
             Some(s) => self.visible_demand(store, s).await,
             None => Ok(None),
         }
@@ -327,6 +332,13 @@ impl Policy {
                     .chain(u.granted_by.iter().copied()),
             ),
         }
+    }
+
+    /// The platform's own pass to every demand, for what it does for everyone: the confidential
+    /// index, chain assignment and need counts (each narrows to what a viewer may see before
+    /// showing anything).
+    pub fn platform_demand_pass(&self) -> DemandPass {
+        self.issuer.demands_everything()
     }
 
     /// A pass for scoring the stored profile of `uscc` and storing the evaluation: whoever holds a

@@ -274,20 +274,21 @@ async fn create(
         state.written_by(user).await?;
     }
     let id = outcome[0].id();
-    let stored = state
-        .store
-        .get(kind, id)
-        .await?
-        .ok_or_else(|| ApiError::internal("a record just written is not found"))?;
+    let missing = || ApiError::internal("a record just written is not found");
     let body = match kind {
+        // The author reads it back through their own pass, as anyone would.
         RecordKind::Demand => {
+            let pass = state.policy.demand_pass(viewer);
             let d = viewer
-                .visible_demand(&state.store, stored)
+                .demand(&state.store, &pass, id)
                 .await?
                 .ok_or_else(|| ApiError::internal("the author cannot see their own demand"))?;
             demand_view(&d)?
         }
-        _ => public_view(viewer, &stored)?,
+        _ => {
+            let stored = state.store.get(kind, id).await?.ok_or_else(missing)?;
+            public_view(viewer, &stored)?
+        }
     };
     Ok(body)
 }

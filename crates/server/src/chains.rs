@@ -369,7 +369,13 @@ pub async fn override_for(state: &AppState, viewer: &Viewer, r: OverrideRequest)
         ));
     }
     // A demand the user may not see is not found, whatever the override says.
-    if r.record_kind == "demand" && viewer.demand(&state.store, r.record_id).await?.is_none() {
+    let pass = state.policy.demand_pass(viewer);
+    if r.record_kind == "demand"
+        && viewer
+            .demand(&state.store, &pass, r.record_id)
+            .await?
+            .is_none()
+    {
         return Err(ApiError::not_found(format!("demand {}", r.record_id)));
     }
     state.refresh().await?;

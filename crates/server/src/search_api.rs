@@ -168,7 +168,11 @@ pub async fn search_for(
         if !shown {
             continue;
         }
-        let Some(s) = state.store.get(h.record_kind, h.id as i64).await? else {
+        let read = match h.record_kind {
+            RecordKind::Demand => state.store.get_demand(h.id as i64, &pass).await?,
+            kind => state.store.get(kind, h.id as i64).await?,
+        };
+        let Some(s) = read else {
             total -= 1;
             continue;
         };

@@ -150,7 +150,8 @@ impl AppState {
             )
         })?;
         let ranking = engine::matching::ranking_config(&config.data_dir, None)?;
-        let chains = engine::chains::ChainMap::open(config.taxonomy.as_deref())?;
+        let chains = engine::chains::ChainMap::open(config.taxonomy.as_deref())?
+            .with_demands(policy.platform_demand_pass());
         let rulebook = engine::tiers::Rulebook::shipped().map_err(engine::EngineError::Setup)?;
         let dir = indexing::lexical_dir(&config.data_dir);
         if !dir.join("meta.json").exists() {
@@ -166,7 +167,7 @@ impl AppState {
         )
         .await?;
         let head = store.outbox_head().await?;
-        let confidential = ConfidentialIndex::build(&store).await?;
+        let confidential = ConfidentialIndex::build(&store, &policy.platform_demand_pass()).await?;
         let cpu = crate::cpu::CpuPool::new(if config.cpu_tasks == 0 {
             std::thread::available_parallelism().map_or(2, |n| n.get())
         } else {
@@ -313,7 +314,8 @@ impl AppState {
                 let Some(last) = entries.last() else { break };
                 pos = last.id;
                 let wanted = self.read_confidential().wanted(&entries);
-                let changes = ConfidentialIndex::read_changes(&self.store, &wanted).await?;
+                let all = self.policy.platform_demand_pass();
+                let changes = ConfidentialIndex::read_changes(&self.store, &all, &wanted).await?;
                 self.confidential
                     .write()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)

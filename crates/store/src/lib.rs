@@ -289,11 +289,25 @@ impl Store {
         Ok(rows)
     }
 
-    /// One record by id.
-    pub async fn get(&self, kind: RecordKind, id: i64) -> Result<Option<Stored>> {
+    /// One record by id whatever its level (inside the store only: callers go through a pass).
+    pub(crate) async fn get_any(&self, kind: RecordKind, id: i64) -> Result<Option<Stored>> {
         let sql = format!(
             "SELECT id, doc, created_at, updated_at FROM {} WHERE id = $1",
             table(kind)
+        );
+        dispatch!(self, pool => {
+            let row = sqlx::query(&sql).bind(id).fetch_optional(pool).await?;
+            row.map(|r| stored_from_row(kind, &r)).transpose()
+        })
+    }
+
+    /// One record by id. A demand comes back only when it is public: a registered-only or NDA-only
+    /// one needs a pass ([`Store::get_demand`]).
+    pub async fn get(&self, kind: RecordKind, id: i64) -> Result<Option<Stored>> {
+        let sql = format!(
+            "SELECT id, doc, created_at, updated_at FROM {} WHERE id = $1{}",
+            table(kind),
+            public_only(kind)
         );
         dispatch!(self, pool => {
             let row = sqlx::query(&sql).bind(id).fetch_optional(pool).await?;
@@ -358,10 +372,23 @@ impl Store {
             .collect())
     }
 
-    /// A page of records in id order, starting after `after_id`; for export and reindexing.
+    /// A page of records in id order, starting after `after_id`. Demands: public ones only (see
+    /// [`Store::pages_with`] for the others).
     pub async fn list(&self, kind: RecordKind, after_id: i64, limit: i64) -> Result<Vec<Stored>> {
+        self.list_inner(kind, after_id, limit, false).await
+    }
+
+    /// [`Store::list`], with confidential demands when `confidential`.
+    pub(crate) async fn list_inner(
+        &self,
+        kind: RecordKind,
+        after_id: i64,
+        limit: i64,
+        confidential: bool,
+    ) -> Result<Vec<Stored>> {
+        let only = if confidential { "" } else { public_only(kind) };
         let sql = format!(
-            "SELECT id, doc, created_at, updated_at FROM {} WHERE id > $1 ORDER BY id LIMIT $2",
+            "SELECT id, doc, created_at, updated_at FROM {} WHERE id > $1{only} ORDER BY id LIMIT $2",
             table(kind)
         );
         dispatch!(self, pool => {
@@ -484,9 +511,11 @@ impl Store {
             if orphans > 0 {
                 problems.push(format!("{orphans} {t} have no identity key"));
             }
-            let mut pages = self.pages(kind, 1000);
             // Every stored document must still parse (a page that does not is an error here).
-            while pages.next().await?.is_some() {}
+            let mut after = 0;
+            while let Some(last) = self.list_inner(kind, after, 1000, true).await?.last() {
+                after = last.id;
+            }
         }
         Ok(problems)
     }
@@ -510,6 +539,15 @@ async fn ensure_pg_schema(
         .execute(&mut conn)
         .await?;
     Ok(())
+}
+
+/// The condition that keeps a read of demands to public ones (none for other kinds).
+fn public_only(kind: RecordKind) -> &'static str {
+    if kind == RecordKind::Demand {
+        " AND confidentiality = 'public'"
+    } else {
+        ""
+    }
 }
 
 pub(crate) fn stored_from_row<R>(kind: RecordKind, row: &R) -> Result<Stored>

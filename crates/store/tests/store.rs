@@ -204,8 +204,12 @@ async fn every_kind_round_trips_with_dates_money_and_private_contact() {
             Record::Outcome(paper("x", 2020)),
         ];
         let ids = s.write_batch(&recs, "t").await.unwrap();
+        let every = s.take_issuer().unwrap().demands_everything();
         for (rec, w) in recs.iter().zip(&ids) {
-            let got = s.get(rec.kind(), w.id()).await.unwrap().unwrap();
+            let got = match rec.kind() {
+                RecordKind::Demand => s.get_demand(w.id(), &every).await.unwrap().unwrap(),
+                kind => s.get(kind, w.id()).await.unwrap().unwrap(),
+            };
             assert_eq!(&got.record, rec, "{}", s.backend_name());
         }
         let c = s.counts().await.unwrap();
@@ -509,6 +513,83 @@ async fn users_sessions_and_grants_behave_alike_on_both_back_ends() {
         assert!(s.revoke_access(1, 2).await.unwrap());
         assert_eq!(s.grants_to(2).await.unwrap(), vec![3]);
         assert!(s.grants_to(1).await.unwrap().is_empty());
+    }
+    cleanup(all).await;
+}
+
+/// A confidential demand is read only with a pass that reaches it: `get` and `pages` give public
+/// demands only; `get_demand` and `pages_with` give what the pass reaches (its owner organization's
+/// NDA-only demands to a member pass naming it, everything to an everything pass, nothing more).
+#[tokio::test]
+async fn confidential_demands_need_a_pass_that_reaches_them() {
+    let all = backends().await;
+    for b in &all {
+        let s = &b.store;
+        let who = s.backend_name();
+        let org = enterprise("重庆丙公司", "91350100M000100Y43");
+        let mut nda = Demand::new("重庆丙公司", "保密需求", "不公开的描述");
+        nda.confidentiality = Confidentiality::Nda;
+        let mut registered = Demand::new("重庆丙公司", "登记需求", "登记可见");
+        registered.confidentiality = Confidentiality::Registered;
+        let public = Demand::new("重庆丙公司", "公开需求", "公开的描述");
+        let ids = s
+            .write_batch(
+                &[
+                    Record::Organization(org),
+                    Record::Demand(nda),
+                    Record::Demand(registered),
+                    Record::Demand(public),
+                ],
+                "t",
+            )
+            .await
+            .unwrap();
+        let (org_id, nda_id, reg_id, pub_id) = (ids[0].id(), ids[1].id(), ids[2].id(), ids[3].id());
+        assert!(
+            s.get(RecordKind::Demand, nda_id).await.unwrap().is_none(),
+            "{who}"
+        );
+        assert!(
+            s.get(RecordKind::Demand, reg_id).await.unwrap().is_none(),
+            "{who}"
+        );
+        assert!(
+            s.get(RecordKind::Demand, pub_id).await.unwrap().is_some(),
+            "{who}"
+        );
+        let issuer = s.take_issuer().unwrap();
+        let nobody = issuer.demands_nothing();
+        let other = issuer.demands_of([org_id + 1000]);
+        let owner = issuer.demands_of([org_id]);
+        let every = issuer.demands_everything();
+        let reach = |p: &store::DemandPass| {
+            let p = p.clone();
+            async move {
+                let mut got = vec![];
+                for id in [nda_id, reg_id, pub_id] {
+                    got.push(s.get_demand(id, &p).await.unwrap().is_some());
+                }
+                let mut walked = 0;
+                let mut pages = s.pages_with(RecordKind::Demand, 2, &p);
+                while let Some(page) = pages.next().await.unwrap() {
+                    walked += page.len();
+                }
+                (got, walked)
+            }
+        };
+        assert_eq!(reach(&nobody).await, (vec![false, false, true], 1), "{who}");
+        assert_eq!(reach(&other).await, (vec![false, true, true], 2), "{who}");
+        assert_eq!(reach(&owner).await, (vec![true, true, true], 3), "{who}");
+        assert_eq!(reach(&every).await, (vec![true, true, true], 3), "{who}");
+        let mut plain = 0;
+        let mut pages = s.pages(RecordKind::Demand, 2);
+        while let Some(page) = pages.next().await.unwrap() {
+            plain += page.len();
+        }
+        assert_eq!(
+            plain, 1,
+            "{who}: a walk without a pass sees public demands only"
+        );
     }
     cleanup(all).await;
 }

@@ -26,8 +26,9 @@ pub async fn run(global: &Global, command: ChainCommand) -> anyhow::Result<u8> {
             encoder,
             json,
         } => {
-            let map = open_map(&map)?;
             let store = super::open_store(global).await?;
+            let all = super::issuer(&store)?.demands_everything();
+            let map = open_map(&map)?.with_demands(all.clone());
             let dir = super::data_dir(global);
             let enc = if lexical_only {
                 None
@@ -69,8 +70,9 @@ pub async fn run(global: &Global, command: ChainCommand) -> anyhow::Result<u8> {
             map,
             json,
         } => {
-            let map = open_map(&map)?;
             let store = super::open_store(global).await?;
+            let all = super::issuer(&store)?.demands_everything();
+            let map = open_map(&map)?.with_demands(all.clone());
             gaps(&store, &map, cluster.as_deref(), &scope, json).await
         }
         ChainCommand::Fillers {
@@ -82,8 +84,9 @@ pub async fn run(global: &Global, command: ChainCommand) -> anyhow::Result<u8> {
             encoder,
             json,
         } => {
-            let map = open_map(&map)?;
             let store = super::open_store(global).await?;
+            let all = super::issuer(&store)?.demands_everything();
+            let map = open_map(&map)?.with_demands(all.clone());
             let dir = super::data_dir(global);
             fillers(
                 &store,
@@ -106,8 +109,9 @@ pub async fn run(global: &Global, command: ChainCommand) -> anyhow::Result<u8> {
             note,
             map,
         } => {
-            let map = open_map(&map)?;
             let store = super::open_store(global).await?;
+            let all = super::issuer(&store)?.demands_everything();
+            let map = open_map(&map)?.with_demands(all.clone());
             chains::sync_assignments(&store, &map, None, false).await?;
             if action == "clear" {
                 if store.delete_chain_override(&kind, id, &node).await? {
@@ -139,9 +143,11 @@ pub async fn run(global: &Global, command: ChainCommand) -> anyhow::Result<u8> {
             map,
             json,
         } => {
-            let map = open_map(&map)?;
             let store = super::open_store(global).await?;
-            super::chain_eval::eval_assign(&store, &map, labels.as_deref(), &split, json).await
+            let all = super::issuer(&store)?.demands_everything();
+            let map = open_map(&map)?.with_demands(all.clone());
+            super::chain_eval::eval_assign(&store, &map, &all, labels.as_deref(), &split, json)
+                .await
         }
     }
 }

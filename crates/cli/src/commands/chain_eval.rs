@@ -87,6 +87,7 @@ pub struct AssignEval {
 pub(super) async fn eval_assign(
     store: &Store,
     map: &ChainMap,
+    all: &store::DemandPass,
     labels: Option<&Path>,
     split: &str,
     json: bool,
@@ -116,7 +117,7 @@ pub(super) async fn eval_assign(
     // Index the store's records by (kind, key).
     let mut ids: HashMap<(String, String), (RecordKind, i64)> = HashMap::new();
     for kind in RecordKind::ALL {
-        let mut pages = store.pages(kind, 2000);
+        let mut pages = store.pages_with(kind, 2000, all);
         while let Some(page) = pages.next().await? {
             for s in page {
                 ids.entry((kind.as_str().to_string(), record_key(&s.record)))

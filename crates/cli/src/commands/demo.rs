@@ -66,7 +66,10 @@ pub async fn run(global: &Global, args: &DemoArgs) -> anyhow::Result<u8> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("shuanglian-demo"));
     prepare_dir(&dir)?;
-    let store = super::open_target(&Target::Sqlite(dir.join(Target::SQLITE_FILE))).await?;
+    let target = Target::Sqlite(dir.join(Target::SQLITE_FILE));
+    let store = super::open_target(&target).await?;
+    // The preparation reads every demand (chain assignment); the server opens a store of its own.
+    let all = super::issuer(&store)?.demands_everything();
     println!("demo data directory: {}", dir.display());
 
     let seed_dir = dir.join("seed");
@@ -75,7 +78,8 @@ pub async fn run(global: &Global, args: &DemoArgs) -> anyhow::Result<u8> {
         let path = seed_dir.join(name);
         std::fs::write(&path, text)?;
         let s =
-            super::import::import_file(&store, &import_args(*kind, path, None, None), true).await?;
+            super::import::import_file(&store, &import_args(*kind, path, None, None), true, &all)
+                .await?;
         println!(
             "  {:<22} {:>5} {} (示例数据, written for the demo)",
             name,
@@ -130,6 +134,7 @@ pub async fn run(global: &Global, args: &DemoArgs) -> anyhow::Result<u8> {
                         Some(licence.to_string()),
                     ),
                     true,
+                    &all,
                 )
                 .await?;
                 println!(
@@ -186,7 +191,9 @@ pub async fn run(global: &Global, args: &DemoArgs) -> anyhow::Result<u8> {
         }
     }
     let cfg = crate::config::server_config(&dir, None, &args.serve)?;
-    super::serve::serve_store(store, cfg, &args.serve, |url| {
+    store.close().await;
+    let served = super::open_target(&target).await?;
+    super::serve::serve_store(served, cfg, &args.serve, |url| {
         println!("\nShuanglian demo serving on {url}  (embeddings are computed in the background; Ctrl-C stops)");
         println!("  chain map: {url}/chains");
     })

@@ -12,7 +12,9 @@ pub async fn run(store: &Store, args: &ExportArgs) -> anyhow::Result<u8> {
         bail!("xlsx export needs --output FILE.xlsx");
     }
     let mut records = vec![];
-    let mut pages = store.pages(args.kind, 2000);
+    // Every record; the exporter redacts what the options keep private.
+    let all = super::issuer(store)?.demands_everything();
+    let mut pages = store.pages_with(args.kind, 2000, &all);
     while let Some(page) = pages.next().await? {
         records.extend(page.into_iter().map(|s| s.record));
     }

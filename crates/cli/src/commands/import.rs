@@ -26,7 +26,8 @@ pub struct Summary {
 }
 
 pub async fn run(store: &Store, args: &ImportArgs) -> anyhow::Result<u8> {
-    let summary = import_file(store, args, false).await?;
+    let all = super::issuer(store)?.demands_everything();
+    let summary = import_file(store, args, false, &all).await?;
     if args.json {
         println!("{}", serde_json::to_string(&summary)?);
     }
@@ -37,8 +38,14 @@ pub async fn run(store: &Store, args: &ImportArgs) -> anyhow::Result<u8> {
     })
 }
 
-/// Imports one file; `quiet` suppresses the human summary (the demo prints its own).
-pub async fn import_file(store: &Store, args: &ImportArgs, quiet: bool) -> anyhow::Result<Summary> {
+/// Imports one file; `quiet` suppresses the human summary (the demo prints its own). `all` is the
+/// command line's pass to every demand (new demands of any level go on their chain nodes).
+pub async fn import_file(
+    store: &Store,
+    args: &ImportArgs,
+    quiet: bool,
+    all: &store::DemandPass,
+) -> anyhow::Result<Summary> {
     let started = Instant::now();
     let file_label = args.file.display().to_string();
     let opts = ParseOptions {
@@ -134,7 +141,7 @@ pub async fn import_file(store: &Store, args: &ImportArgs, quiet: bool) -> anyho
         }
         // New and changed records go on their chain nodes now (rules and cached vectors).
         let taxonomy = crate::config::taxonomy_dir();
-        let map = engine::chains::ChainMap::open(taxonomy.as_deref())?;
+        let map = engine::chains::ChainMap::open(taxonomy.as_deref())?.with_demands(all.clone());
         let run = engine::chains::sync_assignments(store, &map, None, false).await?;
         tracing::info!(
             records = run.records,

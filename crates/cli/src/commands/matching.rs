@@ -52,7 +52,8 @@ pub async fn match_need(store: &Store, data_dir: &Path, args: &MatchArgs) -> any
     }
     let mut text = args.text.clone().unwrap_or_default();
     if let Some(id) = args.demand {
-        let Some(s) = store.get(RecordKind::Demand, id).await? else {
+        let all = super::issuer(store)?.demands_everything();
+        let Some(s) = store.get_demand(id, &all).await? else {
             bail!("no demand #{id}: `shuanglian search --kind demand …` lists demand ids");
         };
         let Record::Demand(d) = &s.record else {

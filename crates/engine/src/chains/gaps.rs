@@ -154,6 +154,7 @@ impl DemandScope<'_> {
 /// The records on `nodes` with their facts; demands outside `scope` are left out entirely.
 async fn facts_on(
     store: &Store,
+    map: &ChainMap,
     nodes: &[String],
     scope: DemandScope<'_>,
     as_of: chrono::NaiveDate,
@@ -174,7 +175,7 @@ async fn facts_on(
         let Some(kind) = outbox_kind(&r.record_kind) else {
             continue;
         };
-        if let Some(s) = store.get(kind, r.record_id).await? {
+        if let Some(s) = map.record(store, kind, r.record_id).await? {
             if let Some(f) = fact(store, &mut resolver, &s, as_of).await? {
                 facts.insert(key, f);
             }
@@ -254,7 +255,7 @@ pub async fn gaps_for(
         .iter()
         .flat_map(|c| c.nodes.iter().map(|n| n.code.clone()))
         .collect();
-    let (rows, facts) = facts_on(store, &nodes, scope, as_of).await?;
+    let (rows, facts) = facts_on(store, map, &nodes, scope, as_of).await?;
     let local = region_set(region);
     let members = members_of(&rows, &facts, &local);
     Ok(found
@@ -331,7 +332,7 @@ pub async fn node_fillers(
         .cluster(n.cluster())
         .expect("a node's cluster exists");
     let codes = cluster.with_descendants(&n.code);
-    let (rows, facts) = facts_on(store, &codes, scope, as_of).await?;
+    let (rows, facts) = facts_on(store, map, &codes, scope, as_of).await?;
     let local = region_set(region);
     let members = members_of(&rows, &facts, &local);
     let gap = chain::node_gap(cluster, &n.code, &members, &map.gaps).expect("node exists");

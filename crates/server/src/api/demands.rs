@@ -101,7 +101,8 @@ pub async fn get_demand(
     viewer: Viewer,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<RecordView>> {
-    match viewer.demand(&state.store, id).await? {
+    let pass = state.policy.demand_pass(&viewer);
+    match viewer.demand(&state.store, &pass, id).await? {
         Some(d) => Ok(Json(demand_view(&d)?)),
         // The same answer whether the demand is missing or hidden.
         None => Err(ApiError::not_found(format!("no demand #{id}"))),

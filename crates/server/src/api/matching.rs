@@ -106,7 +106,8 @@ pub async fn demand_matches(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(p): ApiQuery<KindParams>,
 ) -> ApiResult<Json<AnswerView>> {
-    let Some(d) = viewer.demand(&state.store, id).await? else {
+    let pass = state.policy.demand_pass(&viewer);
+    let Some(d) = viewer.demand(&state.store, &pass, id).await? else {
         return Err(ApiError::not_found(format!("no demand #{id}")));
     };
     state.sees_own_writes(&viewer).await;

@@ -395,7 +395,8 @@ pub(super) async fn demand_page(
     ApiQuery(q): ApiQuery<LangParam>,
 ) -> Response {
     let c = ctx(&state, &headers, q.lang.as_deref()).await;
-    let d = match c.viewer.demand(&state.store, id).await {
+    let pass = state.policy.demand_pass(&c.viewer);
+    let d = match c.viewer.demand(&state.store, &pass, id).await {
         Ok(Some(d)) => d,
         Ok(None) => return not_found_page(&c),
         Err(e) => return crate::ApiError::from(e).into_response(),
