@@ -2,12 +2,11 @@
 //! confidential demands the viewer's pass opens, counted at most 1,000 deep, every hit shown read back
 //! and checked again.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::Json;
-use model::{Confidentiality, RecordKind};
+use model::RecordKind;
 use search::Filters;
 
 use crate::access::Viewer;
@@ -97,86 +96,32 @@ pub async fn search_for(
     // What the indexes hold before they are read: if the store has moved past it by the time the
     // hits are counted, demand levels are read back from the store (below).
     let synced = state.synced_position();
-    let depth = 1000;
+    let depth = engine::registry_search::DEPTH;
     let filters = Filters {
         record_kinds: kinds.clone(),
         ..Filters::default()
     };
-    let params = search::Bm25Params::default();
-    // (hit, sub-kind when from the confidential index). Shared hits keep their BM25 score scaled by
-    // the best one; a confidential hit's score is the share of the query's terms its own text holds
-    // (see engine::confidential: no statistic over what the viewer cannot see, and no work on it).
-    let mut found: Vec<(search::Hit, Option<Confidentiality>)> = {
+    let shared = {
         let engines = state.engines.read().await;
-        let shared = engines.lexical.search(&q, &filters, &params, depth)?;
-        let top = shared
-            .first()
-            .map_or(1.0, |h| h.score.max(f32::MIN_POSITIVE));
-        shared
-            .into_iter()
-            .map(|mut h| {
-                h.score /= top;
-                (h, None)
-            })
-            .collect()
+        engines
+            .lexical
+            .search(&q, &filters, &search::Bm25Params::default(), depth)?
     };
     let pass = state.policy.demand_pass(viewer);
-    if kinds.contains(&RecordKind::Demand) {
+    let hidden = if kinds.contains(&RecordKind::Demand) {
         let terms = search::matching::distinct_terms(&q);
-        let hidden = state.read_confidential().search(&pass, &terms, depth);
-        found.extend(hidden.into_iter().map(|h| {
-            (
-                search::Hit {
-                    record_kind: RecordKind::Demand,
-                    id: h.id as u64,
-                    score: h.score,
-                },
-                Some(h.level),
-            )
-        }));
-        found.sort_by(|a, b| b.0.score.total_cmp(&a.0.score).then(a.0.id.cmp(&b.0.id)));
-    }
-    // A demand counts under the level it has now: one whose level another process changed since the
-    // indexes last followed the outbox is neither shown nor counted (all of these hits are ones the
-    // viewer may see, so this query's cost reveals nothing). When the store has not moved since the
-    // indexes were read, the levels they hold are the store's, and the read is spared.
-    let demand_ids: Vec<i64> = found
-        .iter()
-        .filter(|(h, _)| h.record_kind == RecordKind::Demand)
-        .map(|(h, _)| h.id as i64)
-        .collect();
-    if !demand_ids.is_empty() && state.store.outbox_head().await? > synced {
-        let now = state.store.demand_levels(&demand_ids).await?;
-        found.retain(|(h, level)| {
-            h.record_kind != RecordKind::Demand
-                || now.get(&(h.id as i64)).map(String::as_str)
-                    == Some(level.unwrap_or(Confidentiality::Public).as_str())
-        });
-    }
-    // The documented cap: at most the first 1,000 hits count.
-    found.truncate(depth);
-    // Every hit counts; every hit shown is read back from the store, and a demand checked again.
+        state.read_confidential().search(&pass, &terms, depth)
+    } else {
+        vec![]
+    };
+    let mut found = engine::registry_search::merge(shared, hidden);
+    engine::registry_search::keep_current_levels(&state.store, &mut found, synced).await?;
+    let (shown, mut total) =
+        engine::registry_search::page(&state.store, &pass, found, offset, limit).await?;
     let mut hits = vec![];
-    let mut total = 0;
-    let mut seen: HashMap<(RecordKind, u64), ()> = HashMap::new();
-    for (h, _) in found {
-        if seen.insert((h.record_kind, h.id), ()).is_some() {
-            continue;
-        }
-        let shown = total >= offset && hits.len() < limit;
-        total += 1;
-        if !shown {
-            continue;
-        }
-        let read = match h.record_kind {
-            RecordKind::Demand => state.store.get_demand(h.id as i64, &pass).await?,
-            kind => state.store.get(kind, h.id as i64).await?,
-        };
-        let Some(s) = read else {
-            total -= 1;
-            continue;
-        };
-        let (title, sub) = match h.record_kind {
+    for (f, s) in shown {
+        let (title, sub) = match f.kind {
+            // Read through the viewer's pass, and checked against the rule once more.
             RecordKind::Demand => match viewer.visible_demand(&state.store, s).await? {
                 Some(d) => (
                     d.demand().title.clone(),
@@ -190,11 +135,11 @@ pub async fn search_for(
             _ => (s.record.label().to_string(), sub_kind(&s.record)),
         };
         hits.push(SearchHit {
-            kind: h.record_kind,
-            id: h.id as i64,
+            kind: f.kind,
+            id: f.id,
             sub_kind: sub,
             title,
-            score: h.score,
+            score: f.score,
         });
     }
     Ok(SearchPage {
