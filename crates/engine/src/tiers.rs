@@ -318,84 +318,89 @@ pub async fn funnel(
     let mut refused = vec![];
     let placed = placements(store).await?;
     let assessed = all_assessor_inputs(store, pass).await?;
-    for p in profiles(store, pass).await? {
-        let (cl, dist) = placed.get(&p.uscc).cloned().unwrap_or_default();
-        if cluster.is_some_and(|c| !cl.iter().any(|x| x == c))
-            || district.is_some_and(|d| dist.as_deref() != Some(d))
-        {
-            continue;
-        }
-        let eval = match book.evaluate(&p, &[], as_of, assessed.get(&p.uscc).unwrap_or(&inputs)) {
-            Ok(e) => e,
-            Err(_) => {
-                refused.push(p.uscc.clone());
+    let all = profiles(store, pass).await?;
+    // Evaluating every profile is CPU work: it must not stall the async worker it runs on.
+    crate::cpu::cpu_bound(move || {
+        for p in all {
+            let (cl, dist) = placed.get(&p.uscc).cloned().unwrap_or_default();
+            if cluster.is_some_and(|c| !cl.iter().any(|x| x == c))
+                || district.is_some_and(|d| dist.as_deref() != Some(d))
+            {
                 continue;
             }
-        };
-        let held: Vec<String> = p
-            .qualifications
-            .iter()
-            .map(|q| rules::qualification_code(q))
-            .collect();
-        let mut rows: Vec<&mut FunnelRow> = vec![&mut total];
-        let group_row = |g: &str| FunnelRow {
-            group: g.to_string(),
-            ..Default::default()
-        };
-        let mut cluster_keys: Vec<String> = cl.clone();
-        if cluster_keys.is_empty() {
-            cluster_keys.push("—".into());
-        }
-        for c in &cluster_keys {
-            clusters.entry(c.clone()).or_insert_with(|| group_row(c));
-        }
-        let dkey = dist.unwrap_or_else(|| "—".into());
-        districts
-            .entry(dkey.clone())
-            .or_insert_with(|| group_row(&dkey));
-        for (k, r) in clusters.iter_mut() {
-            if cluster_keys.contains(k) {
-                rows.push(r);
-            }
-        }
-        rows.push(districts.get_mut(&dkey).expect("inserted"));
-        for row in rows {
-            row.enterprises += 1;
-            for code in &order {
-                let Some(r) = eval.schemes.iter().find(|r| &r.scheme == code) else {
+            let eval = match book.evaluate(&p, &[], as_of, assessed.get(&p.uscc).unwrap_or(&inputs))
+            {
+                Ok(e) => e,
+                Err(_) => {
+                    refused.push(p.uscc.clone());
                     continue;
-                };
-                let c = row.schemes.entry(code.clone()).or_default();
-                let holds = held.contains(code);
-                c.held += usize::from(holds);
-                match r.result {
-                    Outcome::Pass => {
-                        c.qualify += 1;
-                        c.qualify_not_held += usize::from(!holds);
-                    }
-                    Outcome::Unknown => {
-                        c.unknown += 1;
-                        let only_judgment = r
-                            .criteria
-                            .iter()
-                            .filter(|x| x.result == Outcome::Unknown && x.kind != "direct_pass")
-                            .all(|x| x.assessor.is_some());
-                        c.pending_assessor += usize::from(only_judgment);
-                    }
-                    Outcome::Fail => c.fail += 1,
                 }
-                if eval.next.iter().any(|n| &n.scheme == code) && r.result == Outcome::Fail {
-                    c.next_step += 1;
+            };
+            let held: Vec<String> = p
+                .qualifications
+                .iter()
+                .map(|q| rules::qualification_code(q))
+                .collect();
+            let mut rows: Vec<&mut FunnelRow> = vec![&mut total];
+            let group_row = |g: &str| FunnelRow {
+                group: g.to_string(),
+                ..Default::default()
+            };
+            let mut cluster_keys: Vec<String> = cl.clone();
+            if cluster_keys.is_empty() {
+                cluster_keys.push("—".into());
+            }
+            for c in &cluster_keys {
+                clusters.entry(c.clone()).or_insert_with(|| group_row(c));
+            }
+            let dkey = dist.unwrap_or_else(|| "—".into());
+            districts
+                .entry(dkey.clone())
+                .or_insert_with(|| group_row(&dkey));
+            for (k, r) in clusters.iter_mut() {
+                if cluster_keys.contains(k) {
+                    rows.push(r);
+                }
+            }
+            rows.push(districts.get_mut(&dkey).expect("inserted"));
+            for row in rows {
+                row.enterprises += 1;
+                for code in &order {
+                    let Some(r) = eval.schemes.iter().find(|r| &r.scheme == code) else {
+                        continue;
+                    };
+                    let c = row.schemes.entry(code.clone()).or_default();
+                    let holds = held.contains(code);
+                    c.held += usize::from(holds);
+                    match r.result {
+                        Outcome::Pass => {
+                            c.qualify += 1;
+                            c.qualify_not_held += usize::from(!holds);
+                        }
+                        Outcome::Unknown => {
+                            c.unknown += 1;
+                            let only_judgment = r
+                                .criteria
+                                .iter()
+                                .filter(|x| x.result == Outcome::Unknown && x.kind != "direct_pass")
+                                .all(|x| x.assessor.is_some());
+                            c.pending_assessor += usize::from(only_judgment);
+                        }
+                        Outcome::Fail => c.fail += 1,
+                    }
+                    if eval.next.iter().any(|n| &n.scheme == code) && r.result == Outcome::Fail {
+                        c.next_step += 1;
+                    }
                 }
             }
         }
-    }
-    Ok(Funnel {
-        as_of,
-        schemes: order,
-        total,
-        by_cluster: clusters.into_values().collect(),
-        by_district: districts.into_values().collect(),
-        refused,
+        Ok(Funnel {
+            as_of,
+            schemes: order,
+            total,
+            by_cluster: clusters.into_values().collect(),
+            by_district: districts.into_values().collect(),
+            refused,
+        })
     })
 }
