@@ -54,11 +54,9 @@ fn redact(rec: &Record, opts: ExportOptions, summary: &mut ExportSummary) -> Opt
             summary.withheld_confidential += 1;
             None
         }
-        Record::Person(p)
-            if !p.contact_public && !opts.include_private && !p.contact.is_empty() =>
-        {
+        Record::Person(p) if !opts.include_private && p.has_private_details() => {
             summary.contacts_redacted += 1;
-            Some(Record::Person(p.without_private_contact()))
+            Some(Record::Person(p.public_view()))
         }
         other => Some(other.clone()),
     }
@@ -179,4 +177,53 @@ pub fn export_records<W: Write>(
     }
     out.flush()?;
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use model::{Person, PersonKind};
+
+    /// An export without private details withholds a private contact and the unmapped columns
+    /// (`extra`: a WeChat id under an unknown header), as the API does; with them, both stay.
+    #[test]
+    fn private_contacts_and_unmapped_columns_are_withheld_alike() {
+        let mut p = Person::new(PersonKind::Expert, "李明");
+        p.contact.email = Some("li@example.edu.cn".into());
+        p.extra.insert("微信".into(), "wx_liming".into());
+        let records = [Record::Person(p)];
+        let mut out = vec![];
+        let s = export_records(
+            RecordKind::Person,
+            &records,
+            ExportFormat::Jsonl,
+            ExportOptions::default(),
+            &mut out,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(s.contacts_redacted, 1);
+        assert!(
+            !text.contains("wx_liming") && !text.contains("li@example"),
+            "{text}"
+        );
+        let mut out = vec![];
+        let opts = ExportOptions {
+            include_private: true,
+            ..ExportOptions::default()
+        };
+        export_records(
+            RecordKind::Person,
+            &records,
+            ExportFormat::Jsonl,
+            opts,
+            &mut out,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("wx_liming") && text.contains("li@example"),
+            "{text}"
+        );
+    }
 }

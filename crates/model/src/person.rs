@@ -103,6 +103,20 @@ impl Person {
         p
     }
 
+    /// The person as everyone may see them — the one redaction rule of the API, the pages and the
+    /// exports: no private contact, and none of the unmapped import columns (`extra`), which may hold
+    /// a WeChat id or a phone number under a header the importer did not know.
+    pub fn public_view(&self) -> Person {
+        let mut p = self.without_private_contact();
+        p.extra.clear();
+        p
+    }
+
+    /// Whether [`Person::public_view`] withholds anything.
+    pub fn has_private_details(&self) -> bool {
+        (!self.contact_public && !self.contact.is_empty()) || !self.extra.is_empty()
+    }
+
     pub fn check(&self) -> Vec<FieldError> {
         let mut errs = vec![];
         if self.name.trim().is_empty() {

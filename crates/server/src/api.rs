@@ -90,12 +90,9 @@ fn public_view(viewer: &Viewer, stored: &Stored) -> ApiResult<RecordView> {
     }
 }
 
-/// A person as everyone may see them: no private contact, and none of the unmapped import columns
-/// (`extra`), which may hold a WeChat id or a phone number under a header the importer did not know.
+/// A person as everyone may see them (`model::Person::public_view`).
 pub fn public_person(p: &model::Person) -> model::Person {
-    let mut p = p.without_private_contact();
-    p.extra.clear();
-    p
+    p.public_view()
 }
 
 fn demand_view(d: &VisibleDemand) -> ApiResult<RecordView> {
