@@ -366,11 +366,17 @@ pub async fn embed_registry(
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Embedded> {
     let key = crate::embedder::passage_key(encoder.model());
+    // The records the walk below visits: every one but the confidential demands (never embedded,
+    // and never counted here: a total that included them would tell anyone reading the progress
+    // that hidden demands exist).
     let counts = store.counts().await?;
-    let total = RecordKind::ALL
+    let public_demands = store
+        .counts_by(RecordKind::Demand)
+        .await?
         .into_iter()
-        .map(|k| counts.get(k) as usize)
-        .sum::<usize>();
+        .find(|(level, _)| level == "public")
+        .map_or(0, |(_, n)| n);
+    let total = (counts.organizations + counts.persons + counts.outcomes + public_demands) as usize;
     let mut done = Embedded::default();
     let mut seen_records = 0usize;
     let mut current = std::collections::HashSet::new();

@@ -53,6 +53,11 @@ async fn with_the_test_double_matching_turns_hybrid_and_explains_the_semantic_pa
         }
         let (_, status) = p.call("GET", "/api/v1/status", None, None).await;
         assert_eq!(status["matching_mode"], "hybrid", "{who}: {status}");
+        // Done means done: the progress counts no hidden need (it would show they exist).
+        assert_eq!(
+            status["embedding"]["done"], status["embedding"]["total"],
+            "{who}: {status}"
+        );
         let (s, v) = p
             .call(
                 "POST",
