@@ -4,6 +4,16 @@
 use super::*;
 
 impl VectorIndex {
+    /// A scored node as the hit callers see.
+    fn hit(&self, s: Scored) -> VectorHit {
+        let m = &self.meta[s.1 as usize];
+        VectorHit {
+            record_kind: m.record_kind,
+            id: m.id,
+            similarity: s.0,
+        }
+    }
+
     /// The `k` live items most similar to `query` that pass `filters`, best first. Never fewer than
     /// `k` when at least `k` items pass: a filter that leaves few items, or a graph walk that finds too
     /// few, falls back to an exact scan of the items that pass.
@@ -35,31 +45,14 @@ impl VectorIndex {
                 hits
             }
         };
-        Ok(found
-            .into_iter()
-            .map(|s| {
-                let m = &self.meta[s.1 as usize];
-                VectorHit {
-                    record_kind: m.record_kind,
-                    id: m.id,
-                    similarity: s.0,
-                }
-            })
-            .collect())
+        Ok(found.into_iter().map(|s| self.hit(s)).collect())
     }
 
     /// Graph search only (no exact fallback); for measuring recall.
     pub fn search_approximate(&self, query: &[f32], filters: &Filters, k: usize) -> Vec<VectorHit> {
         self.approximate(query, filters, k)
             .into_iter()
-            .map(|s| {
-                let m = &self.meta[s.1 as usize];
-                VectorHit {
-                    record_kind: m.record_kind,
-                    id: m.id,
-                    similarity: s.0,
-                }
-            })
+            .map(|s| self.hit(s))
             .collect()
     }
 

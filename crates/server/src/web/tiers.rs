@@ -298,9 +298,15 @@ pub(super) async fn whatif_page(
     let Some(uscc) = q.uscc.clone().filter(|u| !u.is_empty()) else {
         return whatif_choose(&state, &c).await;
     };
-    let (pass, profile) = match api::readable_profile(&state, &c.viewer, &uscc).await {
-        Ok(p) => p,
-        Err(e) => return message_page(&c, e.status, title, &e.message),
+    // Missing and forbidden read the same, so existence is not revealed.
+    let missing = format!("no profile for {uscc} that you may read");
+    let pass = match state.policy.profile_pass(&c.viewer, &uscc).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return message_page(&c, StatusCode::NOT_FOUND, title, &missing),
+        Err(e) => {
+            let e = crate::error::ApiError::from(e);
+            return message_page(&c, e.status, title, &e.message);
+        }
     };
     let as_of = match api::parse_date(q.as_of.as_deref()) {
         Ok(d) => d,
@@ -321,13 +327,15 @@ pub(super) async fn whatif_page(
     .await
     {
         Ok(Some(cmp)) => cmp,
-        Ok(None) => return message_page(&c, StatusCode::NOT_FOUND, title, &uscc),
+        Ok(None) => return message_page(&c, StatusCode::NOT_FOUND, title, &missing),
         Err(e) => {
             let e = crate::error::ApiError::from(e);
             return message_page(&c, e.status, title, &e.message);
         }
     };
     error = error.or(cmp.refused.clone());
+    // The stored profile, as the comparison read it (once).
+    let profile = &cmp.stored;
     let last = as_of.year() - 1;
     let shown = |given: &Option<String>, stored: String| {
         given
@@ -335,31 +343,29 @@ pub(super) async fn whatif_page(
             .filter(|s| !s.is_empty())
             .map_or(stored, str::to_string)
     };
-    let cur = |f: fn(&rules::Financials) -> Option<f64>| last_year_value(&profile, last, f);
+    let cur = |f: fn(&rules::Financials) -> Option<f64>| last_year_value(profile, last, f);
     let page = WhatIfPage {
         f: c.frame(title),
         name: profile.name.clone(),
         uscc: profile.uscc.clone(),
         as_of: as_of.to_string(),
         last_year: last,
-        money: vec![
-            Input {
-                name: "revenue",
-                value: shown(&q.revenue, cur(|f| f.revenue)),
-            },
-            Input {
-                name: "rd_expense",
-                value: shown(&q.rd_expense, cur(|f| f.rd_expense)),
-            },
-            Input {
-                name: "high_tech_revenue",
-                value: shown(&q.high_tech_revenue, cur(|f| f.high_tech_revenue)),
-            },
-            Input {
-                name: "net_profit",
-                value: shown(&q.net_profit, cur(|f| f.net_profit)),
-            },
-        ],
+        money: [
+            ("revenue", &q.revenue, cur(|f| f.revenue)),
+            ("rd_expense", &q.rd_expense, cur(|f| f.rd_expense)),
+            (
+                "high_tech_revenue",
+                &q.high_tech_revenue,
+                cur(|f| f.high_tech_revenue),
+            ),
+            ("net_profit", &q.net_profit, cur(|f| f.net_profit)),
+        ]
+        .into_iter()
+        .map(|(name, given, stored)| Input {
+            name,
+            value: shown(given, stored),
+        })
+        .collect(),
         counts: [
             ("employees", &q.employees, profile.employees),
             ("st_staff", &q.st_staff, profile.st_staff),
