@@ -6,6 +6,7 @@ mod commands;
 mod config;
 mod domain_args;
 mod kind_arg;
+mod table;
 
 use std::process::ExitCode;
 
@@ -36,8 +37,25 @@ fn disable_transparent_huge_pages() {
 #[cfg(not(target_os = "linux"))]
 fn disable_transparent_huge_pages() {}
 
+/// Restores the default SIGPIPE action, as command-line tools have it: `shuanglian search 电池 |
+/// head -1` then ends quietly when `head` closes the pipe, instead of panicking in `println!`
+/// (Rust ignores SIGPIPE by default, so a closed pipe becomes a write error).
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn quiet_on_closed_pipe() {
+    // SAFETY: setting a signal's disposition to SIG_DFL touches no memory of ours; the process has
+    // no other threads yet.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn quiet_on_closed_pipe() {}
+
 fn main() -> ExitCode {
     disable_transparent_huge_pages();
+    quiet_on_closed_pipe();
     let cli = args::Cli::parse();
     init_logging(cli.global.verbose, &cli.global.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -3,12 +3,12 @@
 
 use chrono::{Datelike, NaiveDate};
 use rules::Profile;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::card::{Card, Factor};
 
 /// One factor's outcome.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FactorResult {
     pub code: String,
     pub group: String,
@@ -21,7 +21,7 @@ pub struct FactorResult {
 }
 
 /// Why the score is what it is; the first reasons are the largest losses.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reason {
     pub code: String,
     /// The factor this reason is about, if any.
@@ -32,7 +32,7 @@ pub struct Reason {
 }
 
 /// A scored enterprise. `score + unknown_points` is the most the score could reach with full data.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreditScore {
     pub scheme: String,
     pub version: String,

@@ -188,3 +188,58 @@ pub async fn evaluations(store: &Store, pass: &CreditPass) -> Result<Vec<StoredC
         .map(|r| parse_stored(r, pass.inputs()))
         .collect()
 }
+
+/// One enterprise on a lender's list: who it is and its newest grade of record.
+#[derive(Debug, Clone, Serialize)]
+pub struct RosterEntry {
+    pub uscc: String,
+    pub name: String,
+    /// The newest stored evaluation: its id, when it was made, and the score.
+    pub latest: Option<Latest>,
+}
+
+/// The newest stored evaluation of a roster entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct Latest {
+    pub id: i64,
+    pub created_at: i64,
+    pub score: CreditScore,
+}
+
+/// The profiled enterprises the pass opens, by name, each with its newest evaluation.
+pub async fn roster(store: &Store, pass: &CreditPass) -> Result<Vec<RosterEntry>> {
+    store
+        .credit_roster(pass)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let latest = match (r.evaluation_id, r.result, r.created_at) {
+                (Some(id), Some(result), Some(created_at)) => Some(Latest {
+                    id,
+                    created_at,
+                    score: serde_json::from_str(&result).map_err(|e| {
+                        EngineError::Setup(format!(
+                            "credit evaluation {id}: stored result unreadable ({e})"
+                        ))
+                    })?,
+                }),
+                _ => None,
+            };
+            Ok(RosterEntry {
+                uscc: r.uscc,
+                name: r.name,
+                latest,
+            })
+        })
+        .collect()
+}
+
+/// A stored evaluation's score, typed (the store keeps it as JSON).
+pub fn typed(stored: &StoredCredit) -> Result<CreditScore> {
+    serde_json::from_value(stored.score.clone()).map_err(|e| {
+        EngineError::Setup(format!(
+            "credit evaluation {}: stored result unreadable ({e})",
+            stored.id
+        ))
+    })
+}

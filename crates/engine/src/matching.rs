@@ -381,7 +381,9 @@ async fn run_match(
             }
         }
     }
-    Ok((rerank(&fused, &profiles, text, ctx, weights, limit), mode))
+    let mut hits = rerank(&fused, &profiles, text, ctx, weights, limit);
+    search::matching::grade(&mut hits, &cfg.strength);
+    Ok((hits, mode))
 }
 
 /// A candidate's profile for the business signals, from its stored record; `None` for a record that

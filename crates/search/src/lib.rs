@@ -6,10 +6,12 @@ pub mod fusion;
 pub mod item;
 pub mod lexical;
 pub mod matching;
+pub mod strength;
 pub mod vector;
 
 pub use fusion::{fuse, Fused, FusionMethod, FusionParams};
 pub use item::SearchItem;
 pub use lexical::{Bm25Params, Filters, Hit, LexicalIndex, LexicalWriter};
 pub use matching::{Match, MatchContext, Profile, RankingConfig, Signal, SignalWeights};
+pub use strength::{Strength, StrengthRules};
 pub use vector::{HnswParams, ItemMeta, VectorHit, VectorIndex};

@@ -27,6 +27,9 @@ pub struct RankingConfig {
     pub need_to_supply: SignalWeights,
     /// An outcome looking for enterprises that could adopt it.
     pub outcome_to_adopter: SignalWeights,
+    /// When a match is called strong, possible or weak.
+    #[serde(default)]
+    pub strength: crate::strength::StrengthRules,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +71,7 @@ impl RankingConfig {
         ] {
             w.check().map_err(|m| bad(format!("{name}.{m}")))?;
         }
+        cfg.strength.check().map_err(bad)?;
         Ok(cfg)
     }
 
@@ -215,10 +219,26 @@ pub struct Match {
     /// The part of `relevance` from a list that did not list the hit (its floor), so
     /// lexical + dense + absent = relevance.
     pub absent: f32,
+    /// The need's key words found in the candidate (lone Chinese characters are not words).
     pub matched_terms: Vec<String>,
+    /// How many key words the need has.
+    pub key_terms: usize,
+    /// The share of the need's key words found (see [`crate::strength::StrengthRules::coverage`]).
+    pub coverage: f32,
+    /// Strong, possible or weak, from coverage and similarity, not from rank.
+    pub strength: crate::strength::Strength,
     /// The passage with the most matched terms, matches in 【】.
     pub snippet: String,
     pub signals: Vec<Signal>,
+}
+
+/// Sets each hit's coverage and strength under `rules` (the ranking file's; [`rerank`] uses the
+/// defaults).
+pub fn grade(hits: &mut [Match], rules: &crate::strength::StrengthRules) {
+    for h in hits {
+        h.coverage = rules.coverage(h.matched_terms.len(), h.key_terms);
+        h.strength = rules.assess(h.coverage, h.matched_terms.len(), h.similarity);
+    }
 }
 
 /// Adds business signals to fused candidates and explains each; candidates without a profile (deleted
@@ -232,13 +252,18 @@ pub fn rerank(
     limit: usize,
 ) -> Vec<Match> {
     let query_terms = distinct_terms(query);
+    let key_terms = query_terms
+        .iter()
+        .filter(|t| crate::strength::is_key_term(t))
+        .count();
     let mut out: Vec<Match> = fused
         .iter()
         .filter_map(|f| {
             let p = profiles.get(&(f.record_kind, f.id))?;
             let signals = signals(p, ctx, w);
             let business: f32 = signals.iter().map(|s| s.contribution).sum();
-            let (snippet, matched_terms) = highlight(&query_terms, &p.text, 160);
+            let (snippet, mut matched_terms) = highlight(&query_terms, &p.text, 160);
+            matched_terms.retain(|t| crate::strength::is_key_term(t));
             Some(Match {
                 record_kind: f.record_kind,
                 id: f.id,
@@ -252,6 +277,9 @@ pub fn rerank(
                 cross_language: f.cross_language,
                 absent: f.absent,
                 matched_terms,
+                key_terms,
+                coverage: 0.0,
+                strength: crate::strength::Strength::Weak,
                 snippet,
                 signals,
             })
@@ -264,6 +292,7 @@ pub fn rerank(
             .then(a.id.cmp(&b.id))
     });
     out.truncate(limit);
+    grade(&mut out, &crate::strength::StrengthRules::default());
     out
 }
 

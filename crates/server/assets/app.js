@@ -1,5 +1,17 @@
 // Shuanglian: light progressive enhancement. The pages work without it.
 (function () {
+  // The phone menu: with JavaScript the links fold behind one button; without, they all show.
+  document.documentElement.classList.add('js');
+  var toggle = document.getElementById('menu-toggle');
+  if (toggle) {
+    toggle.addEventListener('click', function () {
+      var header = toggle.closest('header');
+      var open = header.classList.toggle('open');
+      toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+    });
+  }
+})();
+(function () {
   // Background embedding progress on the home page: poll the status API until ready.
   var el = document.getElementById('embedding');
   if (!el) return;

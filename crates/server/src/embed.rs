@@ -26,7 +26,8 @@ pub fn start(state: Arc<AppState>, handle: tokio::runtime::Handle) {
             // The detail (a path, an OS error) goes to the log, not to every visitor.
             tracing::warn!(
                 error = %e,
-                "encoder weights unavailable; matching stays lexical (run scripts/fetch-model and restart)"
+                "encoder weights unavailable; matching stays lexical (fix: run `scripts/fetch-model ./shuanglian-data`, \
+                 which `demo` never clears, then restart)"
             );
             state.embedding.set_state("unavailable");
             handle.spawn(async move {
@@ -34,7 +35,7 @@ pub fn start(state: Arc<AppState>, handle: tokio::runtime::Handle) {
                 for n in engines.notes.iter_mut() {
                     if n.contains("embeddings are computed") {
                         *n = "lexical only: the encoder weights are not installed \
-                              (scripts/fetch-model, then restart)"
+                              (scripts/fetch-model ./shuanglian-data, then restart)"
                             .to_string();
                     }
                 }

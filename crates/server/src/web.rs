@@ -17,8 +17,13 @@ use crate::state::AppState;
 
 mod admin;
 mod chains;
+mod credit;
+mod demands;
+mod format;
 mod import;
+mod labels;
 mod pages;
+mod records;
 mod session;
 mod tiers;
 
@@ -26,6 +31,7 @@ const CSS: &str = include_str!("../assets/app.css");
 const JS: &str = include_str!("../assets/app.js");
 const CHAINS_JS: &str = include_str!("../assets/chains.js");
 const ECHARTS_JS: &str = include_str!("../assets/vendor/echarts.min.js");
+const FAVICON: &str = include_str!("../assets/favicon.svg");
 const UI: &str = include_str!("../../../data/i18n/ui.toml");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +57,8 @@ pub fn t(key: &str, lang: Lang) -> &str {
 struct Ctx {
     lang: Lang,
     viewer: Viewer,
+    /// The signed-in user's organization, by name (the header shows who acts).
+    org_name: Option<String>,
     csrf: String,
     set_cookies: Vec<String>,
 }
@@ -79,8 +87,14 @@ async fn ctx(state: &AppState, headers: &HeaderMap, lang_param: Option<&str>) ->
     // A stale or revoked session cookie makes a page anonymous, not an error page.
     let mut viewer = Viewer::anonymous();
     let mut session_csrf = None;
+    let mut org_name = None;
     if let Some(token) = cookie(headers, SESSION_COOKIE) {
         if let Ok(Some(u)) = auth::session_user(state, &token, true).await {
+            if let Some(org) = u.organization_id {
+                if let Ok(Some(s)) = state.store.get(model::RecordKind::Organization, org).await {
+                    org_name = Some(s.record.label().to_string());
+                }
+            }
             viewer = Viewer::signed_in(u);
             session_csrf = Some(auth::csrf_for(&token));
         }
@@ -105,6 +119,7 @@ async fn ctx(state: &AppState, headers: &HeaderMap, lang_param: Option<&str>) ->
     Ctx {
         lang,
         viewer,
+        org_name,
         csrf,
         set_cookies,
     }
@@ -117,7 +132,10 @@ pub(crate) struct Frame {
     lang: Lang,
     pub title: String,
     pub user: Option<String>,
-    pub is_admin: bool,
+    /// The signed-in user's organization, shown before the user's name.
+    pub org: Option<String>,
+    /// The menu this viewer's role uses: (path, label key).
+    pub nav: Vec<(&'static str, &'static str)>,
     pub csrf: String,
 }
 
@@ -186,13 +204,46 @@ impl Choice {
     }
 }
 
+/// The menu of a viewer: what everyone reads, then the pages of the viewer's role. Each entry
+/// leads somewhere the role may go, so no menu item ends in a refusal.
+fn menu(v: &Viewer) -> Vec<(&'static str, &'static str)> {
+    use crate::access::Role;
+    let mut m = vec![
+        ("/", "nav_home"),
+        ("/search", "nav_search"),
+        ("/match", "nav_match"),
+        ("/demands", "nav_demands"),
+    ];
+    let role = v.user().map(|u| u.role);
+    if matches!(
+        role,
+        Some(Role::Enterprise | Role::Institution | Role::PlatformOperator | Role::Admin)
+    ) {
+        m.push(("/demands/new", "nav_post"));
+    }
+    m.push(("/chains", "nav_chains"));
+    if v.is_official() {
+        m.push(("/tiers", "nav_tiers"));
+    } else if role == Some(Role::Enterprise) {
+        m.push(("/tiers/whatif", "nav_tiers_own"));
+    }
+    if v.is_official() || v.is_financier() || role == Some(Role::Enterprise) {
+        m.push(("/credit", "nav_credit"));
+    }
+    if v.is_operator() {
+        m.push(("/admin/accounts", "nav_admin"));
+    }
+    m
+}
+
 impl Ctx {
     fn frame(&self, title: &str) -> Frame {
         Frame {
             lang: self.lang,
             title: title.to_string(),
-            user: self.viewer.user().map(|u| u.username.clone()),
-            is_admin: self.viewer.is_admin(),
+            user: self.viewer.user().map(|u| u.display_name.clone()),
+            org: self.org_name.clone(),
+            nav: menu(&self.viewer),
             csrf: self.csrf.clone(),
         }
     }
@@ -288,15 +339,21 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/", get(pages::home))
         .route("/search", get(pages::search_page))
         .route("/match", get(pages::match_page))
-        .route("/demands", get(pages::demands_page))
+        .route("/demands", get(demands::demands_page))
         .route(
             "/demands/new",
             get(session::new_demand_form).post(session::new_demand_post),
         )
-        .route("/demands/{id}", get(pages::demand_page))
-        .route("/outcomes/{id}", get(pages::outcome_page))
-        .route("/organizations/{id}", get(pages::organization_page))
-        .route("/experts/{id}", get(pages::expert_page))
+        .route("/demands/{id}", get(demands::demand_page))
+        .route("/outcomes/{id}", get(records::outcome_page))
+        .route("/organizations/{id}", get(records::organization_page))
+        .route("/experts/{id}", get(records::expert_page))
+        .route("/credit", get(credit::list_page))
+        .route("/credit/{uscc}", get(credit::detail_page))
+        .route(
+            "/credit/{uscc}/score",
+            axum::routing::post(credit::score_post),
+        )
         .route("/tiers", get(tiers::funnel_page))
         .route("/tiers/whatif", get(tiers::whatif_page))
         .route("/chains", get(chains::overview))
@@ -328,6 +385,14 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/login", get(session::login_form).post(session::login_post))
         .route("/logout", axum::routing::post(session::logout_post))
         .route("/assets/app.css", get(|| async { asset("text/css", CSS) }))
+        .route(
+            "/favicon.svg",
+            get(|| async { asset("image/svg+xml", FAVICON) }),
+        )
+        .route(
+            "/favicon.ico",
+            get(|| async { asset("image/svg+xml", FAVICON) }),
+        )
         .route(
             "/assets/app.js",
             get(|| async { asset("text/javascript", JS) }),

@@ -20,6 +20,23 @@ pub struct DemandFilter {
     nda_ids: Vec<i64>,
     /// Only this level (`public`, `registered`, `nda`).
     level: Option<String>,
+    /// Further conditions that only narrow what the pass admits.
+    narrow: DemandNarrowing,
+}
+
+/// Conditions a listing adds to a filter: each one only takes demands away.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DemandNarrowing {
+    /// Posted by the organization with this USCC, or (without one) of this name.
+    pub owner: Option<(String, Option<String>)>,
+    /// `open`, `closed`, … (`model::DemandStatus` codes).
+    pub status: Option<String>,
+    /// Region keys (a district and what lies within it).
+    pub regions: Vec<String>,
+    /// The stage needed lies in this TRL range (inclusive).
+    pub trl: Option<(u8, u8)>,
+    /// Tagged with this cluster code.
+    pub cluster: Option<String>,
 }
 
 /// Most ids one filter binds (far under SQLite's and PostgreSQL's parameter limits).
@@ -37,7 +54,14 @@ impl DemandFilter {
                 _ => vec![],
             },
             level: level.map(str::to_string),
+            narrow: DemandNarrowing::default(),
         }
+    }
+
+    /// The same filter with `n`'s conditions added (never admitting more than before).
+    pub fn narrowed(mut self, n: DemandNarrowing) -> DemandFilter {
+        self.narrow = n;
+        self
     }
 
     /// The WHERE clause (after `first` parameters already bound) and its parameters in order.
@@ -69,6 +93,47 @@ impl DemandFilter {
             params.push(Param::Text(level));
             parts.push(format!("confidentiality = ${}", first + params.len()));
         }
+        let n = &self.narrow;
+        if let Some((name, uscc)) = &n.owner {
+            match uscc {
+                Some(u) => {
+                    params.push(Param::Text(u));
+                    parts.push(format!("owner_uscc = ${}", first + params.len()));
+                }
+                None => {
+                    params.push(Param::Text(name));
+                    parts.push(format!("owner = ${}", first + params.len()));
+                }
+            }
+        }
+        if let Some(status) = &n.status {
+            params.push(Param::Text(status));
+            parts.push(format!("status = ${}", first + params.len()));
+        }
+        if !n.regions.is_empty() {
+            let list: Vec<String> = n
+                .regions
+                .iter()
+                .map(|r| {
+                    params.push(Param::Text(r));
+                    format!("${}", first + params.len())
+                })
+                .collect();
+            parts.push(format!("region_code IN ({})", list.join(", ")));
+        }
+        if let Some((lo, hi)) = n.trl {
+            params.push(Param::Id(i64::from(lo)));
+            params.push(Param::Id(i64::from(hi)));
+            parts.push(format!(
+                "trl_needed BETWEEN ${} AND ${}",
+                first + params.len() - 1,
+                first + params.len()
+            ));
+        }
+        if let Some(c) = &n.cluster {
+            params.push(Param::Pattern(format!("%|{c}|%")));
+            parts.push(format!("clusters LIKE ${}", first + params.len()));
+        }
         if parts.is_empty() {
             parts.push("1 = 1".into());
         }
@@ -79,6 +144,7 @@ impl DemandFilter {
 enum Param<'a> {
     Id(i64),
     Text(&'a str),
+    Pattern(String),
 }
 
 macro_rules! bind_all {
@@ -88,6 +154,7 @@ macro_rules! bind_all {
             q = match p {
                 Param::Id(id) => q.bind(*id),
                 Param::Text(t) => q.bind(*t),
+                Param::Pattern(p) => q.bind(p.clone()),
             };
         }
         q

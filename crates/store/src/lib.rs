@@ -17,6 +17,7 @@ mod limits;
 mod pages;
 mod pass;
 mod profiles;
+mod related;
 mod target;
 mod write;
 
@@ -32,13 +33,13 @@ pub use accounts::{NewUser, User};
 pub use admin::Grant;
 pub use chains::{ChainAssignmentRow, ChainOverride, Replace, MANUAL_EVIDENCE};
 pub use claims::{Claim, NewClaim};
-pub use demands::DemandFilter;
+pub use demands::{DemandFilter, DemandNarrowing};
 pub use embeddings::text_hash;
 pub use error::StoreError;
 pub use limits::LimitCount;
 pub use pages::Pages;
 pub use pass::{CreditPass, DemandPass, DemandScope, EveryProfilePass, PassIssuer, ProfilePass};
-pub use profiles::{AssessorRow, CreditEvaluationRow, ProfileRow};
+pub use profiles::{AssessorRow, CreditEvaluationRow, CreditRosterRow, ProfileRow};
 pub use target::Target;
 pub use write::WriteOutcome;
 

@@ -48,6 +48,19 @@ pub struct AssessorRow {
     pub updated_at: i64,
 }
 
+/// A profiled enterprise on a lender's list: its name and its newest evaluation, if any.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CreditRosterRow {
+    pub uscc: String,
+    pub name: String,
+    pub evaluation_id: Option<i64>,
+    pub grade: Option<String>,
+    pub score: Option<f64>,
+    /// The newest evaluation's result JSON.
+    pub result: Option<String>,
+    pub created_at: Option<i64>,
+}
+
 const PROFILE_COLUMNS: &str = "uscc, name, profile, source, updated_by, updated_at";
 const EVALUATION_COLUMNS: &str = "id, uscc, scheme, version, card_fingerprint, as_of, inputs, result, grade, score, created_by, created_at";
 
@@ -182,6 +195,25 @@ impl Store {
             None => {
                 let sql =
                     format!("SELECT {EVALUATION_COLUMNS} FROM credit_evaluations ORDER BY id DESC");
+                dispatch!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await?)
+            }
+        })
+    }
+
+    /// The profiled enterprises the pass opens, each with its newest evaluation, by name. Names
+    /// are public (the registry shows them); the profiles are not read.
+    pub async fn credit_roster(&self, pass: &CreditPass) -> Result<Vec<CreditRosterRow>> {
+        let base = "SELECT p.uscc, p.name, e.id AS evaluation_id, e.grade, e.score, e.result, \
+                    e.created_at FROM enterprise_profiles p \
+                    LEFT JOIN (SELECT uscc, MAX(id) AS id FROM credit_evaluations GROUP BY uscc) n \
+                    ON n.uscc = p.uscc LEFT JOIN credit_evaluations e ON e.id = n.id";
+        Ok(match pass.uscc() {
+            Some(u) => {
+                let sql = format!("{base} WHERE p.uscc = $1");
+                dispatch!(self, pool => sqlx::query_as(&sql).bind(u).fetch_all(pool).await?)
+            }
+            None => {
+                let sql = format!("{base} ORDER BY p.name, p.uscc");
                 dispatch!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await?)
             }
         })

@@ -73,6 +73,14 @@ fn columns(rec: &Record) -> Vec<(&'static str, Val)> {
             ("budget_min_fen", Val::Int(d.budget.min.map(|f| f.0))),
             ("budget_max_fen", Val::Int(d.budget.max.map(|f| f.0))),
             ("region_code", text(d.region.as_ref().map(|r| r.key()))),
+            (
+                "trl_needed",
+                Val::Int(d.trl_needed.map(|t| i64::from(t.get()))),
+            ),
+            (
+                "clusters",
+                text((!d.clusters.is_empty()).then(|| format!("|{}|", d.clusters.join("|")))),
+            ),
         ],
     }
 }

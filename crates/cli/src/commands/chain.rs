@@ -399,22 +399,46 @@ fn print_cluster(g: &ClusterGaps) {
         count(GapStatus::Missing),
         g.nodes.iter().filter(|n| n.bottleneck).count()
     );
-    println!(
-        "   {:<10} {:<30} {:>9} {:>6} {:>5}  reasons",
-        "status", "node", "企业 本地/全部", "供给", "需求"
+    use crate::table::{self, Align};
+    let rows: Vec<Vec<String>> = g
+        .nodes
+        .iter()
+        .map(|n| {
+            let reasons: Vec<&str> = n.reasons.iter().map(|r| r.zh.as_str()).collect();
+            vec![
+                status_label(n.status, n.bottleneck),
+                n.node.clone(),
+                n.zh.clone(),
+                format!("{}/{}", n.counts.local_enterprises, n.counts.enterprises),
+                n.counts.local_supply.to_string(),
+                n.counts.open_needs.to_string(),
+                reasons.join("；"),
+            ]
+        })
+        .collect();
+    let lines = table::render(
+        &[
+            "状态",
+            "节点代码",
+            "节点",
+            "本地/全部企业",
+            "本地供给",
+            "开放需求",
+            "理由",
+        ],
+        &[
+            Align::Left,
+            Align::Left,
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Left,
+        ],
+        &rows,
     );
-    for n in &g.nodes {
-        let reasons: Vec<&str> = n.reasons.iter().map(|r| r.zh.as_str()).collect();
-        println!(
-            "   {:<10} {:<30} {:>5}/{:<5} {:>6} {:>5}  {}",
-            status_label(n.status, n.bottleneck),
-            format!("{} {}", n.node, n.zh),
-            n.counts.local_enterprises,
-            n.counts.enterprises,
-            n.counts.local_supply,
-            n.counts.open_needs,
-            reasons.join("；")
-        );
+    for l in lines {
+        println!("   {l}");
     }
     if !g.key_technologies.is_empty() {
         let by: HashMap<&str, &chain::NodeGap> =

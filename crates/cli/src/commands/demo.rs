@@ -69,7 +69,8 @@ pub async fn run(global: &Global, args: &DemoArgs) -> anyhow::Result<u8> {
     let target = Target::Sqlite(dir.join(Target::SQLITE_FILE));
     let store = super::open_target(&target).await?;
     // The preparation reads every demand (chain assignment); the server opens a store of its own.
-    let all = super::issuer(&store)?.demands_everything();
+    let issuer = super::issuer(&store)?;
+    let all = issuer.demands_everything();
     println!("demo data directory: {}", dir.display());
 
     let seed_dir = dir.join("seed");
@@ -111,6 +112,23 @@ pub async fn run(global: &Global, args: &DemoArgs) -> anyhow::Result<u8> {
         "  {:<22} {:>5} enterprises with assessor judgments (示例数据)",
         "assessor.json",
         judged.len()
+    );
+    // A grade of record for every demo enterprise, so a lender's list is not empty on day one.
+    let card = credit::shipped();
+    let today = chrono::Local::now().date_naive();
+    let mut rated = 0;
+    for p in &profiles {
+        let pass = issuer.profile(&p.uscc);
+        if engine::credit::score_and_store(&store, &pass, &book, &card, p, today, "demo")
+            .await
+            .is_ok()
+        {
+            rated += 1;
+        }
+    }
+    println!(
+        "  {:<22} {:>5} tech-credit evaluations (示例数据)",
+        "scorecard.toml", rated
     );
 
     match (args.no_shared, shared_dir(args)) {
@@ -186,7 +204,7 @@ pub async fn run(global: &Global, args: &DemoArgs) -> anyhow::Result<u8> {
         match super::fetch_model::ensure(&super::fetch_model::fetched_path()) {
             Ok(line) => println!("  {line}"),
             Err(why) => println!(
-                "  semantic matching off: {why}; the demo answers lexically (run scripts/fetch-model when online, then restart)"
+                "  semantic matching off: {why}; the demo answers lexically (run `scripts/fetch-model ./shuanglian-data` when online — the demo never clears that folder — then restart)"
             ),
         }
     }

@@ -24,16 +24,15 @@ async fn engines(
     lexical_only: bool,
     cfg: &RankingConfig,
 ) -> anyhow::Result<Engines> {
-    let encoder =
-        if lexical_only {
-            Err("lexical only, as asked (--lexical-only)".to_string())
-        } else {
-            super::encode::load(data_dir, encoder_args)
+    let encoder = if lexical_only {
+        Err("lexical only, as asked (--lexical-only)".to_string())
+    } else {
+        super::encode::load(data_dir, encoder_args)
             .map(|e| std::sync::Arc::new(e) as std::sync::Arc<dyn engine::Embedder>)
             .map_err(|err| {
-            format!("lexical only: the encoder is not available ({err:#}); run scripts/fetch-model")
+            format!("lexical only: the encoder is not available ({err:#}); run scripts/fetch-model ./shuanglian-data")
         })
-        };
+    };
     Ok(Engines::open(store, data_dir, encoder, cfg, engine::SYNC_EMBED_BUDGET).await?)
 }
 

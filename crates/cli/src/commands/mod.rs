@@ -18,7 +18,7 @@ mod vector_cache;
 
 use std::path::PathBuf;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use store::{Store, Target};
 
 use crate::args::{Cli, Command, Global};
@@ -40,16 +40,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
             import::run(&store, &args).await
         }
         Command::Export(args) => {
-            let store = open_store(&cli.global).await?;
+            let store = open_existing_store(&cli.global).await?;
             export::run(&store, &args).await
         }
         Command::Stats { json } => {
-            let store = open_store(&cli.global).await?;
+            let store = open_existing_store(&cli.global).await?;
+            // Which store answered, on stderr so `--json` output stays one document.
+            eprintln!("store: {}", target(&cli.global)?);
             stats(&store, json).await?;
             Ok(0)
         }
         Command::Check => {
-            let store = open_store(&cli.global).await?;
+            let store = open_existing_store(&cli.global).await?;
             let problems = store.check_consistency().await?;
             for p in &problems {
                 println!("problem: {p}");
@@ -99,15 +101,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
             }
         },
         Command::Search(args) => {
-            let store = open_store(&cli.global).await?;
+            let store = open_existing_store(&cli.global).await?;
             reindex::search(&store, &data_dir(&cli.global), &args).await
         }
         Command::Match(args) => {
-            let store = open_store(&cli.global).await?;
+            let store = open_existing_store(&cli.global).await?;
             matching::match_need(&store, &data_dir(&cli.global), &args).await
         }
         Command::Adopters(args) => {
-            let store = open_store(&cli.global).await?;
+            let store = open_existing_store(&cli.global).await?;
             matching::adopters(&store, &data_dir(&cli.global), &args).await
         }
         Command::Gen(args) => gen::run(&cli.global, &args).await,
@@ -140,6 +142,22 @@ fn target(global: &Global) -> anyhow::Result<Target> {
 
 async fn open_store(global: &Global) -> anyhow::Result<Store> {
     let t = target(global)?;
+    open_target(&t).await
+}
+
+/// The store a reading command reads: one that exists. A SQLite file that is not there is an
+/// error naming where it was looked for — never a fresh empty store that answers "0 records".
+async fn open_existing_store(global: &Global) -> anyhow::Result<Store> {
+    let t = target(global)?;
+    if let Target::Sqlite(path) = &t {
+        if !path.exists() {
+            bail!(
+                "no store at {} (fix: give --data-dir DIR of an existing store, run `shuanglian import` \
+                 to create one, or `shuanglian demo` for the demo data)",
+                path.display()
+            );
+        }
+    }
     open_target(&t).await
 }
 

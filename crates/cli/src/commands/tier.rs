@@ -143,44 +143,7 @@ pub async fn run(global: &Global, command: TierCommand) -> anyhow::Result<u8> {
                 println!("{}", serde_json::to_string_pretty(&f)?);
                 return Ok(0);
             }
-            println!(
-                "tier funnel as of {} — held / qualify on data (not held) / unknown (only judgment missing) / fail (next step)",
-                f.as_of
-            );
-            let header: Vec<String> = f.schemes.iter().map(|s| format!("{s:>26}")).collect();
-            println!("{:<24}{:>5}{}", "group", "n", header.join(""));
-            for (title, rows) in [
-                ("", std::slice::from_ref(&f.total)),
-                ("by cluster", f.by_cluster.as_slice()),
-                ("by district", f.by_district.as_slice()),
-            ] {
-                if !title.is_empty() {
-                    println!("{title}:");
-                }
-                for r in rows {
-                    let cells: Vec<String> = f
-                        .schemes
-                        .iter()
-                        .map(|s| {
-                            let c = r.schemes.get(s).cloned().unwrap_or_default();
-                            format!(
-                                "{:>26}",
-                                format!(
-                                    "{}/{}({})/{}({})/{}({})",
-                                    c.held,
-                                    c.qualify,
-                                    c.qualify_not_held,
-                                    c.unknown,
-                                    c.pending_assessor,
-                                    c.fail,
-                                    c.next_step
-                                )
-                            )
-                        })
-                        .collect();
-                    println!("{:<24}{:>5}{}", r.group, r.enterprises, cells.join(""));
-                }
-            }
+            print_funnel(&f, &book);
             if !f.refused.is_empty() {
                 println!(
                     "not evaluated (impossible values): {}",
@@ -189,6 +152,65 @@ pub async fn run(global: &Global, command: TierCommand) -> anyhow::Result<u8> {
             }
             Ok(0)
         }
+    }
+}
+
+/// The funnel as one readable table per scheme, in ladder order: who holds it, who qualifies on
+/// the data without holding it, who waits only on an assessor's judgment, who fails — per group.
+fn print_funnel(f: &tiers::Funnel, book: &Rulebook) {
+    use crate::table::{self, Align};
+    println!("梯度培育漏斗 tier funnel, as of {}", f.as_of);
+    let groups: Vec<(&str, &tiers::FunnelRow)> = std::iter::once(("", &f.total))
+        .chain(f.by_cluster.iter().map(|r| ("集群 ", r)))
+        .chain(f.by_district.iter().map(|r| ("区县 ", r)))
+        .collect();
+    for code in &f.schemes {
+        let name = book
+            .schemes
+            .iter()
+            .find(|s| &s.scheme == code)
+            .map_or(code.as_str(), |s| s.zh.as_str());
+        println!();
+        println!("== {name} ({code})");
+        let rows: Vec<Vec<String>> = groups
+            .iter()
+            .map(|(prefix, r)| {
+                let c = r.schemes.get(code).cloned().unwrap_or_default();
+                let group = if r.group == "all" {
+                    "全部企业".to_string()
+                } else {
+                    format!("{prefix}{}", r.group)
+                };
+                vec![
+                    group,
+                    r.enterprises.to_string(),
+                    c.held.to_string(),
+                    c.qualify.to_string(),
+                    c.qualify_not_held.to_string(),
+                    c.unknown.to_string(),
+                    c.pending_assessor.to_string(),
+                    c.fail.to_string(),
+                    c.next_step.to_string(),
+                ]
+            })
+            .collect();
+        let mut aligns = vec![Align::Left];
+        aligns.extend([Align::Right; 8]);
+        table::print(
+            &[
+                "分组",
+                "企业数",
+                "已认定",
+                "数据达标",
+                "其中未认定",
+                "待定",
+                "其中仅缺评审",
+                "未达标",
+                "其中差一步",
+            ],
+            &aligns,
+            &rows,
+        );
     }
 }
 

@@ -67,10 +67,26 @@ pub async fn visible_demands(
     limit: usize,
     newest: bool,
 ) -> ApiResult<(Vec<RecordView>, Option<i64>, i64)> {
+    let all = store::DemandNarrowing::default();
+    visible_demands_where(state, viewer, level, all, start, limit, newest).await
+}
+
+/// [`visible_demands`] narrowed further (owner, status, region, stage, cluster): the conditions
+/// only take demands away from what the viewer's pass admits.
+pub async fn visible_demands_where(
+    state: &AppState,
+    viewer: &Viewer,
+    level: Option<Confidentiality>,
+    narrow: store::DemandNarrowing,
+    start: i64,
+    limit: usize,
+    newest: bool,
+) -> ApiResult<(Vec<RecordView>, Option<i64>, i64)> {
     state.sees_own_writes(viewer).await;
     let filter = state
         .read_confidential()
-        .filter(&state.policy.demand_pass(viewer), level);
+        .filter(&state.policy.demand_pass(viewer), level)
+        .narrowed(narrow);
     let page = state
         .store
         .demand_page(&filter, start, limit as i64 + 1, newest)

@@ -1,6 +1,6 @@
-//! The registry's pages: home, search, match, the demand list and a demand, and the detail pages
-//! of outcomes, organizations and experts. Each handler reads through the API's checked use cases
-//! and hands a view to its template (`templates/*.html`, escaped automatically).
+//! The registry's pages: home, search and match, and how a ranked answer is shown. Each handler
+//! reads through the API's checked use cases and hands a view to its template
+//! (`templates/*.html`, escaped automatically).
 
 use std::sync::Arc;
 
@@ -8,12 +8,12 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use model::{Record, RecordKind};
+use model::RecordKind;
 
-use super::{ctx, not_found_page, respond, t, Choice, Frame, Lang, LangParam};
+use super::{ctx, respond, t, Choice, Frame, Lang, LangParam};
 use crate::api::{self, AnswerView};
 use crate::state::AppState;
-use crate::{ApiPath, ApiQuery};
+use crate::ApiQuery;
 
 /// The page path of a record.
 pub(super) fn record_href(kind: RecordKind, id: i64) -> String {
@@ -51,48 +51,98 @@ fn marked_runs(s: &str) -> Vec<(bool, String)> {
     out
 }
 
-/// A ranked answer as the pages show it (`templates/parts/answer.html`).
+/// A ranked answer as the pages show it (`templates/parts/answer.html`): each hit's strength and
+/// why in plain words; the numbers behind a "details" toggle.
 pub(super) struct AnswerShow {
-    mode: String,
-    ranking: String,
-    notes: Vec<String>,
-    hits: Vec<HitShow>,
+    pub(crate) mode: String,
+    pub(crate) ranking: String,
+    /// No hit is more than weak: the page says so plainly.
+    pub(crate) none_fit: bool,
+    pub(crate) hits: Vec<HitShow>,
 }
 
-struct HitShow {
-    href: String,
-    label: String,
-    kind: String,
-    score: f32,
-    relevance: f32,
-    lexical: Option<search::fusion::Evidence>,
-    dense: Option<search::fusion::Evidence>,
-    absent: f32,
-    matched: String,
-    snippet: Vec<(bool, String)>,
-    signals: Vec<SignalShow>,
+pub(crate) struct HitShow {
+    pub(crate) href: String,
+    pub(crate) label: String,
+    pub(crate) kind: String,
+    pub(crate) strength: &'static str,
+    pub(crate) strength_label: String,
+    pub(crate) why: Vec<String>,
+    pub(crate) score: f32,
+    pub(crate) relevance: f32,
+    pub(crate) lexical: Option<search::fusion::Evidence>,
+    pub(crate) dense: Option<search::fusion::Evidence>,
+    pub(crate) absent: f32,
+    pub(crate) coverage: f32,
+    pub(crate) snippet: Vec<(bool, String)>,
+    pub(crate) signals: Vec<SignalShow>,
 }
 
-struct SignalShow {
-    name: &'static str,
-    label: String,
-    contribution: f32,
-    reason: String,
+pub(crate) struct SignalShow {
+    pub(crate) name: &'static str,
+    pub(crate) label: String,
+    pub(crate) contribution: f32,
+    pub(crate) reason: String,
+}
+
+/// The hit's reasons in words: the key words it shares, how close it is in meaning, and what its
+/// place, stage and owner add.
+fn reasons(h: &search::Match, l: Lang) -> Vec<String> {
+    let mut why = vec![];
+    if !h.matched_terms.is_empty() {
+        let words = h.matched_terms.join(super::labels::sep(l));
+        why.push(match l {
+            Lang::Zh => format!("提到需求中的 {} 个关键词：{words}", h.matched_terms.len()),
+            Lang::En => format!(
+                "Mentions {} of the key words: {words}",
+                h.matched_terms.len()
+            ),
+        });
+    }
+    if let Some(sim) = h.similarity {
+        let key = if sim >= 0.88 {
+            "why_semantic_close"
+        } else if sim >= 0.84 {
+            "why_semantic_near"
+        } else {
+            "why_semantic_far"
+        };
+        why.push(t(key, l).to_string());
+    }
+    if h.cross_language {
+        why.push(t("why_cross_language", l).to_string());
+    }
+    for s in h.signals.iter().filter(|s| s.contribution > 0.0) {
+        why.push(if l == Lang::Zh {
+            s.reason_zh.clone()
+        } else {
+            s.reason.clone()
+        });
+    }
+    if why.is_empty() {
+        why.push(t("why_little", l).to_string());
+    }
+    why
 }
 
 impl AnswerShow {
     pub(super) fn new(a: AnswerView, l: Lang) -> AnswerShow {
+        let none_fit =
+            !a.hits.is_empty() && a.hits.iter().all(|h| h.strength == search::Strength::Weak);
         AnswerShow {
             mode: a.mode,
             ranking: a.ranking,
-            notes: a.notes,
+            none_fit,
             hits: a
                 .hits
                 .into_iter()
                 .map(|h| HitShow {
                     href: record_href(h.record_kind, h.id as i64),
                     snippet: marked_runs(&h.snippet),
-                    matched: h.matched_terms.join("、"),
+                    why: reasons(&h, l),
+                    strength: h.strength.as_str(),
+                    strength_label: t(&format!("strength_{}", h.strength.as_str()), l).to_string(),
+                    kind: super::labels::record_kind(&h.kind, l),
                     signals: h
                         .signals
                         .into_iter()
@@ -105,41 +155,34 @@ impl AnswerShow {
                         })
                         .collect(),
                     label: h.label,
-                    kind: h.kind,
                     score: h.score,
                     relevance: h.relevance,
                     lexical: h.lexical,
                     dense: h.dense,
                     absent: h.absent,
+                    coverage: h.coverage,
                 })
                 .collect(),
         }
     }
-}
 
-/// A demand in a list (`templates/parts/demand_list.html`).
-struct DemandRow {
-    id: i64,
-    title: String,
-    level: String,
-    owner: String,
-    problem: String,
-}
-
-fn demand_rows(items: &[api::RecordView]) -> Vec<DemandRow> {
-    items
-        .iter()
-        .map(|d| {
-            let text = |k: &str| d.record[k].as_str().unwrap_or("").to_string();
-            DemandRow {
-                id: d.id,
-                title: text("title"),
-                level: text("confidentiality"),
-                owner: text("owner"),
-                problem: text("problem").chars().take(120).collect(),
-            }
-        })
-        .collect()
+    /// The hits as spreadsheet rows: rank, name, kind, strength, reasons, link.
+    pub(super) fn export_rows(&self) -> Vec<Vec<String>> {
+        self.hits
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                vec![
+                    (i + 1).to_string(),
+                    h.label.clone(),
+                    h.kind.clone(),
+                    h.strength_label.clone(),
+                    h.why.join("；"),
+                    h.href.clone(),
+                ]
+            })
+            .collect()
+    }
 }
 
 #[derive(Template)]
@@ -151,7 +194,7 @@ struct HomePage {
     embedding_text: &'static str,
     embedding_counter: String,
     embedding_width: u64,
-    demands: Vec<DemandRow>,
+    demands: Vec<super::demands::DemandRow>,
 }
 
 pub(super) async fn home(
@@ -192,7 +235,7 @@ pub(super) async fn home(
         },
         embedding_width: (pct as u64 / 10 * 10).min(100),
         embedding_state: e.state.clone(),
-        demands: demand_rows(&newest),
+        demands: super::demands::demand_rows(&state, &newest, c.lang),
     };
     respond(&c, StatusCode::OK, &page)
 }
@@ -306,7 +349,7 @@ pub(super) async fn match_page(
     let text = q.q.clone().unwrap_or_default();
     let need_trl: Option<u8> = q.trl.as_deref().and_then(|s| s.parse().ok());
     let mut page = MatchPage {
-        f: c.frame(t("nav_match", l)),
+        f: c.frame(t("match_title", l)),
         text: text.clone(),
         kinds: Choice::coded(
             l,
@@ -325,199 +368,6 @@ pub(super) async fn match_page(
         }
     }
     respond(&c, StatusCode::OK, &page)
-}
-
-#[derive(serde::Deserialize)]
-pub(super) struct ListQuery {
-    after: Option<i64>,
-    lang: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "demands.html")]
-struct DemandsPage {
-    f: Frame,
-    total: i64,
-    demands: Vec<DemandRow>,
-    next: Option<i64>,
-}
-
-pub(super) async fn demands_page(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    ApiQuery(q): ApiQuery<ListQuery>,
-) -> Response {
-    let c = ctx(&state, &headers, q.lang.as_deref()).await;
-    let (items, next, total) = match api::visible_demands(
-        &state,
-        &c.viewer,
-        None,
-        q.after.unwrap_or(0),
-        30,
-        false,
-    )
-    .await
-    {
-        Ok(x) => x,
-        Err(e) => return e.into_response(),
-    };
-    let page = DemandsPage {
-        f: c.frame(t("nav_demands", c.lang)),
-        total,
-        demands: demand_rows(&items),
-        next,
-    };
-    respond(&c, StatusCode::OK, &page)
-}
-
-struct DemandShow {
-    title: String,
-    level: String,
-    owner: String,
-    problem: String,
-    metrics: String,
-    trl: Option<u8>,
-}
-
-#[derive(Template)]
-#[template(path = "demand.html")]
-struct DemandPage {
-    f: Frame,
-    d: DemandShow,
-    answer: Option<AnswerShow>,
-    error: Option<String>,
-}
-
-pub(super) async fn demand_page(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    ApiPath(id): ApiPath<i64>,
-    ApiQuery(q): ApiQuery<LangParam>,
-) -> Response {
-    let c = ctx(&state, &headers, q.lang.as_deref()).await;
-    let pass = state.policy.demand_pass(&c.viewer);
-    let d = match c.viewer.demand(&state.store, &pass, id).await {
-        Ok(Some(d)) => d,
-        Ok(None) => return not_found_page(&c),
-        Err(e) => return crate::ApiError::from(e).into_response(),
-    };
-    let dm = d.demand();
-    let mut page = DemandPage {
-        f: c.frame(&dm.title),
-        d: DemandShow {
-            title: dm.title.clone(),
-            level: dm.confidentiality.to_string(),
-            owner: dm.owner.clone(),
-            problem: dm.problem.clone(),
-            metrics: dm.target_metrics.join("；"),
-            trl: dm.trl_needed.map(|t| t.get()),
-        },
-        answer: None,
-        error: None,
-    };
-    match api::matches_of(&state, &d, None, 10).await {
-        Ok(a) => page.answer = Some(AnswerShow::new(a, c.lang)),
-        Err(e) => page.error = Some(e.message),
-    }
-    respond(&c, StatusCode::OK, &page)
-}
-
-/// A record's fields as (name, shown value) rows; lists joined with 、.
-fn record_fields(v: &serde_json::Value) -> Vec<(String, String)> {
-    let Some(o) = v.as_object() else {
-        return vec![];
-    };
-    o.iter()
-        .map(|(k, val)| {
-            let shown = match val {
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Array(a) => a
-                    .iter()
-                    .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
-                    .collect::<Vec<_>>()
-                    .join("、"),
-                other => other.to_string(),
-            };
-            (k.clone(), shown)
-        })
-        .collect()
-}
-
-#[derive(Template)]
-#[template(path = "record.html")]
-struct RecordPage {
-    f: Frame,
-    fields: Vec<(String, String)>,
-    adopters: bool,
-    answer: Option<AnswerShow>,
-    error: Option<String>,
-}
-
-async fn record_page(
-    state: &AppState,
-    headers: &HeaderMap,
-    lang: Option<&str>,
-    kind: RecordKind,
-    id: i64,
-) -> Response {
-    let c = ctx(state, headers, lang).await;
-    let stored = match state.store.get(kind, id).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return not_found_page(&c),
-        Err(e) => return crate::ApiError::from(e).into_response(),
-    };
-    let record = match &stored.record {
-        // The expert pages show experts and researchers, as /api/v1/experts does.
-        Record::Person(p) if matches!(p.kind, model::PersonKind::Broker) => {
-            return not_found_page(&c)
-        }
-        Record::Person(p) if !c.viewer.is_admin() => Record::Person(api::public_person(p)),
-        Record::Demand(_) => return not_found_page(&c),
-        r => r.clone(),
-    };
-    let v = serde_json::to_value(&record).unwrap_or_default();
-    let mut page = RecordPage {
-        f: c.frame(record.label()),
-        fields: record_fields(&v),
-        adopters: kind == RecordKind::Outcome,
-        answer: None,
-        error: None,
-    };
-    if page.adopters {
-        match api::adopters_for(state, id, None, 10).await {
-            Ok(a) => page.answer = Some(AnswerShow::new(a, c.lang)),
-            Err(e) => page.error = Some(e.message),
-        }
-    }
-    respond(&c, StatusCode::OK, &page)
-}
-
-pub(super) async fn outcome_page(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    ApiPath(id): ApiPath<i64>,
-    ApiQuery(q): ApiQuery<LangParam>,
-) -> Response {
-    record_page(&state, &headers, q.lang.as_deref(), RecordKind::Outcome, id).await
-}
-
-pub(super) async fn organization_page(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    ApiPath(id): ApiPath<i64>,
-    ApiQuery(q): ApiQuery<LangParam>,
-) -> Response {
-    let lang = q.lang.as_deref();
-    record_page(&state, &headers, lang, RecordKind::Organization, id).await
-}
-
-pub(super) async fn expert_page(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    ApiPath(id): ApiPath<i64>,
-    ApiQuery(q): ApiQuery<LangParam>,
-) -> Response {
-    record_page(&state, &headers, q.lang.as_deref(), RecordKind::Person, id).await
 }
 
 #[cfg(test)]

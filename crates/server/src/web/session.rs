@@ -132,14 +132,17 @@ pub(super) struct DemandForm {
 
 fn demand_form(c: &Ctx, status: StatusCode, typed: &DemandForm, error: Option<&str>) -> Response {
     let l = c.lang;
-    let level = Some(typed.confidentiality.as_str()).filter(|s| !s.is_empty());
+    // A new need starts at the most protective level; the poster opens it up on purpose.
+    let level = Some(typed.confidentiality.as_str())
+        .filter(|s| !s.is_empty())
+        .or(Some("nda"));
     let page = DemandFormPage {
         f: c.frame(t("post_title", l)),
         error: error.map(str::to_string),
         title: typed.title.clone(),
         problem: typed.problem.clone(),
         metrics: typed.metrics.clone(),
-        levels: Choice::coded(l, "level_", &["public", "registered", "nda"], level),
+        levels: Choice::coded(l, "level_", &["nda", "registered", "public"], level),
         trls: Choice::trl(typed.trl.trim().parse().ok()),
     };
     respond(c, status, &page)

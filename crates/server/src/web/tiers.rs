@@ -54,7 +54,7 @@ fn sign_in_first(c: &Ctx, title: &str, why_key: &str) -> Response {
         .respond(c, StatusCode::UNAUTHORIZED)
 }
 
-fn scheme_name(state: &AppState, code: &str, l: Lang) -> String {
+pub(super) fn scheme_name(state: &AppState, code: &str, l: Lang) -> String {
     state
         .rulebook
         .schemes
@@ -424,7 +424,7 @@ pub(super) async fn whatif_page(
 }
 
 /// The USCC of the viewer's own organization, when it has one.
-async fn own_uscc(state: &AppState, c: &Ctx) -> Option<String> {
+pub(super) async fn own_uscc(state: &AppState, c: &Ctx) -> Option<String> {
     let org = c.viewer.user()?.organization_id?;
     match state.store.get(model::RecordKind::Organization, org).await {
         Ok(Some(s)) => match s.record {

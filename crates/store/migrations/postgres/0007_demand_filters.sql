@@ -1,0 +1,8 @@
+-- Needs are listed by the stage they need and by cluster, as typed columns like their other filters
+-- (`clusters` holds `|A|B|`, so one cluster is `LIKE '%|A|%'`); filled from each stored document.
+ALTER TABLE demands ADD COLUMN trl_needed INTEGER;
+ALTER TABLE demands ADD COLUMN clusters TEXT;
+UPDATE demands SET
+    trl_needed = (doc::jsonb ->> 'trl_needed')::integer,
+    clusters = (SELECT '|' || string_agg(value, '|') || '|'
+                FROM jsonb_array_elements_text(COALESCE(doc::jsonb -> 'clusters', '[]'::jsonb)));
