@@ -247,6 +247,57 @@ impl ConfidentialIndex {
     }
 }
 
+impl ConfidentialIndex {
+    /// [`ConfidentialIndex::search`] with the query's words as units (`text::Analyzer::query_units`):
+    /// a demand matches a word only when it holds all of its terms, and must match every word of a
+    /// short query (up to three) or two thirds of a longer one — as the registry search does.
+    pub fn search_words(
+        &self,
+        pass: &DemandPass,
+        units: &[Vec<String>],
+        depth: usize,
+    ) -> Vec<ConfidentialHit> {
+        if units.is_empty() {
+            return vec![];
+        }
+        let need = if units.len() <= 3 {
+            units.len()
+        } else {
+            (units.len() * 2).div_ceil(3)
+        };
+        let mut hits = vec![];
+        for p in partitions(pass, &self.parts) {
+            let Some(part) = self.parts.get(&p) else {
+                continue;
+            };
+            let mut held: HashMap<i64, std::collections::HashSet<&str>> = HashMap::new();
+            for t in units.iter().flatten() {
+                if let Some(ids) = part.postings.get(t) {
+                    for id in ids {
+                        held.entry(*id).or_default().insert(t.as_str());
+                    }
+                }
+            }
+            for (id, terms) in held {
+                let n = units
+                    .iter()
+                    .filter(|u| u.iter().all(|t| terms.contains(t.as_str())))
+                    .count();
+                if n >= need {
+                    hits.push(ConfidentialHit {
+                        id,
+                        level: p.level(),
+                        score: n as f32 / units.len() as f32,
+                    });
+                }
+            }
+        }
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
+        hits.truncate(depth);
+        hits
+    }
+}
+
 /// Where a stored record belongs: a non-public demand goes to its partition with its terms.
 async fn place_of(store: &Store, record: &Record) -> Result<Option<(Partition, Vec<String>)>> {
     let Record::Demand(d) = record else {

@@ -344,11 +344,6 @@ impl LexicalIndex {
         params: &Bm25Params,
         limit: usize,
     ) -> Result<Vec<Hit>> {
-        let searcher = self.reader.searcher();
-        if searcher.num_docs() == 0 || limit == 0 {
-            return Ok(vec![]);
-        }
-        let view = self.scoring_view(&searcher, params)?;
         // Query terms with their counts: a repeated word weighs more, as in BM25's query-term frequency.
         let mut q_terms: Vec<(String, f32)> = vec![];
         text::Analyzer::shared().analyze_each(query, |t, _, _| {
@@ -357,13 +352,69 @@ impl LexicalIndex {
                 None => q_terms.push((t.to_string(), 1.0)),
             }
         });
+        self.scored(&q_terms, None, filters, params, limit)
+    }
+
+    /// Search as a person types it into a search box: the query's words must match as words — a
+    /// document counts for a word only when it holds every term of it ("热失控" needs 热 and 失控,
+    /// not 热 alone), and it must match every word of a short query (up to three) or two thirds of
+    /// a longer one. Ranked by BM25 like [`LexicalIndex::search`].
+    pub fn search_words(
+        &self,
+        query: &str,
+        filters: &Filters,
+        params: &Bm25Params,
+        limit: usize,
+    ) -> Result<Vec<Hit>> {
+        let units = text::Analyzer::shared().query_units(query);
+        let mut q_terms: Vec<(String, f32)> = vec![];
+        let mut masks: Vec<u64> = vec![];
+        for unit in &units {
+            let mut mask = 0u64;
+            for t in unit {
+                let i = match q_terms.iter().position(|(x, _)| x == t) {
+                    Some(i) => i,
+                    None => {
+                        q_terms.push((t.clone(), 1.0));
+                        q_terms.len() - 1
+                    }
+                };
+                if i < 64 {
+                    mask |= 1 << i;
+                }
+            }
+            masks.push(mask);
+        }
+        let need = if masks.len() <= 3 {
+            masks.len()
+        } else {
+            (masks.len() * 2).div_ceil(3)
+        };
+        self.scored(&q_terms, Some((&masks, need)), filters, params, limit)
+    }
+
+    /// BM25 over `q_terms` (term, query-term frequency); with `words`, a document keeps its score
+    /// only when it holds every term of at least `need` of the given term masks (bit i = term i).
+    fn scored(
+        &self,
+        q_terms: &[(String, f32)],
+        words: Option<(&[u64], usize)>,
+        filters: &Filters,
+        params: &Bm25Params,
+        limit: usize,
+    ) -> Result<Vec<Hit>> {
+        let searcher = self.reader.searcher();
+        if searcher.num_docs() == 0 || limit == 0 {
+            return Ok(vec![]);
+        }
+        let view = self.scoring_view(&searcher, params)?;
 
         // One term-dictionary lookup per (field, term, segment): the term infos give the collection's
         // document frequency and then open the postings.
         let segments = searcher.segment_readers();
-        let mut plan: Vec<(usize, f32, Vec<Option<tantivy::postings::TermInfo>>)> = vec![];
+        let mut plan: Vec<(usize, usize, f32, Vec<Option<tantivy::postings::TermInfo>>)> = vec![];
         for (fi, fv) in view.fields.iter().enumerate() {
-            for (term_text, qtf) in &q_terms {
+            for (ti, (term_text, qtf)) in q_terms.iter().enumerate() {
                 let term = Term::from_field_text(fv.field, term_text);
                 let mut infos = Vec::with_capacity(segments.len());
                 let mut df = 0u32;
@@ -378,7 +429,7 @@ impl LexicalIndex {
                 let df = df as f32;
                 let idf = (1.0 + (view.n_docs - df + 0.5) / (df + 0.5)).ln();
                 let factor = fv.weight * qtf * idf * (params.k1 + 1.0);
-                plan.push((fi, factor, infos));
+                plan.push((fi, ti, factor, infos));
             }
         }
 
@@ -389,9 +440,16 @@ impl LexicalIndex {
             bases.push(bases.last().copied().unwrap_or(0) + seg.max_doc() as usize);
         }
         let mut scores = vec![0f32; bases[segments.len()]];
+        // Which query terms each document holds, when words must match whole.
+        let mut held = vec![0u64; if words.is_some() { scores.len() } else { 0 }];
         for (seg_ord, seg) in segments.iter().enumerate() {
             let seg_scores = &mut scores[bases[seg_ord]..bases[seg_ord + 1]];
-            for (fi, factor, infos) in &plan {
+            let seg_held: &mut [u64] = if words.is_some() {
+                &mut held[bases[seg_ord]..bases[seg_ord + 1]]
+            } else {
+                &mut []
+            };
+            for (fi, ti, factor, infos) in &plan {
                 let Some(info) = &infos[seg_ord] else {
                     continue;
                 };
@@ -410,7 +468,19 @@ impl LexicalIndex {
                         let tf = tf as f32;
                         seg_scores[doc as usize] += factor * tf / (tf + norms[doc as usize]);
                     }
+                    if !seg_held.is_empty() && *ti < 64 {
+                        for &doc in docs {
+                            seg_held[doc as usize] |= 1 << ti;
+                        }
+                    }
                     block.advance();
+                }
+            }
+            if let Some((masks, need)) = words {
+                for (s, h) in seg_scores.iter_mut().zip(seg_held.iter()) {
+                    if masks.iter().filter(|m| *h & **m == **m).count() < need {
+                        *s = 0.0;
+                    }
                 }
             }
             if let Some(allowed) = self.allowed_docs(seg, filters)? {

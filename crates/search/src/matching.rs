@@ -324,8 +324,8 @@ pub fn signals(p: &Profile, ctx: &MatchContext, w: &SignalWeights) -> Vec<Signal
         Some(t) => (
             w.locality_values.get(tier_name(t)).copied(),
             match t {
-                RegionTier::Chongqing => ("in Chongqing (重庆本地)", "重庆本地"),
-                RegionTier::Chengyu => ("in the Chengdu–Chongqing region (成渝地区)", "成渝地区"),
+                RegionTier::Chongqing => ("in Chongqing", "重庆本地"),
+                RegionTier::Chengyu => ("in the Chengdu–Chongqing region", "成渝地区"),
                 RegionTier::China => ("elsewhere in China", "国内其他地区"),
                 RegionTier::Elsewhere => ("outside China", "境外"),
             },
@@ -333,7 +333,12 @@ pub fn signals(p: &Profile, ctx: &MatchContext, w: &SignalWeights) -> Vec<Signal
         None => (None, ("region unknown", "地区不详")),
     };
     let reason = match &p.region {
-        Some(r) if p.region_tier.is_some() => (format!("{en}: {r}"), format!("{zh}：{r}")),
+        Some(r) if p.region_tier.is_some() => {
+            // The region is stored by its Chinese name; the English reason names it in English.
+            let r_en =
+                model::Region::lookup(r).map_or_else(|| r.clone(), |x| x.name_en().to_string());
+            (format!("{en}: {r_en}"), format!("{zh}：{r}"))
+        }
         _ => (en.to_string(), zh.to_string()),
     };
     push("locality", w.locality, value, reason);
@@ -377,7 +382,7 @@ pub fn signals(p: &Profile, ctx: &MatchContext, w: &SignalWeights) -> Vec<Signal
         Some(k) => (
             Some(w.owner_values.get(k).copied().unwrap_or(0.0)),
             (
-                format!("owner type: {k}"),
+                format!("owner type: {}", kind_en(k)),
                 format!("主体类型：{}", kind_zh(k)),
             ),
         ),
@@ -403,13 +408,26 @@ pub fn signals(p: &Profile, ctx: &MatchContext, w: &SignalWeights) -> Vec<Signal
         Some(if p.related_need.is_some() { 1.0 } else { 0.0 }),
         match &p.related_need {
             Some(n) => (
-                format!("has posted a related public need: {n}"),
-                format!("发布过相关的公开需求：{n}"),
+                format!("has posted a related public need: “{n}”"),
+                format!("发布过相关的公开需求「{n}」"),
             ),
             None => ("no related public need".into(), "无相关公开需求".into()),
         },
     );
     out
+}
+
+/// English names of the owner types the ranking file values.
+fn kind_en(k: &str) -> &str {
+    match k {
+        "poc_centre" => "proof-of-concept centre",
+        "pilot_platform" => "pilot platform",
+        "new_rd_institution" => "new R&D institution",
+        "research_institute" => "research institute",
+        "lab" => "laboratory",
+        "new_rd" => "new R&D institution",
+        other => other,
+    }
 }
 
 /// Chinese names of the owner types the ranking file values.
@@ -491,6 +509,12 @@ pub fn distinct_terms(text: &str) -> Vec<String> {
     terms
 }
 
+/// The words of a search-box query, each as the index terms a match must hold (see
+/// `text::Analyzer::query_units`).
+pub fn query_units(query: &str) -> Vec<Vec<String>> {
+    text::Analyzer::shared().query_units(query)
+}
+
 /// The window of about `max_chars` characters of `text` holding the most query terms, matches wrapped in
 /// 【】, and the query terms found anywhere in `text` (in query order).
 pub fn highlight(query_terms: &[String], text: &str, max_chars: usize) -> (String, Vec<String>) {
@@ -500,7 +524,14 @@ pub fn highlight(query_terms: &[String], text: &str, max_chars: usize) -> (Strin
             spans.push((from, to, i));
         }
     });
-    let mut found: Vec<usize> = spans.iter().map(|s| s.2).collect();
+    // A term found only inside a longer found term is a fragment of it (管理系 inside 管理系统),
+    // not a word the text shares with the query.
+    let inside = |a: &(usize, usize, usize)| {
+        spans
+            .iter()
+            .any(|b| b.0 <= a.0 && a.1 <= b.1 && (b.1 - b.0) > (a.1 - a.0))
+    };
+    let mut found: Vec<usize> = spans.iter().filter(|s| !inside(s)).map(|s| s.2).collect();
     found.sort_unstable();
     found.dedup();
     let matched = found.iter().map(|&i| query_terms[i].clone()).collect();

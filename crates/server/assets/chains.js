@@ -12,56 +12,105 @@
   var STAGES = ['upstream', 'midstream', 'downstream'];
   var STAGE_LABEL = zh ? { upstream: '上游', midstream: '中游', downstream: '下游' }
     : { upstream: 'Upstream', midstream: 'Midstream', downstream: 'Downstream' };
-  var COL_W = 320, NODE_W = 240, NODE_H = 40, ROW_H = 54, TOP = 70;
   var chart = null, option = null, size = { w: 0, h: 0 };
 
   function t(zhText, enText) { return zh ? zhText : enText; }
 
+  // A readable layered graph: stages left to right (top to bottom on a phone); within a stage the
+  // links wrap into columns of at most MAX_ROWS, a link and its sub-links kept together in one
+  // column; node and column sizes follow the width of the page, so nothing is cut or overlaps.
   function layout(v) {
     var nodes = v.gaps.nodes;
     var byCode = {};
     nodes.forEach(function (n) { byCode[n.node] = n; });
-    // Order within a column: each top-level link followed by its children.
-    var columns = { upstream: [], midstream: [], downstream: [] };
-    function place(n, depth) {
-      columns[n.stage].push({ n: n, depth: depth });
-      nodes.forEach(function (c) { if (c.parent === n.node) place(c, depth + 1); });
+    var width = Math.max(320, el.clientWidth || 1000);
+    var narrow = width < 700;
+    var MAX_ROWS = narrow ? 1000 : 8;
+    // Each stage's groups: a top-level link followed by its sub-links.
+    var groups = { upstream: [], midstream: [], downstream: [] };
+    function collect(n, depth, into) {
+      into.push({ n: n, depth: depth });
+      nodes.forEach(function (c) { if (c.parent === n.node) collect(c, depth + 1, into); });
     }
-    nodes.forEach(function (n) { if (!n.parent || !byCode[n.parent]) place(n, 0); });
-    var data = [];
-    var rows = 0;
-    STAGES.forEach(function (s, col) {
-      rows = Math.max(rows, columns[s].length);
-      columns[s].forEach(function (item, row) {
-        var n = item.n;
-        var c = n.counts;
-        data.push({
-          id: n.node,
-          name: n.node,
-          x: 40 + col * COL_W + item.depth * 22 + NODE_W / 2,
-          y: TOP + row * ROW_H,
-          symbol: 'roundRect',
-          symbolSize: [NODE_W - item.depth * 22, NODE_H],
-          value: n.priority,
-          itemStyle: {
-            color: COLORS[n.status],
-            borderColor: n.bottleneck ? '#1f2933' : '#ffffff',
-            borderWidth: n.bottleneck ? 3 : 1
-          },
-          label: {
-            show: true,
-            color: '#fff',
-            fontSize: 12,
-            lineHeight: 15,
-            formatter: (zh ? n.zh : n.en) + '\n' + t('企业 ', 'firms ') + c.local_enterprises + '/' + c.enterprises +
-              t(' · 供给 ', ' · supply ') + c.local_supply + t(' · 需求 ', ' · needs ') + c.open_needs
-          },
-          tooltip: {
-            formatter: (zh ? n.zh : n.en) + ' (' + n.node + ')\n' +
-              n.reasons.map(function (r) { return zh ? r.zh : r.en; }).join('\n')
-          }
+    nodes.forEach(function (n) {
+      if (!n.parent || !byCode[n.parent]) {
+        var g = [];
+        collect(n, 0, g);
+        groups[n.stage].push(g);
+      }
+    });
+    // Columns per stage, filled group by group.
+    var bands = STAGES.map(function (s) {
+      var cols = [[]];
+      groups[s].forEach(function (g) {
+        var cur = cols[cols.length - 1];
+        if (cur.length > 0 && cur.length + g.length > MAX_ROWS) { cols.push([]); cur = cols[cols.length - 1]; }
+        // A group longer than a column continues in the next one.
+        g.forEach(function (item) {
+          if (cur.length >= MAX_ROWS) { cols.push([]); cur = cols[cols.length - 1]; }
+          cur.push(item);
         });
       });
+      return { stage: s, cols: cols.filter(function (c) { return c.length > 0; }) };
+    }).filter(function (b) { return b.cols.length > 0; });
+    var totalCols = narrow ? 1 : bands.reduce(function (k, b) { return k + b.cols.length; }, 0);
+    var GAP = narrow ? 0 : 24;
+    var COL_W = Math.max(170, Math.floor((width - 24 - GAP * (bands.length - 1)) / Math.max(1, totalCols)));
+    var NODE_W = Math.min(narrow ? width - 40 : 300, COL_W - 34);
+    var NODE_H = 40, ROW_H = 52, HEAD = 44;
+    var font = NODE_W >= 200 ? 12 : 11;
+    var data = [];
+    var x0 = 12, y0 = 0, maxRows = 0;
+    bands.forEach(function (band) {
+      var bandX = x0, bandW = band.cols.length * COL_W;
+      if (narrow) { bandX = 12; bandW = COL_W; }
+      // The stage heading: a label-only node, so it moves and scales with the graph.
+      data.push({
+        id: '@' + band.stage, name: STAGE_LABEL[band.stage], x: bandX + bandW / 2, y: y0 + HEAD / 2,
+        symbolSize: 1, itemStyle: { color: 'rgba(0,0,0,0)' }, tooltip: { show: false },
+        label: { show: true, color: '#1f2933', fontSize: 15, fontWeight: 'bold', formatter: STAGE_LABEL[band.stage] }
+      });
+      var rowsHere = 0;
+      band.cols.forEach(function (col, ci) {
+        col.forEach(function (item, row) {
+          var n = item.n;
+          var c = n.counts;
+          var indent = Math.min(item.depth, 2) * 14;
+          var cx = narrow ? bandX + NODE_W / 2 + indent : bandX + ci * COL_W + COL_W / 2 + indent / 2;
+          var cy = narrow ? y0 + HEAD + (rowsHere + row) * ROW_H + NODE_H / 2 : y0 + HEAD + row * ROW_H + NODE_H / 2;
+          var name = zh ? n.zh : n.en;
+          data.push({
+            id: n.node,
+            name: name,
+            x: cx,
+            y: cy,
+            symbol: 'roundRect',
+            symbolSize: [NODE_W - indent, NODE_H],
+            value: n.priority,
+            itemStyle: {
+              color: COLORS[n.status],
+              borderColor: n.bottleneck ? '#1f2933' : '#ffffff',
+              borderWidth: n.bottleneck ? 3 : 1
+            },
+            label: {
+              show: true,
+              color: '#fff',
+              fontSize: font,
+              lineHeight: font + 3,
+              width: NODE_W - indent - 10,
+              overflow: 'truncate',
+              formatter: name + '\n' + t('企业 ', 'firms ') + c.local_enterprises + '/' + c.enterprises +
+                t(' · 供给 ', ' · supply ') + c.local_supply + t(' · 需求 ', ' · needs ') + c.open_needs
+            },
+            tooltip: {
+              formatter: name + '\n' + n.reasons.map(function (r) { return zh ? r.zh : r.en; }).join('\n')
+            }
+          });
+        });
+        if (narrow) rowsHere += col.length;
+        maxRows = Math.max(maxRows, col.length);
+      });
+      if (narrow) { y0 += HEAD + rowsHere * ROW_H + 16; } else { x0 += bandW + GAP; }
     });
     var mine = {};
     data.forEach(function (d) { mine[d.id] = true; });
@@ -71,7 +120,7 @@
         links.push({
           source: e.from, target: e.to,
           lineStyle: { color: e.declared_cycle ? '#9aa5b1' : '#52606d', type: e.declared_cycle ? 'dotted' : 'solid',
-            width: 1.2, curveness: byCode[e.from].stage === byCode[e.to].stage ? 0.35 : 0.08 }
+            width: 1.2, curveness: byCode[e.from].stage === byCode[e.to].stage ? 0.3 : 0.08, opacity: 0.7 }
         });
       }
     });
@@ -81,23 +130,20 @@
           lineStyle: { color: '#cbd2d9', type: 'dashed', width: 1, curveness: 0.2 } });
       }
     });
-    // Column headings are label-only nodes, so they move and scale with the graph.
-    STAGES.forEach(function (s, col) {
-      data.push({
-        id: '@' + s, name: STAGE_LABEL[s], x: 40 + col * COL_W + NODE_W / 2, y: TOP - ROW_H,
-        symbolSize: 1, itemStyle: { color: 'rgba(0,0,0,0)' }, tooltip: { show: false },
-        label: { show: true, color: '#1f2933', fontSize: 15, fontWeight: 'bold', formatter: STAGE_LABEL[s] }
-      });
+    size = narrow ? { w: width, h: y0 + 8 } : { w: x0 - GAP + 12, h: HEAD + maxRows * ROW_H + 12 };
+    // Two invisible corners make the data's extent the whole drawing, so it maps 1:1 to pixels.
+    [['@tl', 0, 0], ['@br', size.w, size.h]].forEach(function (p) {
+      data.push({ id: p[0], name: '', x: p[1], y: p[2], symbolSize: 0, label: { show: false },
+        itemStyle: { color: 'rgba(0,0,0,0)' }, tooltip: { show: false } });
     });
-    size = { w: 40 + STAGES.length * COL_W, h: TOP + rows * ROW_H + 20 };
     return {
       animation: false,
       backgroundColor: '#ffffff',
-      tooltip: { renderMode: 'richText' },
+      tooltip: { renderMode: 'richText', confine: true },
       series: [{
-        type: 'graph', layout: 'none', roam: true, coordinateSystem: null,
-        // The data box is fitted into the view: leave half a node's width on each side.
-        left: NODE_W / 2 + 12, right: NODE_W / 2 + 12, top: 30, bottom: 30,
+        type: 'graph', layout: 'none', roam: true, coordinateSystem: null, scaleLimit: { min: 0.4, max: 4 },
+        // Data coordinates are pixels of the drawing: place them as they are.
+        left: 0, top: 0, width: size.w, height: size.h,
         data: data, links: links,
         edgeSymbol: ['none', 'arrow'], edgeSymbolSize: 7,
         emphasis: { focus: 'adjacency' }
@@ -182,7 +228,7 @@
     .then(function (r) { return r.json(); })
     .then(function (v) {
       option = layout(v);
-      el.style.height = Math.max(360, size.h + 20) + 'px';
+      el.style.height = Math.max(300, size.h) + 'px';
       chart = echarts.init(el, null, { renderer: 'canvas' });
       chart.setOption(option);
       chart.on('click', function (p) {

@@ -142,6 +142,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/chains/nodes/{id}/fillers", get(chains::node_fillers))
         .route("/tiers/evaluate", post(tiers::evaluate))
         .route("/tiers/funnel", get(tiers::funnel))
+        .route("/tiers/funnel/members", get(tiers::funnel_members))
         .route("/profiles", post(tiers::put_profiles))
         .route("/profiles/{uscc}", get(tiers::get_profile))
         .route(

@@ -20,7 +20,7 @@ use crate::{api, auth, chains, claims, credit, error, search_api, tiers};
         api::list_demands, api::get_demand, api::create_demand, api::demand_matches,
         api::list_organizations, api::get_organization, api::list_experts, api::get_expert,
         chains::list_chains, chains::cluster_gaps, chains::node_fillers, chains::put_override,
-        tiers::evaluate, tiers::funnel, tiers::get_profile, tiers::put_profiles, tiers::put_assessor,
+        tiers::evaluate, tiers::funnel, tiers::funnel_members, tiers::get_profile, tiers::put_profiles, tiers::put_assessor,
         credit::score, credit::evaluations, credit::evaluation, credit::simulate,
         claims::file_claim, claims::list_claims, claims::decide_claim,
     ),
@@ -33,7 +33,7 @@ use crate::{api, auth, chains, claims, credit, error, search_api, tiers};
         tiers::EvaluateRequest, tiers::EvaluateResponse, tiers::ProfileView, tiers::ProfilesRequest,
         tiers::ProfilesStored, tiers::AssessorRequest, credit::ScoreRequest, credit::ScoreResponse, credit::EvaluationsResponse,
         credit::EvaluationResponse, credit::SimulateRequest, claims::ClaimRequest, claims::ClaimFiled,
-        claims::ClaimView, claims::ClaimList, claims::ClaimDecision, engine::tiers::Funnel, engine::tiers::FunnelRow, engine::tiers::TierCounts,
+        claims::ClaimView, claims::ClaimList, claims::ClaimDecision, engine::tiers::Funnel, engine::tiers::FunnelRow, engine::tiers::TierCounts, engine::tiers::FunnelMember, tiers::MembersResponse,
     )),
     tags(
         (name = "auth", description = "Sign-in and sessions"),

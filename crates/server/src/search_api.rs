@@ -36,6 +36,15 @@ pub struct SearchHit {
     /// Sub-kind: `paper`, `patent`, `enterprise`, `expert`, or a demand's confidentiality.
     pub sub_kind: String,
     pub title: String,
+    /// Who holds it: an outcome's first owner, a person's organization, a demand's poster, an
+    /// organization's district.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// An outcome's stage (TRL), or the stage a demand needs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trl: Option<u8>,
+    /// The passage holding most of the query's words, matches in 【】.
+    pub snippet: String,
     /// Relevance in 0..1: BM25 relative to the best hit; for a registered or NDA demand, the share of
     /// the query's terms its text holds (never statistics over demands the viewer cannot see).
     pub score: f32,
@@ -105,12 +114,12 @@ pub async fn search_for(
         let engines = state.engines.read().await;
         engines
             .lexical
-            .search(&q, &filters, &search::Bm25Params::default(), depth)?
+            .search_words(&q, &filters, &search::Bm25Params::default(), depth)?
     };
     let pass = state.policy.demand_pass(viewer);
     let hidden = if kinds.contains(&RecordKind::Demand) {
-        let terms = search::matching::distinct_terms(&q);
-        state.read_confidential().search(&pass, &terms, depth)
+        let units = search::matching::query_units(&q);
+        state.read_confidential().search_words(&pass, &units, depth)
     } else {
         vec![]
     };
@@ -118,27 +127,37 @@ pub async fn search_for(
     engine::registry_search::keep_current_levels(&state.store, &mut found, synced).await?;
     let (shown, mut total) =
         engine::registry_search::page(&state.store, &pass, found, offset, limit).await?;
+    let query_terms = search::matching::distinct_terms(&q);
     let mut hits = vec![];
     for (f, s) in shown {
-        let (title, sub) = match f.kind {
+        let (title, sub, (owner, trl, body)) = match f.kind {
             // Read through the viewer's pass, and checked against the rule once more.
             RecordKind::Demand => match viewer.visible_demand(&state.store, s).await? {
                 Some(d) => (
                     d.demand().title.clone(),
                     d.demand().confidentiality.to_string(),
+                    described(&d.stored().record),
                 ),
                 None => {
                     total -= 1;
                     continue;
                 }
             },
-            _ => (s.record.label().to_string(), sub_kind(&s.record)),
+            _ => (
+                s.record.label().to_string(),
+                sub_kind(&s.record),
+                described(&s.record),
+            ),
         };
+        let (snippet, _) = search::matching::highlight(&query_terms, &body, 120);
         hits.push(SearchHit {
             kind: f.kind,
             id: f.id,
             sub_kind: sub,
             title,
+            owner,
+            trl,
+            snippet,
             score: f.score,
         });
     }
@@ -147,4 +166,40 @@ pub async fn search_for(
         offset,
         total,
     })
+}
+
+/// A hit's owner, stage and the text its snippet comes from. A person's text is what the public
+/// view shows (fields and bio, never a contact).
+fn described(r: &model::Record) -> (Option<String>, Option<u8>, String) {
+    use model::Record;
+    match r {
+        Record::Outcome(o) => (
+            o.owners.first().cloned(),
+            o.trl.map(|t| t.get()),
+            o.abstract_text.clone().unwrap_or_default(),
+        ),
+        Record::Demand(d) => (
+            Some(d.owner.clone()),
+            d.trl_needed.map(|t| t.get()),
+            d.problem.clone(),
+        ),
+        Record::Person(p) => (
+            p.affiliation.clone(),
+            None,
+            format!(
+                "{} {}",
+                p.fields.join("、"),
+                p.bio.clone().unwrap_or_default()
+            ),
+        ),
+        Record::Organization(o) => (
+            o.region.as_ref().map(|r| r.name_zh().to_string()),
+            None,
+            format!(
+                "{} {}",
+                o.products.join("、"),
+                o.description.clone().unwrap_or_default()
+            ),
+        ),
+    }
 }

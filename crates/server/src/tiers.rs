@@ -222,6 +222,86 @@ pub async fn funnel_for(state: &AppState, viewer: &Viewer, p: &FunnelParams) -> 
     .await?)
 }
 
+/// Which enterprises: one cell of the funnel.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MembersParams {
+    pub as_of: Option<String>,
+    /// A cluster code, e.g. ICV-NEV.
+    pub cluster: Option<String>,
+    /// A district name, e.g. 渝北区.
+    pub district: Option<String>,
+    /// A scheme code, e.g. `hte`.
+    pub scheme: String,
+    /// `held`, `qualify`, `qualify_not_held`, `unknown`, `pending_assessor`, `fail` or `next_step`.
+    pub cell: String,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct MembersResponse {
+    pub members: Vec<tiers::FunnelMember>,
+}
+
+/// The enterprises of one funnel cell, for officials.
+pub async fn members_for(
+    state: &AppState,
+    viewer: &Viewer,
+    p: &MembersParams,
+) -> ApiResult<Vec<tiers::FunnelMember>> {
+    require_official(viewer)?;
+    let pass = state
+        .policy
+        .every_profile_pass(viewer)
+        .ok_or_else(|| ApiError::forbidden("the tier funnel is for officials"))?;
+    if !state.rulebook.schemes.iter().any(|s| s.scheme == p.scheme) {
+        return Err(ApiError::invalid(format!(
+            "scheme '{}': use one of {}",
+            p.scheme,
+            state
+                .rulebook
+                .schemes
+                .iter()
+                .map(|s| s.scheme.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    if !tiers::CELLS.contains(&p.cell.as_str()) {
+        return Err(ApiError::invalid(format!(
+            "cell '{}': use one of {}",
+            p.cell,
+            tiers::CELLS.join(", ")
+        )));
+    }
+    let date = parse_date(p.as_of.as_deref())?;
+    Ok(tiers::funnel_members(
+        &state.store,
+        &pass,
+        &state.rulebook,
+        date,
+        p.cluster.as_deref().filter(|s| !s.is_empty()),
+        p.district.as_deref().filter(|s| !s.is_empty()),
+        &p.scheme,
+        &p.cell,
+    )
+    .await?)
+}
+
+/// The enterprises behind one number of the funnel: a scheme and a cell (held, qualify on data,
+/// undecided, fail, …) within a cluster or district.
+#[utoipa::path(get, path = "/api/v1/tiers/funnel/members", tag = "tiers", params(MembersParams),
+    responses((status = 200, body = MembersResponse), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn funnel_members(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiQuery(p): ApiQuery<MembersParams>,
+) -> ApiResult<Json<MembersResponse>> {
+    Ok(Json(MembersResponse {
+        members: members_for(&state, &viewer, &p).await?,
+    }))
+}
+
 /// Per cluster and district: how many enterprises hold each tier, qualify on their data (and of
 /// those, how many do not hold it yet), are unknown, fail, and have it as their next step.
 #[utoipa::path(get, path = "/api/v1/tiers/funnel", tag = "tiers", params(FunnelParams),

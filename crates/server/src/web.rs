@@ -20,6 +20,7 @@ mod chains;
 mod credit;
 mod demands;
 mod format;
+mod funnel;
 mod import;
 mod labels;
 mod pages;
@@ -30,6 +31,7 @@ mod tiers;
 const CSS: &str = include_str!("../assets/app.css");
 const JS: &str = include_str!("../assets/app.js");
 const CHAINS_JS: &str = include_str!("../assets/chains.js");
+const TIERS_JS: &str = include_str!("../assets/tiers.js");
 const ECHARTS_JS: &str = include_str!("../assets/vendor/echarts.min.js");
 const FAVICON: &str = include_str!("../assets/favicon.svg");
 const UI: &str = include_str!("../../../data/i18n/ui.toml");
@@ -354,7 +356,8 @@ pub fn routes() -> Router<Arc<AppState>> {
             "/credit/{uscc}/score",
             axum::routing::post(credit::score_post),
         )
-        .route("/tiers", get(tiers::funnel_page))
+        .route("/tiers", get(funnel::funnel_page))
+        .route("/tiers/list", get(funnel::list_page))
         .route("/tiers/whatif", get(tiers::whatif_page))
         .route("/chains", get(chains::overview))
         .route("/chains/{cluster}", get(chains::cluster_page))
@@ -396,6 +399,10 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route(
             "/assets/app.js",
             get(|| async { asset("text/javascript", JS) }),
+        )
+        .route(
+            "/assets/tiers.js",
+            get(|| async { asset("text/javascript", TIERS_JS) }),
         )
         .route(
             "/assets/chains.js",

@@ -236,6 +236,62 @@ impl Analyzer {
         self.analyze(text).into_iter().map(|t| t.text).collect()
     }
 
+    /// The query's words as units a document must match whole: a Chinese run cut into words (a lone
+    /// character joins the word after it, else the one before: "热失控" is one unit, 热 + 失控),
+    /// each Latin word or number its own unit. Each unit is the list of index terms a document
+    /// must hold to match it; stop words make no unit.
+    pub fn query_units(&self, text: &str) -> Vec<Vec<String>> {
+        let norm = fold(text);
+        let mut pieces: Vec<String> = vec![];
+        let mut rest = norm.char_indices().peekable();
+        while let Some((start, first)) = rest.next() {
+            let kind = run_of(first);
+            let mut end = norm.len();
+            while let Some(&(b, c)) = rest.peek() {
+                if run_of(c) != kind {
+                    end = b;
+                    break;
+                }
+                rest.next();
+            }
+            let run = &norm[start..end];
+            match kind {
+                Run::Han => {
+                    let jieba = self.jieba.get_or_init(jieba_rs::Jieba::new);
+                    let words: Vec<&str> = jieba.cut(run, true).iter().map(|t| t.word).collect();
+                    let mut merged: Vec<String> = vec![];
+                    let mut carry = String::new();
+                    for w in words {
+                        if w.chars().count() == 1 && !self.stop_zh.contains(w) {
+                            carry.push_str(w);
+                            continue;
+                        }
+                        merged.push(format!("{carry}{w}"));
+                        carry.clear();
+                    }
+                    if !carry.is_empty() {
+                        match merged.last_mut() {
+                            Some(last) => last.push_str(&carry),
+                            None => merged.push(carry),
+                        }
+                    }
+                    pieces.extend(merged);
+                }
+                Run::Word => pieces.push(run.to_string()),
+                Run::Other => {}
+            }
+        }
+        let mut units: Vec<Vec<String>> = vec![];
+        for p in pieces {
+            let mut terms = self.terms(&p);
+            terms.dedup();
+            if !terms.is_empty() && !units.contains(&terms) {
+                units.push(terms);
+            }
+        }
+        units
+    }
+
     fn each_han(
         &self,
         run: &str,
@@ -295,6 +351,17 @@ pub fn fold(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_units_keep_lone_characters_with_their_word() {
+        let a = Analyzer::shared();
+        let units = a.query_units("热失控");
+        assert_eq!(units.len(), 1, "{units:?}");
+        assert!(units[0].contains(&"热".to_string()) && units[0].contains(&"失控".to_string()));
+        let units = a.query_units("热失控 预警 BMS");
+        assert_eq!(units.len(), 3, "{units:?}");
+        assert_eq!(units[2], vec!["bms".to_string()]);
+    }
 
     fn terms(s: &str) -> Vec<String> {
         Analyzer::shared().terms(s)

@@ -276,35 +276,65 @@ pub struct NodeFillers {
     pub notes: Vec<String>,
 }
 
+/// Why a record sits on a link, in words (Chinese, English) from its stored evidence: which of
+/// the link's key words it has and where, which patent class, that its organization declares the
+/// cluster. At most the three strongest pieces.
 fn evidence_words(evidence: &str) -> (String, String) {
     let ev: Vec<chain::Evidence> = serde_json::from_str(evidence).unwrap_or_default();
-    let parts: Vec<String> = ev
-        .iter()
-        .filter(|e| e.weight > 0.0)
-        .take(3)
-        .map(|e| match e.kind.as_str() {
-            "keyword" => format!("keyword {}", e.detail),
-            "ipc" => format!("IPC {}", e.detail),
-            "industry_code" => format!("industry code {}", e.detail),
-            "semantic" => format!("semantic {}", e.detail),
-            other => format!("{other}: {}", e.detail),
-        })
-        .collect();
-    let zh: Vec<String> = ev
-        .iter()
-        .filter(|e| e.weight > 0.0)
-        .take(3)
-        .map(|e| match e.kind.as_str() {
-            "keyword" => format!("关键词 {}", e.detail),
-            "ipc" => format!("IPC {}", e.detail),
-            "industry_code" => format!("行业代码 {}", e.detail),
-            "semantic" => format!("语义相似 {}", e.detail),
-            "declared" => "数据自带环节".to_string(),
-            "manual" => format!("人工指定 {}", e.detail),
-            other => format!("{other} {}", e.detail),
-        })
-        .collect();
-    (zh.join("；"), parts.join("; "))
+    let strong: Vec<&chain::Evidence> = ev.iter().filter(|e| e.weight > 0.0).take(3).collect();
+    let zh: Vec<String> = strong.iter().map(|e| evidence_zh(e)).collect();
+    let en: Vec<String> = strong.iter().map(|e| evidence_en(e)).collect();
+    (zh.join("；"), en.join("; "))
+}
+
+/// A keyword piece of evidence, `word (field)`, as (word, field).
+fn keyword_parts(detail: &str) -> (&str, &str) {
+    match detail.rsplit_once(" (") {
+        Some((word, field)) => (word, field.trim_end_matches(')')),
+        None => (detail, ""),
+    }
+}
+
+fn evidence_zh(e: &chain::Evidence) -> String {
+    match e.kind.as_str() {
+        "keyword" => {
+            let (word, field) = keyword_parts(&e.detail);
+            let place = match field {
+                "title" => "标题",
+                "keywords" => "关键词",
+                _ => "内容",
+            };
+            format!("{place}含该环节关键词「{word}」")
+        }
+        "ipc" => format!("专利分类 {}", e.detail.replace('∈', "属于")),
+        "industry_code" => format!("国民经济行业代码 {}", e.detail.replace('∈', "属于")),
+        "semantic" => "内容在语义上与该环节接近".to_string(),
+        "cluster" => "所属单位登记在该产业集群".to_string(),
+        "declared" => "记录本身标注了该环节".to_string(),
+        "manual" => "平台运营方人工指定".to_string(),
+        _ => "其他依据".to_string(),
+    }
+}
+
+fn evidence_en(e: &chain::Evidence) -> String {
+    match e.kind.as_str() {
+        "keyword" => {
+            let (word, field) = keyword_parts(&e.detail);
+            let place = match field {
+                "title" => "title",
+                "keywords" => "keywords",
+                _ => "text",
+            };
+            format!("the link's key word “{word}” in its {place}")
+        }
+        "ipc" => format!("patent class {}", e.detail.replace('∈', "within")),
+        "industry_code" => format!("industry code {}", e.detail.replace('∈', "within")),
+        "semantic" => "close in meaning to the link".to_string(),
+        "cluster" => "its organization is registered in this cluster".to_string(),
+        "declared" => "the record names this link itself".to_string(),
+        "manual" => "placed on this link by hand".to_string(),
+        _ => "other evidence".to_string(),
+    }
 }
 
 /// Search hits scoring under this share of the best hit are not offered as fillers.
@@ -345,10 +375,10 @@ pub async fn node_fillers(
         };
         let loc = locality(f.region.as_deref(), &local);
         let (ev_zh, ev_en) = evidence_words(&r.evidence);
-        let on = map
+        let (on, on_en) = map
             .taxonomy
             .node(&r.node)
-            .map(|x| x.zh.clone())
+            .map(|x| (x.zh.clone(), x.en.clone()))
             .unwrap_or_default();
         let filler = Filler {
             kind: f.filler.unwrap_or(FillerKind::Enterprise),
@@ -370,8 +400,8 @@ pub async fn node_fillers(
             ],
             reasons_en: vec![
                 format!(
-                    "on link {} (confidence {:.2}): {ev_en}",
-                    r.node, r.confidence
+                    "on the link “{on_en}” (confidence {:.2}): {ev_en}",
+                    r.confidence
                 ),
                 format!(
                     "{:?}{}",
@@ -441,7 +471,7 @@ pub async fn node_fillers(
                 trl: f.trl,
                 score,
                 reasons_zh: vec![
-                    format!("以环节关键词检索命中：{terms}（相对得分 {score:.2}）"),
+                    format!("以环节关键词检索命中「{terms}」（相对得分 {score:.2}）"),
                     format!(
                         "{}{}",
                         loc.label_zh(),
@@ -449,7 +479,7 @@ pub async fn node_fillers(
                     ),
                 ],
                 reasons_en: vec![
-                    format!("found by the link's keywords: {terms} (relative score {score:.2})"),
+                    format!("found by the link's keywords “{terms}” (relative score {score:.2})"),
                     format!(
                         "{:?}{}",
                         loc,

@@ -283,7 +283,7 @@ pub(super) async fn overview(
         key_tech: v
             .key_technologies
             .iter()
-            .map(|k| key_tech(&k.node, &k.cluster, l))
+            .map(|k| key_tech(&k.node, &super::labels::cluster(&state, &k.cluster, l), l))
             .collect(),
         tiers,
     };
@@ -411,7 +411,8 @@ struct FillerShow {
     locality_code: String,
     locality: &'static str,
     score: f32,
-    why: String,
+    /// The reasons, their quoted record data marked.
+    why: Vec<(bool, String)>,
 }
 
 fn filler(x: &Filler, l: Lang) -> FillerShow {
@@ -422,7 +423,7 @@ fn filler(x: &Filler, l: Lang) -> FillerShow {
             _ => format!("/organizations/{}", x.id),
         },
         name: x.name.clone(),
-        sub_kind: x.sub_kind.clone(),
+        sub_kind: super::labels::record_kind(&x.sub_kind, l),
         locality_code: format!("{:?}", x.locality),
         locality: match l {
             Lang::Zh => x.locality.label_zh(),
@@ -433,10 +434,10 @@ fn filler(x: &Filler, l: Lang) -> FillerShow {
             },
         },
         score: x.score,
-        why: match l {
+        why: super::pages::quoted_runs(&match l {
             Lang::Zh => x.reasons_zh.join("；"),
-            Lang::En => x.reasons_en.join("；"),
-        },
+            Lang::En => x.reasons_en.join("; "),
+        }),
     }
 }
 
@@ -463,10 +464,10 @@ struct NodePage {
     ipc: String,
     industry_codes: String,
     provenance: String,
+    source: String,
     counts: chain::Counts,
     reasons: Vec<String>,
     sections: Vec<FillerSection>,
-    notes: String,
     may_override: bool,
     saved: bool,
     override_error: Option<String>,
@@ -510,17 +511,17 @@ pub(super) async fn node_page(
         region_name: v.region_name.clone(),
         stage: stage_name(n.stage, l),
         importance: n.importance,
-        keywords: format!(
-            "{} · {}",
-            n.keywords_zh.join("、"),
-            n.keywords_en.join(", ")
-        ),
+        keywords: match l {
+            Lang::Zh => n.keywords_zh.join("、"),
+            Lang::En => n.keywords_en.join(", "),
+        },
         ipc: n.ipc.join(", "),
         industry_codes: n.industry_codes.join(", "),
         provenance: match n.provenance {
-            chain::Provenance::Official => format!("{}: {}", t("chain_official", l), n.source),
-            chain::Provenance::Draft => format!("{}: {}", t("chain_draft", l), n.source),
+            chain::Provenance::Official => t("chain_official", l).to_string(),
+            chain::Provenance::Draft => t("chain_draft", l).to_string(),
         },
+        source: n.source.clone(),
         counts: g.counts.clone(),
         reasons: g
             .reasons
@@ -534,7 +535,6 @@ pub(super) async fn node_page(
             section("chain_fill_platforms", "fill-platforms", &f.pilot_platforms),
             section("chain_on_link", "on-link", &v.result.enterprises),
         ],
-        notes: v.result.notes.join(" · "),
         may_override: c.viewer.is_operator(),
         saved: q.saved.is_some(),
         override_error: None,

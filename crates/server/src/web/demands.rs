@@ -352,7 +352,7 @@ pub(super) async fn demand_page(
     let owner_view = speaks_for_owner(&state, &c, &dm).await;
     let answer = api::matches_of(&state, &d, None, 10).await;
     if q.format.as_deref() == Some("xlsx") && owner_view {
-        return export(&c, &dm, answer.ok().map(|a| AnswerShow::new(a, l)));
+        return export(&c, &dm, answer.ok().map(|a| AnswerShow::new(&state, a, l)));
     }
     let show = DemandShow {
         id,
@@ -384,7 +384,7 @@ pub(super) async fn demand_page(
         error: None,
     };
     match answer {
-        Ok(a) => page.answer = Some(AnswerShow::new(a, l)),
+        Ok(a) => page.answer = Some(AnswerShow::new(&state, a, l)),
         Err(e) => page.error = Some(e.message),
     }
     respond(&c, StatusCode::OK, &page)

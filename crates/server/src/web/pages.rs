@@ -25,6 +25,35 @@ pub(super) fn record_href(kind: RecordKind, id: i64) -> String {
     }
 }
 
+/// Generated text that quotes record data 「like this」 or “like this”, cut into (data, text)
+/// runs: the quotes stay with the words, what they enclose is data (shown as written, never
+/// translated).
+pub(super) fn quoted_runs(s: &str) -> Vec<(bool, String)> {
+    let mut out: Vec<(bool, String)> = vec![];
+    let mut cur = String::new();
+    let mut close: Option<char> = None;
+    for ch in s.chars() {
+        match close {
+            None if ch == '「' || ch == '“' => {
+                cur.push(ch);
+                out.push((false, std::mem::take(&mut cur)));
+                close = Some(if ch == '「' { '」' } else { '”' });
+            }
+            Some(c) if ch == c => {
+                out.push((true, std::mem::take(&mut cur)));
+                cur.push(ch);
+                close = None;
+            }
+            _ => cur.push(ch),
+        }
+    }
+    if !cur.is_empty() {
+        out.push((close.is_some(), cur));
+    }
+    out.retain(|(_, t)| !t.is_empty());
+    out
+}
+
 /// Text with its matches marked 【like this】, cut into (marked, text) runs.
 fn marked_runs(s: &str) -> Vec<(bool, String)> {
     let mut out = vec![];
@@ -67,7 +96,8 @@ pub(crate) struct HitShow {
     pub(crate) kind: String,
     pub(crate) strength: &'static str,
     pub(crate) strength_label: String,
-    pub(crate) why: Vec<String>,
+    /// Each reason as runs of (record data?, text): quoted data is shown as written.
+    pub(crate) why: Vec<Vec<(bool, String)>>,
     pub(crate) score: f32,
     pub(crate) relevance: f32,
     pub(crate) lexical: Option<search::fusion::Evidence>,
@@ -82,22 +112,48 @@ pub(crate) struct SignalShow {
     pub(crate) name: &'static str,
     pub(crate) label: String,
     pub(crate) contribution: f32,
-    pub(crate) reason: String,
+    pub(crate) reason: Vec<(bool, String)>,
+}
+
+/// Chain node and cluster codes in a reason replaced by their names (longest codes first, so a
+/// node code is not cut by its cluster's).
+fn with_names(state: &AppState, text: &str, l: Lang) -> String {
+    let mut codes: Vec<(&str, String)> = vec![];
+    for c in &state.chains.taxonomy.clusters {
+        for n in &c.nodes {
+            if text.contains(n.code.as_str()) {
+                codes.push((n.code.as_str(), super::labels::node(state, &n.code, l)));
+            }
+        }
+        if text.contains(c.code.as_str()) {
+            codes.push((c.code.as_str(), super::labels::cluster(state, &c.code, l)));
+        }
+    }
+    codes.sort_by_key(|(c, _)| std::cmp::Reverse(c.len()));
+    let mut out = text.to_string();
+    for (code, name) in codes {
+        out = out.replace(code, &name);
+    }
+    out
 }
 
 /// The hit's reasons in words: the key words it shares, how close it is in meaning, and what its
-/// place, stage and owner add.
-fn reasons(h: &search::Match, l: Lang) -> Vec<String> {
+/// place, stage and owner add. Each is runs of (record data?, text).
+fn reasons(state: &AppState, h: &search::Match, l: Lang) -> Vec<Vec<(bool, String)>> {
     let mut why = vec![];
     if !h.matched_terms.is_empty() {
         let words = h.matched_terms.join(super::labels::sep(l));
-        why.push(match l {
-            Lang::Zh => format!("提到需求中的 {} 个关键词：{words}", h.matched_terms.len()),
-            Lang::En => format!(
-                "Mentions {} of the key words: {words}",
-                h.matched_terms.len()
+        let n = h.matched_terms.len();
+        why.push(vec![
+            (
+                false,
+                match l {
+                    Lang::Zh => format!("提到需求中的 {n} 个关键词："),
+                    Lang::En => format!("Mentions {n} of the key words: "),
+                },
             ),
-        });
+            (true, words),
+        ]);
     }
     if let Some(sim) = h.similarity {
         let key = if sim >= 0.88 {
@@ -107,26 +163,27 @@ fn reasons(h: &search::Match, l: Lang) -> Vec<String> {
         } else {
             "why_semantic_far"
         };
-        why.push(t(key, l).to_string());
+        why.push(vec![(false, t(key, l).to_string())]);
     }
     if h.cross_language {
-        why.push(t("why_cross_language", l).to_string());
+        why.push(vec![(false, t("why_cross_language", l).to_string())]);
     }
     for s in h.signals.iter().filter(|s| s.contribution > 0.0) {
-        why.push(if l == Lang::Zh {
-            s.reason_zh.clone()
+        let text = if l == Lang::Zh {
+            &s.reason_zh
         } else {
-            s.reason.clone()
-        });
+            &s.reason
+        };
+        why.push(quoted_runs(&with_names(state, text, l)));
     }
     if why.is_empty() {
-        why.push(t("why_little", l).to_string());
+        why.push(vec![(false, t("why_little", l).to_string())]);
     }
     why
 }
 
 impl AnswerShow {
-    pub(super) fn new(a: AnswerView, l: Lang) -> AnswerShow {
+    pub(super) fn new(state: &AppState, a: AnswerView, l: Lang) -> AnswerShow {
         let none_fit =
             !a.hits.is_empty() && a.hits.iter().all(|h| h.strength == search::Strength::Weak);
         AnswerShow {
@@ -139,7 +196,7 @@ impl AnswerShow {
                 .map(|h| HitShow {
                     href: record_href(h.record_kind, h.id as i64),
                     snippet: marked_runs(&h.snippet),
-                    why: reasons(&h, l),
+                    why: reasons(state, &h, l),
                     strength: h.strength.as_str(),
                     strength_label: t(&format!("strength_{}", h.strength.as_str()), l).to_string(),
                     kind: super::labels::record_kind(&h.kind, l),
@@ -151,7 +208,15 @@ impl AnswerShow {
                             name: s.name,
                             label: t(&format!("signal_{}", s.name), l).to_string(),
                             contribution: s.contribution,
-                            reason: if l == Lang::Zh { s.reason_zh } else { s.reason },
+                            reason: quoted_runs(&with_names(
+                                state,
+                                if l == Lang::Zh {
+                                    &s.reason_zh
+                                } else {
+                                    &s.reason
+                                },
+                                l,
+                            )),
                         })
                         .collect(),
                     label: h.label,
@@ -177,7 +242,11 @@ impl AnswerShow {
                     h.label.clone(),
                     h.kind.clone(),
                     h.strength_label.clone(),
-                    h.why.join("；"),
+                    h.why
+                        .iter()
+                        .map(|runs| runs.iter().map(|(_, t)| t.as_str()).collect::<String>())
+                        .collect::<Vec<_>>()
+                        .join("；"),
                     h.href.clone(),
                 ]
             })
@@ -250,9 +319,12 @@ pub(super) struct SearchQuery {
 struct SearchHitShow {
     href: String,
     title: String,
-    demand: bool,
-    sub_kind: String,
-    score: f32,
+    /// A demand's level code (for the tag's colour), else empty.
+    level: String,
+    kind: String,
+    owner: Option<String>,
+    trl: Option<u8>,
+    snippet: Vec<(bool, String)>,
 }
 
 struct SearchShow {
@@ -306,10 +378,16 @@ pub(super) async fn search_page(
                         .into_iter()
                         .map(|h| SearchHitShow {
                             href: record_href(h.kind, h.id),
-                            demand: h.kind == RecordKind::Demand,
+                            level: if h.kind == RecordKind::Demand {
+                                h.sub_kind.clone()
+                            } else {
+                                String::new()
+                            },
+                            kind: super::labels::record_kind(&h.sub_kind, l),
                             title: h.title,
-                            sub_kind: h.sub_kind,
-                            score: h.score,
+                            owner: h.owner,
+                            trl: h.trl,
+                            snippet: marked_runs(&h.snippet),
                         })
                         .collect(),
                 })
@@ -363,7 +441,7 @@ pub(super) async fn match_page(
     };
     if !text.trim().is_empty() {
         match api::match_for(&state, &text, q.kind.as_deref(), need_trl, 20).await {
-            Ok(a) => page.answer = Some(AnswerShow::new(a, l)),
+            Ok(a) => page.answer = Some(AnswerShow::new(&state, a, l)),
             Err(e) => page.error = Some(e.message),
         }
     }
@@ -372,7 +450,22 @@ pub(super) async fn match_page(
 
 #[cfg(test)]
 mod tests {
-    use super::marked_runs;
+    use super::{marked_runs, quoted_runs};
+
+    #[test]
+    fn quoted_data_is_cut_out_of_generated_text() {
+        assert_eq!(
+            quoted_runs("含「电池包」；the key word “ctp” in"),
+            vec![
+                (false, "含「".to_string()),
+                (true, "电池包".to_string()),
+                (false, "」；the key word “".to_string()),
+                (true, "ctp".to_string()),
+                (false, "” in".to_string()),
+            ]
+        );
+        assert_eq!(quoted_runs("plain"), vec![(false, "plain".to_string())]);
+    }
 
     #[test]
     fn marks_are_cut_into_runs() {

@@ -187,7 +187,7 @@ pub(super) async fn outcome_page(
         error: None,
     };
     match api::adopters_for(&state, id, None, 10).await {
-        Ok(a) => page.answer = Some(AnswerShow::new(a, l)),
+        Ok(a) => page.answer = Some(AnswerShow::new(&state, a, l)),
         Err(e) => page.error = Some(e.message),
     }
     respond(&c, StatusCode::OK, &page)

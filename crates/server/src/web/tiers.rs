@@ -14,16 +14,8 @@ use rules::{Outcome, Profile};
 
 use super::{ctx, respond, t, Ctx, Frame, Lang, MessagePage};
 use crate::state::AppState;
-use crate::tiers::{self as api, FunnelParams};
+use crate::tiers as api;
 use crate::ApiQuery;
-
-#[derive(serde::Deserialize, Default)]
-pub(super) struct FunnelQuery {
-    lang: Option<String>,
-    as_of: Option<String>,
-    cluster: Option<String>,
-    district: Option<String>,
-}
 
 /// The what-if's inputs: the enterprise and last year's figures to try (empty: as stored).
 #[derive(serde::Deserialize, Default)]
@@ -62,98 +54,6 @@ pub(super) fn scheme_name(state: &AppState, code: &str, l: Lang) -> String {
         .find(|s| s.scheme == code)
         .map(|s| if l == Lang::Zh { &s.zh } else { &s.en }.clone())
         .unwrap_or_else(|| code.to_string())
-}
-
-struct FunnelRowShow {
-    group: String,
-    enterprises: usize,
-    cells: Vec<engine::tiers::TierCounts>,
-}
-
-struct FunnelTable {
-    caption_key: &'static str,
-    rows: Vec<FunnelRowShow>,
-}
-
-#[derive(Template)]
-#[template(path = "tiers.html")]
-struct FunnelPage {
-    f: Frame,
-    as_of: String,
-    cluster: String,
-    district: String,
-    schemes: Vec<String>,
-    tables: Vec<FunnelTable>,
-    refused: String,
-}
-
-pub(super) async fn funnel_page(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    ApiQuery(q): ApiQuery<FunnelQuery>,
-) -> Response {
-    let c = ctx(&state, &headers, q.lang.as_deref()).await;
-    let l = c.lang;
-    let title = t("tiers_title", l);
-    let params = FunnelParams {
-        as_of: q.as_of.clone().filter(|s| !s.is_empty()),
-        cluster: q.cluster.clone(),
-        district: q.district.clone(),
-    };
-    let f = match api::funnel_for(&state, &c.viewer, &params).await {
-        Ok(f) => f,
-        Err(e) if e.status == StatusCode::UNAUTHORIZED => {
-            return sign_in_first(&c, title, "tiers_signin")
-        }
-        Err(e) if e.status == StatusCode::FORBIDDEN => {
-            return message_page(&c, e.status, title, t("tiers_forbidden", l));
-        }
-        Err(e) => return message_page(&c, e.status, title, &e.message),
-    };
-    let rows = |rows: &[engine::tiers::FunnelRow]| {
-        rows.iter()
-            .map(|r| FunnelRowShow {
-                group: if r.group == "all" {
-                    t("tiers_all", l).to_string()
-                } else {
-                    r.group.clone()
-                },
-                enterprises: r.enterprises,
-                cells: f
-                    .schemes
-                    .iter()
-                    .map(|s| r.schemes.get(s).cloned().unwrap_or_default())
-                    .collect(),
-            })
-            .collect()
-    };
-    let page = FunnelPage {
-        f: c.frame(title),
-        as_of: f.as_of.to_string(),
-        cluster: q.cluster.clone().unwrap_or_default(),
-        district: q.district.clone().unwrap_or_default(),
-        schemes: f
-            .schemes
-            .iter()
-            .map(|s| scheme_name(&state, s, l))
-            .collect(),
-        tables: vec![
-            FunnelTable {
-                caption_key: "tiers_total",
-                rows: rows(std::slice::from_ref(&f.total)),
-            },
-            FunnelTable {
-                caption_key: "tiers_by_cluster",
-                rows: rows(&f.by_cluster),
-            },
-            FunnelTable {
-                caption_key: "tiers_by_district",
-                rows: rows(&f.by_district),
-            },
-        ],
-        refused: f.refused.join(", "),
-    };
-    respond(&c, StatusCode::OK, &page)
 }
 
 /// Parses an optional number field; `wan` fields are given in 万元.

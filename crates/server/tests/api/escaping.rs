@@ -202,7 +202,14 @@ async fn no_page_runs_what_a_record_or_a_form_holds() {
             (format!("/chains?region={q}"), false),
             (format!("/chains/ICV-NEV?region={q}"), false),
             ("/chains/nodes/ICV-NEV.bms".to_string(), true),
-            (format!("/tiers?cluster={q}&district={q}"), true),
+            // Cluster and district are chosen from lists: an unknown value is not echoed back.
+            (format!("/tiers?cluster={q}&district={q}"), false),
+            (
+                format!("/tiers/list?scheme=hte&cell=held&cluster={q}"),
+                false,
+            ),
+            (format!("/credit?q={q}"), true),
+            (format!("/demands?cluster={q}&district={q}"), false),
             ("/tiers/whatif".to_string(), true),
             (format!("/tiers/whatif?uscc={u}&revenue={q}"), true),
             ("/admin/accounts".to_string(), true),

@@ -390,12 +390,14 @@ async fn the_funnel_and_what_if_pages_show_what_the_viewer_may_see() {
         let (s, html) = page(&p, "/tiers", None).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "{who}");
         assert!(html.contains("/login"));
+        // An enterprise's tier page is its own standing.
         let (s, _) = page(&p, "/tiers", Some(&a)).await;
-        assert_eq!(s, StatusCode::FORBIDDEN, "{who}");
+        assert_eq!(s, StatusCode::SEE_OTHER, "{who}");
         let (s, html) = page(&p, "/tiers?as_of=2026-06-30&lang=en", Some(&gov)).await;
         assert_eq!(s, StatusCode::OK, "{who}: {html}");
+        // Clusters and districts by name, in the page's language.
         assert!(
-            html.contains("ICV-NEV") && html.contains("渝北区"),
+            html.contains("Intelligent connected new-energy vehicles") && html.contains("Yubei"),
             "{html}"
         );
         assert!(
