@@ -18,6 +18,9 @@ mod caps;
 #[path = "cli/accounts.rs"]
 mod accounts;
 
+#[path = "cli/output.rs"]
+mod output;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
