@@ -325,3 +325,62 @@ fn an_index_from_an_older_schema_is_dropped_for_a_rebuild() {
     assert!(idx.is_empty());
     assert_eq!(idx.outbox_position().unwrap(), 0);
 }
+
+/// A search box matches the query's words as words: 热失控 is one word of two terms (热 + 失控), so
+/// a text holding 热 alone (数控机床热误差, 预制菜复热) or 失控 alone does not match it; the plain
+/// BM25 search used for matching still scores them.
+#[test]
+fn search_box_words_match_as_words() {
+    let idx = index(&[
+        item(
+            1,
+            "patent",
+            "动力电池热失控早期预警方法",
+            "电池包热失控前预警",
+            None,
+            None,
+        ),
+        item(
+            2,
+            "paper",
+            "数控机床热误差补偿",
+            "主轴热误差建模",
+            None,
+            None,
+        ),
+        item(
+            3,
+            "process",
+            "预制菜复热工艺",
+            "中央厨房复热与冷链",
+            None,
+            None,
+        ),
+        item(
+            4,
+            "paper",
+            "无人机失控保护",
+            "飞控失控后的自动返航",
+            None,
+            None,
+        ),
+    ]);
+    let words = |q: &str| -> Vec<u64> {
+        idx.search_words(q, &Filters::default(), &Bm25Params::default(), 10)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.id)
+            .collect()
+    };
+    assert_eq!(words("热失控"), vec![1]);
+    let plain = ids(&idx, "热失控", &Filters::default(), 10);
+    assert!(
+        plain.len() > 1,
+        "plain BM25 still scores partial words: {plain:?}"
+    );
+    // Two words: both must match.
+    assert_eq!(words("热失控 预警"), vec![1]);
+    assert!(words("热失控 复热").is_empty());
+    // A Latin word is a word of its own.
+    assert!(words("lidar").is_empty());
+}

@@ -30,3 +30,6 @@ mod escaping;
 
 #[path = "api/dense.rs"]
 mod dense;
+
+#[path = "api/pages.rs"]
+mod pages;

@@ -290,7 +290,27 @@ async fn check(
             ("/chains".into(), Some(StatusCode::OK)),
             ("/chains/ICV-NEV".into(), Some(StatusCode::OK)),
             ("/chains/nodes/ICV-NEV.bms".into(), Some(StatusCode::OK)),
+            // The needs list's filters only narrow what the pass admits.
+            ("/demands?mine=1".into(), Some(StatusCode::OK)),
+            (
+                "/demands?status=open&level=nda".into(),
+                Some(StatusCode::OK),
+            ),
+            ("/demands?level=registered".into(), Some(StatusCode::OK)),
         ];
+        // Every organization's page lists the needs it posted that the viewer may see.
+        for id in &org_ids {
+            pages.push((format!("/organizations/{id}"), Some(StatusCode::OK)));
+        }
+        // The needs list counts exactly what the viewer may see.
+        let (_, _, body) = p.raw_with("GET", "/demands", &headers, None).await;
+        let html = String::from_utf8_lossy(&body);
+        let total = html
+            .split("data-total=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .and_then(|n| n.parse::<usize>().ok());
+        assert_eq!(total, Some(expected.len()), "needs page count: {ctx}");
         // Searching a hidden demand's own words answers as a search for a word nobody wrote does
         // (the page echoes the query, so the two are compared with the query blanked).
         for j in &hidden {

@@ -194,6 +194,25 @@ impl Platform {
         self.raw_with(method, uri, &headers, body).await
     }
 
+    /// A form post from a signed-in browser: the session cookie and its CSRF token.
+    pub async fn form(
+        &self,
+        uri: &str,
+        token: &str,
+        fields: &str,
+    ) -> (StatusCode, axum::http::HeaderMap) {
+        let csrf = server::auth::csrf_for(token);
+        let req = Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header("cookie", format!("sl_session={token}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(format!("csrf={csrf}&{fields}")))
+            .unwrap();
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        (res.status(), res.headers().clone())
+    }
+
     /// One request with extra headers.
     pub async fn raw_with(
         &self,

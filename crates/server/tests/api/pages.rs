@@ -1,0 +1,210 @@
+//! The pages a role works in, and who may open them: a lender's credit list and view, an
+//! enterprise's own credit only, an organization page that shows tier standing and credit to those
+//! allowed and nothing to others, the funnel's drill-down for officials only.
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::support::*;
+
+fn uscc(n: usize) -> String {
+    format!("91500000MA{n:07}")
+}
+
+fn with_check(first17: &str) -> String {
+    format!("{first17}{}", model::Uscc::check_char(first17).unwrap())
+}
+
+async fn page(p: &Platform, uri: &str, token: Option<&str>) -> (StatusCode, String, String) {
+    let cookie = token.map(|t| format!("sl_session={t}"));
+    let headers: Vec<(&str, &str)> = cookie
+        .as_deref()
+        .map(|c| vec![("cookie", c)])
+        .unwrap_or_default();
+    let (s, h, body) = p.raw_with("GET", uri, &headers, None).await;
+    let location = h
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (s, String::from_utf8_lossy(&body).into_owned(), location)
+}
+
+fn profile(uscc: &str, name: &str) -> serde_json::Value {
+    let year = |y: i32, rev: f64, rd: f64| {
+        json!({"year": y, "revenue": rev, "main_revenue": rev * 0.9, "high_tech_revenue": rev * 0.7,
+               "rd_expense": rd, "rd_expense_domestic": rd, "total_cost": rev * 0.85,
+               "net_assets": rev * 0.4, "total_assets": rev * 0.8, "total_liabilities": rev * 0.4,
+               "net_profit": rev * 0.08, "equity_financing": 0})
+    };
+    json!({
+        "uscc": uscc, "name": name, "registered_on": "2019-03-01",
+        "employees": 120, "st_staff": 36, "rd_staff": 24,
+        "financials": [year(2023, 3.0e7, 1.8e6), year(2024, 3.6e7, 2.1e6), year(2025, 4.2e7, 2.6e6)],
+        "ip": {"class1": 1, "class1_self_developed": 1, "class1_high_value": 0, "class2": 6},
+        "qualifications": [], "rd_institution_level": "municipal"
+    })
+}
+
+#[tokio::test]
+async fn credit_and_tier_pages_open_to_those_with_the_right_only() {
+    for (store, dir, pg) in backends().await {
+        let (u1, u2) = (with_check(&uscc(1)[..17]), with_check(&uscc(2)[..17]));
+        let records = vec![enterprise("甲信贷企业", &u1), enterprise("乙信贷企业", &u2)];
+        let p = Platform::new(store, dir, pg, &records).await;
+        let who = p.backend;
+        let a = p.org_id("甲信贷企业").await;
+        let b = p.org_id("乙信贷企业").await;
+        p.user("ent-a", "enterprise", Some(a)).await;
+        p.user("ent-b", "enterprise", Some(b)).await;
+        p.user("gov", "government", None).await;
+        p.user("bank", "financier", None).await;
+        p.user("inst", "institution", None).await;
+        let (ent_a, gov, bank, inst) = (
+            p.login("ent-a").await,
+            p.login("gov").await,
+            p.login("bank").await,
+            p.login("inst").await,
+        );
+        let (s, v) = p
+            .call(
+                "POST",
+                "/api/v1/profiles",
+                Some(&gov),
+                Some(json!({"profiles": [profile(&u1, "甲信贷企业"), profile(&u2, "乙信贷企业")]})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{who}: {v}");
+
+        // The lender's list: both enterprises, not yet rated; the export is a spreadsheet.
+        let (s, html, _) = page(&p, "/credit", Some(&bank)).await;
+        assert_eq!(s, StatusCode::OK, "{who}: {html}");
+        assert!(
+            html.contains("甲信贷企业") && html.contains("乙信贷企业"),
+            "{html}"
+        );
+        assert!(html.contains("尚未评估"), "{html}");
+        let (s, h, body) = p
+            .raw_with(
+                "GET",
+                "/credit?format=xlsx",
+                &[("cookie", &format!("sl_session={bank}"))],
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(h["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml"));
+        assert_eq!(&body[..2], b"PK");
+
+        // Rating on the page stores an evaluation; the view shows grade, reasons and inputs, and
+        // a lender gets no what-if (it never reads the profile).
+        let (s, h) = p.form(&format!("/credit/{u1}/score"), &bank, "").await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{who}");
+        assert!(h["location"].to_str().unwrap().contains("scored=1"));
+        let (s, html, _) = page(&p, &format!("/credit/{u1}"), Some(&bank)).await;
+        assert_eq!(s, StatusCode::OK, "{who}: {html}");
+        assert!(
+            html.contains("id=\"credit-grade\"") && html.contains("评分理由"),
+            "{html}"
+        );
+        assert!(html.contains("id=\"credit-factors\""), "{html}");
+        assert!(
+            !html.contains("/tiers/whatif"),
+            "a lender has no what-if: {html}"
+        );
+        let (_, v) = p
+            .call(
+                "GET",
+                &format!("/api/v1/credit/evaluations?uscc={u1}"),
+                Some(&bank),
+                None,
+            )
+            .await;
+        assert_eq!(v["evaluations"].as_array().unwrap().len(), 1, "{v}");
+        // A form without the session's CSRF token stores nothing.
+        let req_cookie = format!("sl_session={bank}");
+        let (s, _, _) = p
+            .raw_with(
+                "POST",
+                &format!("/credit/{u1}/score"),
+                &[("cookie", &req_cookie)],
+                None,
+            )
+            .await;
+        assert_ne!(s, StatusCode::SEE_OTHER);
+
+        // An enterprise: its own view only; another's is the same 404 as a missing one.
+        let (s, _, location) = page(&p, "/credit", Some(&ent_a)).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{who}");
+        assert_eq!(location, format!("/credit/{u1}"));
+        let (s, _, _) = page(&p, &format!("/credit/{u1}"), Some(&ent_a)).await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, own_missing, _) = page(&p, &format!("/credit/{u2}"), Some(&ent_a)).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (s, none, _) = page(&p, "/credit/91500000MA0000099X", Some(&ent_a)).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        assert_eq!(
+            own_missing, none,
+            "another's credit answers as a missing one"
+        );
+        let (s, _, _) = page(&p, &format!("/credit/{u1}/score"), Some(&ent_a)).await;
+        assert_ne!(s, StatusCode::OK);
+        // Not an enterprise, not a lender: refused; anonymous: asked to sign in.
+        let (s, _, _) = page(&p, "/credit", Some(&inst)).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, html, _) = page(&p, "/credit", None).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            html.contains("/login") && !html.contains("甲信贷企业"),
+            "{html}"
+        );
+
+        // The organization page: credit for the lender, tiers and credit for the enterprise itself,
+        // neither for another enterprise or an anonymous reader.
+        let org_a = format!("/organizations/{a}");
+        let (_, html, _) = page(&p, &org_a, Some(&bank)).await;
+        assert!(
+            html.contains("id=\"org-credit\"") && !html.contains("id=\"org-tiers\""),
+            "{html}"
+        );
+        let (_, html, _) = page(&p, &org_a, Some(&ent_a)).await;
+        assert!(
+            html.contains("id=\"org-credit\"") && html.contains("id=\"org-tiers\""),
+            "{html}"
+        );
+        for viewer in [Some(p.login("ent-b").await), None] {
+            let (s, html, _) = page(&p, &org_a, viewer.as_deref()).await;
+            assert_eq!(s, StatusCode::OK);
+            assert!(
+                !html.contains("org-credit") && !html.contains("org-tiers"),
+                "{html}"
+            );
+        }
+
+        // The funnel's drill-down: officials see the names, enterprises and lenders do not.
+        let list = "/tiers/list?scheme=tech_sme&cell=qualify&as_of=2026-06-30";
+        let mut seen = String::new();
+        for cell in ["qualify", "unknown", "fail"] {
+            let uri = format!("/tiers/list?scheme=tech_sme&cell={cell}&as_of=2026-06-30");
+            let (s, html, _) = page(&p, &uri, Some(&gov)).await;
+            assert_eq!(s, StatusCode::OK, "{html}");
+            seen.push_str(&html);
+        }
+        assert!(
+            seen.contains("甲信贷企业"),
+            "the enterprise is in one of the cells"
+        );
+        for t in [&ent_a, &bank] {
+            let (s, html, _) = page(&p, list, Some(t)).await;
+            assert_eq!(s, StatusCode::FORBIDDEN, "{who}");
+            // (ent-a's own name is in its page header; the other enterprise must not be listed.)
+            assert!(!html.contains("乙信贷企业"));
+        }
+        let (s, _, _) = page(&p, "/tiers/list?scheme=nope&cell=held", Some(&gov)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        p.close().await;
+    }
+}
