@@ -17,7 +17,7 @@ fn demo(dir: &Path) {
 /// The display column where the first `n/m` of `line` ends.
 fn ratio_end(line: &str) -> Option<usize> {
     let bytes = line.as_bytes();
-    let slash = line.find(|c: char| c == '/')?;
+    let slash = line.find('/')?;
     if slash == 0 || !bytes[slash - 1].is_ascii_digit() {
         return None;
     }
