@@ -63,6 +63,16 @@ export const JOURNEYS = [
     const xlsx = await page.request.get(new URL(exportHref, page.url()).href);
     assert.equal(xlsx.status(), 200);
     assert.match(xlsx.headers()['content-type'], /spreadsheetml/);
+    // The owner edits the need (a sharper title) and closes it.
+    await Promise.all([page.waitForURL(/\/edit$/), page.click('#demand-edit')]);
+    await ctx.check();
+    await page.fill('#title', `${title} ✓`);
+    await Promise.all([page.waitForURL(/saved=1/), page.click('#demand-form button[type=submit]')]);
+    await ctx.check();
+    assert.equal((await page.textContent('#demand-title')).trim(), `${title} ✓`);
+    await Promise.all([page.waitForURL(/saved=1/), page.click('#demand-close')]);
+    assert.equal(await page.locator('#demand-close').count(), 0, 'a closed need has no close button');
+    assert.equal(await page.locator('.tag.status-closed').count(), 1);
     await ctx.go('/demands?mine=1');
     assert.ok((await page.content()).includes(title), 'my needs lists the new need');
     await ctx.go('/tiers');

@@ -221,13 +221,9 @@ pub async fn create_outcome(
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
-async fn create(
-    state: &AppState,
-    viewer: &Viewer,
-    record: Record,
-    actor: &str,
-) -> ApiResult<RecordView> {
-    crate::caps::check_record(&record)?;
+/// A record within the size caps and with every field valid, or the error naming each problem.
+pub(crate) fn checked(record: &Record) -> ApiResult<()> {
+    crate::caps::check_record(record)?;
     let problems = record.check();
     if !problems.is_empty() {
         let message = problems
@@ -237,6 +233,16 @@ async fn create(
             .join("; ");
         return Err(ApiError::new(Code::InvalidRecord, message));
     }
+    Ok(())
+}
+
+async fn create(
+    state: &AppState,
+    viewer: &Viewer,
+    record: Record,
+    actor: &str,
+) -> ApiResult<RecordView> {
+    checked(&record)?;
     let kind = record.kind();
     if !viewer.is_admin() {
         if let Some(id) = state

@@ -18,6 +18,7 @@ use crate::state::AppState;
 mod admin;
 mod chains;
 mod credit;
+mod demand_form;
 mod demands;
 mod format;
 mod funnel;
@@ -344,7 +345,15 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/demands", get(demands::demands_page))
         .route(
             "/demands/new",
-            get(session::new_demand_form).post(session::new_demand_post),
+            get(demand_form::new_demand_form).post(demand_form::new_demand_post),
+        )
+        .route(
+            "/demands/{id}/edit",
+            get(demand_form::edit_form).post(demand_form::edit_post),
+        )
+        .route(
+            "/demands/{id}/close",
+            axum::routing::post(demand_form::close_post),
         )
         .route("/demands/{id}", get(demands::demand_page))
         .route("/outcomes/{id}", get(records::outcome_page))

@@ -120,6 +120,45 @@ fn push_values(sql: &mut String, rows: usize, width: usize) {
     }
 }
 
+/// `UPDATE` of one stored row to a record's columns, key, document and hash; the rows changed.
+macro_rules! update_row {
+    ($tx:expr, $t:expr, $id:expr, $cols:expr, $key:expr, $doc:expr, $hash:expr, $now:expr) => {{
+        let cols = $cols;
+        let n = cols.len();
+        let sets: Vec<String> = cols
+            .iter()
+            .enumerate()
+            .map(|(i, (c, _))| format!("{c} = ${}", i + 1))
+            .collect();
+        let sql = format!(
+            "UPDATE {} SET {}, natural_key = ${}, doc = ${}, content_hash = ${}, updated_at = ${} WHERE id = ${}",
+            $t,
+            sets.join(", "),
+            n + 1,
+            n + 2,
+            n + 3,
+            n + 4,
+            n + 5
+        );
+        let mut q = sqlx::query(&sql);
+        for (_, v) in cols {
+            q = match v {
+                Val::Text(s) => q.bind(s),
+                Val::Int(i) => q.bind(i),
+                Val::Date(d) => q.bind(d),
+            };
+        }
+        q.bind($key)
+            .bind($doc)
+            .bind($hash)
+            .bind($now)
+            .bind($id)
+            .execute(&mut *$tx)
+            .await?
+            .rows_affected()
+    }};
+}
+
 /// A random id in 1..2^53 (exact in JavaScript numbers).
 fn random_id() -> i64 {
     use rand::Rng;
@@ -210,26 +249,7 @@ impl Store {
                             results.push(WriteOutcome::Unchanged(id));
                             continue;
                         }
-                        let n = cols.len();
-                        let sets: Vec<String> = cols
-                            .iter()
-                            .enumerate()
-                            .map(|(i, (c, _))| format!("{c} = ${}", i + 1))
-                            .collect();
-                        let sql = format!(
-                            "UPDATE {t} SET {}, natural_key = ${}, doc = ${}, content_hash = ${}, updated_at = ${} WHERE id = ${}",
-                            sets.join(", "), n + 1, n + 2, n + 3, n + 4, n + 5
-                        );
-                        let mut q = sqlx::query(&sql);
-                        for (_, v) in cols {
-                            q = match v {
-                                Val::Text(s) => q.bind(s),
-                                Val::Int(i) => q.bind(i),
-                                Val::Date(d) => q.bind(d),
-                            };
-                        }
-                        q.bind(&keys[0]).bind(&doc).bind(&hash).bind(now).bind(id)
-                            .execute(&mut *tx).await?;
+                        update_row!(tx, t, id, cols, &keys[0], &doc, &hash, now);
                         sqlx::query("DELETE FROM record_keys WHERE kind = $1 AND record_id = $2")
                             .bind(kind_s).bind(id).execute(&mut *tx).await?;
                         // Keys this batch queued for the old version are stale too.
@@ -316,6 +336,40 @@ impl Store {
             tx.commit().await?;
             Ok(results)
         })
+    }
+}
+
+impl Store {
+    /// Replaces the stored record `id` with `record` (same kind), whatever its identity keys now
+    /// say — an edit of a known record, where the batch path would match by keys (an edited title
+    /// is still the same need). Keys are rewritten (a key another record holds stays theirs), the
+    /// change goes to the outbox and the audit log under `actor`. `false` when no such record.
+    pub async fn replace(&self, id: i64, record: &Record, actor: &str) -> Result<bool> {
+        let kind = record.kind();
+        let (kind_s, t) = (kind.as_str(), table(kind));
+        let keys = record.identity_keys();
+        let hash = content_hash(record);
+        let doc = serde_json::to_string(record).expect("records serialise");
+        let now = Utc::now();
+        dispatch_write!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let changed = update_row!(tx, t, id, columns(record), &keys[0], &doc, &hash, now);
+            if changed == 0 {
+                return Ok(false);
+            }
+            sqlx::query("DELETE FROM record_keys WHERE kind = $1 AND record_id = $2")
+                .bind(kind_s).bind(id).execute(&mut *tx).await?;
+            for key in &keys {
+                sqlx::query("INSERT INTO record_keys (kind, key, record_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                    .bind(kind_s).bind(key).bind(id).execute(&mut *tx).await?;
+            }
+            sqlx::query("INSERT INTO outbox (kind, record_id, op, created_at) VALUES ($1, $2, 'update', $3)")
+                .bind(kind_s).bind(id).bind(now).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO audit_log (at, actor, action, kind, record_id, detail) VALUES ($1, $2, 'update', $3, $4, $5)")
+                .bind(now).bind(actor).bind(kind_s).bind(id).bind(&keys[0]).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(true)
     }
 }
 

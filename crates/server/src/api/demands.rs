@@ -223,3 +223,100 @@ pub async fn post_demand(state: &AppState, viewer: &Viewer, n: NewDemand) -> Api
     d.source = Some(format!("posted by {}", user.username));
     create(state, viewer, Record::Demand(d), &user.username).await
 }
+
+/// What the owner of a need may change: everything it wrote, its level and its status.
+#[derive(Debug, Clone, Default)]
+pub struct DemandEdit {
+    pub title: String,
+    pub problem: String,
+    pub target_metrics: Vec<String>,
+    pub confidentiality: String,
+    pub trl_needed: Option<u8>,
+    /// `open`, `matched` or `closed`; unchanged when absent.
+    pub status: Option<String>,
+}
+
+/// Whether the viewer speaks for the need's owner: a user of the owning organization (by USCC,
+/// else by name), or an admin.
+pub async fn owns_demand(state: &AppState, viewer: &Viewer, d: &model::Demand) -> ApiResult<bool> {
+    let Some(user) = viewer.user() else {
+        return Ok(false);
+    };
+    if viewer.is_admin() {
+        return Ok(true);
+    }
+    if user.organization_id.is_none() {
+        return Ok(false);
+    }
+    let org = organization_of(state, user, "a demand is changed").await?;
+    Ok(match (&d.owner_uscc, &org.uscc) {
+        (Some(a), Some(b)) => a == b,
+        _ => d.owner == org.name,
+    })
+}
+
+/// Changes a need the viewer owns: checked as a new need is, written in place (the same id, an
+/// audited update the indexes follow), read back through the viewer's pass. A need the viewer
+/// cannot see is "not found"; one it sees but does not own is refused.
+pub async fn edit_demand(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    e: DemandEdit,
+) -> ApiResult<RecordView> {
+    let user = signed_in(viewer)?;
+    let pass = state.policy.demand_pass(viewer);
+    let Some(d) = viewer.demand(&state.store, &pass, id).await? else {
+        return Err(ApiError::not_found(format!("no demand #{id}")));
+    };
+    if !owns_demand(state, viewer, d.demand()).await? {
+        return Err(ApiError::forbidden(
+            "only the organization that posted a need (or an admin) changes it",
+        ));
+    }
+    let mut dm = d.demand().clone();
+    dm.confidentiality = e.confidentiality.parse().map_err(|_| {
+        ApiError::invalid(format!(
+            "confidentiality '{}': use public, registered or nda",
+            e.confidentiality
+        ))
+    })?;
+    if e.title.trim().is_empty() || e.problem.trim().is_empty() {
+        return Err(ApiError::invalid("title and problem must not be empty"));
+    }
+    if e.title.chars().count() > 200 || e.problem.chars().count() > 10_000 {
+        return Err(ApiError::invalid(
+            "title at most 200 characters, problem at most 10,000",
+        ));
+    }
+    dm.title = e.title.trim().to_string();
+    dm.problem = e.problem.trim().to_string();
+    dm.target_metrics = e.target_metrics;
+    dm.trl_needed = match e.trl_needed {
+        Some(t) => Some(
+            model::Trl::new(t)
+                .map_err(|_| ApiError::invalid(format!("trl_needed {t}: give 1 to 9")))?,
+        ),
+        None => None,
+    };
+    if let Some(s) = &e.status {
+        dm.status = s
+            .parse()
+            .map_err(|_| ApiError::invalid(format!("status '{s}': use open, matched or closed")))?;
+    }
+    let record = Record::Demand(dm);
+    checked(&record)?;
+    if !state
+        .store
+        .replace(id, &record, &format!("web:{}", user.username))
+        .await?
+    {
+        return Err(ApiError::not_found(format!("no demand #{id}")));
+    }
+    state.written_by(user.id).await?;
+    let d = viewer
+        .demand(&state.store, &state.policy.demand_pass(viewer), id)
+        .await?
+        .ok_or_else(|| ApiError::internal("the owner cannot see their own demand"))?;
+    demand_view(&d)
+}

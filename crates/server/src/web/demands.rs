@@ -290,6 +290,7 @@ struct DemandPage {
     f: Frame,
     d: DemandShow,
     owner_view: bool,
+    saved: bool,
     answer: Option<AnswerShow>,
     error: Option<String>,
 }
@@ -306,24 +307,11 @@ fn budget(d: &Demand, l: Lang) -> Option<String> {
     }
 }
 
-/// Whether the viewer speaks for the need's owner (its organization's users, and admins).
-async fn speaks_for_owner(state: &AppState, c: &Ctx, d: &Demand) -> bool {
-    if c.viewer.is_admin() {
-        return true;
-    }
-    match own_org(state, c).await {
-        Some((name, uscc)) => match (&d.owner_uscc, uscc) {
-            (Some(a), Some(b)) => a.as_str() == b,
-            _ => d.owner == name,
-        },
-        None => false,
-    }
-}
-
 #[derive(serde::Deserialize, Default)]
 pub(super) struct DemandQuery {
     lang: Option<String>,
     format: Option<String>,
+    saved: Option<String>,
 }
 
 pub(super) async fn demand_page(
@@ -349,7 +337,9 @@ pub(super) async fn demand_page(
         Ok(Some(o)) => Some(record_href(model::RecordKind::Organization, o.id)),
         _ => None,
     };
-    let owner_view = speaks_for_owner(&state, &c, &dm).await;
+    let owner_view = api::owns_demand(&state, &c.viewer, &dm)
+        .await
+        .unwrap_or(false);
     let answer = api::matches_of(&state, &d, None, 10).await;
     if q.format.as_deref() == Some("xlsx") && owner_view {
         return export(&c, &dm, answer.ok().map(|a| AnswerShow::new(&state, a, l)));
@@ -380,6 +370,7 @@ pub(super) async fn demand_page(
         f: c.frame(&dm.title),
         d: show,
         owner_view,
+        saved: q.saved.is_some(),
         answer: None,
         error: None,
     };

@@ -208,3 +208,128 @@ async fn credit_and_tier_pages_open_to_those_with_the_right_only() {
         p.close().await;
     }
 }
+
+#[tokio::test]
+async fn an_owner_edits_and_closes_its_need_and_no_one_else_can() {
+    for (store, dir, pg) in backends().await {
+        let records = vec![
+            enterprise("丙需求企业", &with_check(&uscc(3)[..17])),
+            enterprise("丁需求企业", &with_check(&uscc(4)[..17])),
+        ];
+        let p = Platform::new(store, dir, pg, &records).await;
+        let who = p.backend;
+        let c = p.org_id("丙需求企业").await;
+        let d = p.org_id("丁需求企业").await;
+        p.user("ent-c", "enterprise", Some(c)).await;
+        p.user("ent-d", "enterprise", Some(d)).await;
+        let (own, other) = (p.login("ent-c").await, p.login("ent-d").await);
+        let (s, v) = p
+            .call(
+                "POST",
+                "/api/v1/demands",
+                Some(&own),
+                Some(json!({"title": "旧标题 钎焊泄漏", "problem": "液冷板钎焊泄漏检测", "confidentiality": "registered"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{who}: {v}");
+        let id = v["id"].as_i64().unwrap();
+        let fields = |title: &str, level: &str, status: &str| {
+            form_urlencoded::Serializer::new(String::new())
+                .append_pair("title", title)
+                .append_pair("problem", "液冷板钎焊泄漏在线检测，节拍 60 秒")
+                .append_pair("metrics", "泄漏率≤1e-6\n节拍≤60秒")
+                .append_pair("confidentiality", level)
+                .append_pair("trl", "6")
+                .append_pair("status", status)
+                .finish()
+        };
+        // Another enterprise sees the registered need but may not change it.
+        let (s, _) = p
+            .form(
+                &format!("/demands/{id}/edit"),
+                &other,
+                &fields("改坏了", "public", "open"),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{who}");
+        let (s, _) = p.form(&format!("/demands/{id}/close"), &other, "").await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{who}");
+        // The owner renames it and makes it public: the same id, found by its new words only.
+        let (s, h) = p
+            .form(
+                &format!("/demands/{id}/edit"),
+                &own,
+                &fields("新标题 氦检漏", "public", "open"),
+            )
+            .await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{who}");
+        assert!(h["location"]
+            .to_str()
+            .unwrap()
+            .starts_with(&format!("/demands/{id}")));
+        let (s, v) = p
+            .call("GET", &format!("/api/v1/demands/{id}"), None, None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "public now: {v}");
+        assert_eq!(v["record"]["title"], "新标题 氦检漏");
+        assert_eq!(v["record"]["target_metrics"].as_array().unwrap().len(), 2);
+        let (_, v) = p
+            .call(
+                "GET",
+                "/api/v1/search?q=%E6%B0%A6%E6%A3%80%E6%BC%8F",
+                Some(&own),
+                None,
+            )
+            .await;
+        assert!(
+            v["hits"].as_array().unwrap().iter().any(|h| h["id"] == id),
+            "{v}"
+        );
+        let (_, v) = p
+            .call(
+                "GET",
+                "/api/v1/search?q=%E6%97%A7%E6%A0%87%E9%A2%98",
+                Some(&own),
+                None,
+            )
+            .await;
+        assert!(
+            !v["hits"].as_array().unwrap().iter().any(|h| h["id"] == id),
+            "{v}"
+        );
+        // Back to NDA-only: the other enterprise can no longer see it, so editing is "not found".
+        let (s, _) = p
+            .form(
+                &format!("/demands/{id}/edit"),
+                &own,
+                &fields("新标题 氦检漏", "nda", "open"),
+            )
+            .await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let (s, _) = p
+            .form(
+                &format!("/demands/{id}/edit"),
+                &other,
+                &fields("x", "public", "open"),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{who}");
+        // Closing it.
+        let (s, _) = p.form(&format!("/demands/{id}/close"), &own, "").await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let (_, v) = p
+            .call("GET", &format!("/api/v1/demands/{id}"), Some(&own), None)
+            .await;
+        assert_eq!(v["record"]["status"], "closed", "{v}");
+        // A bad level is named, and nothing changes.
+        let (s, _) = p
+            .form(
+                &format!("/demands/{id}/edit"),
+                &own,
+                &fields("新标题 氦检漏", "secret", "open"),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        p.close().await;
+    }
+}
