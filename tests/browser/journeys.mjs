@@ -78,6 +78,9 @@ export const JOURNEYS = [
     await ctx.go('/tiers');
     assert.match(page.url(), /\/tiers\/whatif/, 'an enterprise sees its own standing');
     assert.equal(await page.locator('#whatif-choices li').count(), 1);
+    await Promise.all([page.waitForURL(/uscc=/), page.click('#whatif-choices a')]);
+    await ctx.check();
+    assert.equal(await page.locator('#whatif-results tbody tr').count(), 5, 'every scheme with its result');
     await ctx.go('/credit');
     assert.match(page.url(), /\/credit\/915001157DEM00002F/, 'an enterprise sees its own credit');
     assert.ok((await page.textContent('#credit-grade')).trim().length > 0);

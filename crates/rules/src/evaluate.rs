@@ -160,10 +160,11 @@ fn not_given(m: &str) -> Gap {
     }
 }
 
-fn assessor_not_given(a: &str) -> Gap {
+/// An assessor's judgment not given, named by what it judges (never by the input's key).
+fn assessor_not_given(zh: &str, en: &str) -> Gap {
     Gap {
-        en: format!("assessor {a}: not given"),
-        zh: format!("评审意见 {a}：未提供"),
+        en: format!("an assessor's judgment ({en}): not given"),
+        zh: format!("评审意见（{zh}）：未提供"),
     }
 }
 

@@ -45,6 +45,9 @@ pub struct Flags {
     pub serious_violation: bool,
     #[serde(default)]
     pub abnormal_operation: bool,
+    /// On the serious-dishonesty list (严重失信主体名单), a list apart from the abnormal-operation one.
+    #[serde(default)]
+    pub serious_dishonesty: bool,
 }
 
 /// An S&T award: `national` or `provincial`, the year, the organisation's rank among the winners.
@@ -319,6 +322,10 @@ impl Profile {
             "major_accident" => flag(self.flags.major_accident),
             "serious_violation" => flag(self.flags.serious_violation),
             "abnormal_operation" => flag(self.flags.abnormal_operation),
+            "serious_dishonesty" => flag(self.flags.serious_dishonesty),
+            // A valid unified social credit code is issued only to bodies registered in mainland
+            // China (GB 32100-2015), so it shows residence; anything else leaves it unknown.
+            "registered_in_mainland" => self.uscc.parse::<model::Uscc>().is_ok().then_some(1.0),
             "national_award_top3_5y" => awards("national", 5, 3),
             "provincial_award_top3_3y" => awards("provincial", 3, 3),
             "national_award_top5_3y" => awards("national", 3, 5),

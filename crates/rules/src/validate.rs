@@ -38,6 +38,8 @@ pub const METRICS: &[&str] = &[
     "major_accident",
     "serious_violation",
     "abnormal_operation",
+    "serious_dishonesty",
+    "registered_in_mainland",
     "national_award_top3_5y",
     "provincial_award_top3_3y",
     "national_award_top5_3y",

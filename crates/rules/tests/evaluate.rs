@@ -154,9 +154,29 @@ fn direct_passes_skip_the_score_but_not_eligibility() {
 
 #[test]
 fn unknown_inputs_never_become_a_pass() {
-    // Without the assessor's word on residence and dishonesty, a strong firm is unknown, not pass.
+    // Residence and the dishonesty list come from the profile: a valid USCC and no list flag
+    // pass without an assessor's word.
     let r = tech_sme(&firm(30, 1_200_000.0, 4), &AssessorInputs::new());
+    assert_eq!(r.result, Outcome::Pass);
+    // A code that is not a valid USCC leaves residence to an assessor: unknown, never a pass.
+    let mut p = firm(30, 1_200_000.0, 4);
+    p.uscc = "HK-12345678".into();
+    let r = tech_sme(&p, &AssessorInputs::new());
     assert_eq!(r.result, Outcome::Unknown);
+    let mut yes = AssessorInputs::new();
+    yes.insert("tech_sme_resident_enterprise".to_string(), 1.0);
+    assert_eq!(tech_sme(&p, &yes).result, Outcome::Pass);
+    // Flagged on the serious-dishonesty list: never a pass on the data; an assessor settles it
+    // (a "no" fails it).
+    let mut p = firm(30, 1_200_000.0, 4);
+    p.flags.serious_dishonesty = true;
+    assert_eq!(
+        tech_sme(&p, &AssessorInputs::new()).result,
+        Outcome::Unknown
+    );
+    let mut no = AssessorInputs::new();
+    no.insert("tech_sme_not_serious_dishonesty".to_string(), 0.0);
+    assert_eq!(tech_sme(&p, &no).result, Outcome::Fail);
     // Without IP counts the score is a range; it passes only if the known part already passes.
     let mut p = firm(30, 1_200_000.0, 0);
     p.ip = rules::Ip::default();

@@ -333,7 +333,7 @@ fn an_assessors_judgment_is_stored_and_read_by_evaluations_of_the_stored_profile
     let dir = tmp.path().join("demo");
     demo(&dir);
     let u = "915001057DEM000033";
-    let tech = |dir: &Path| {
+    let result = |dir: &Path, scheme: &str| {
         let o = run(
             dir,
             &[
@@ -342,7 +342,7 @@ fn an_assessors_judgment_is_stored_and_read_by_evaluations_of_the_stored_profile
                 "--uscc",
                 u,
                 "--scheme",
-                "tech_sme",
+                scheme,
                 "--as-of",
                 "2026-06-30",
                 "--json",
@@ -350,13 +350,16 @@ fn an_assessors_judgment_is_stored_and_read_by_evaluations_of_the_stored_profile
         );
         json(&o)[0]["schemes"][0]["result"].clone()
     };
-    // The demo stores the two eligibility judgments for its enterprises.
-    assert_eq!(tech(&dir), "pass");
+    // The demo stores two tech-SME judgments; residence and the dishonesty list now come from the
+    // profile (a valid USCC, no list flag), so tech-SME passes with or without them.
+    assert_eq!(result(&dir, "tech_sme"), "pass");
     let o = run(&dir, &["tier", "assess", u, "--json"]);
     assert_eq!(json(&o)["tech_sme_resident_enterprise"], 1.0);
     let o = run(&dir, &["tier", "assess", u, "--clear"]);
     assert!(o.status.success(), "{:?}", text(&o));
-    assert_eq!(tech(&dir), "unknown", "without the judgment, never a pass");
+    assert_eq!(result(&dir, "tech_sme"), "pass", "the data decides");
+    // HTE waits on judgments the data cannot hold: unknown without them, never a pass.
+    assert_eq!(result(&dir, "hte"), "unknown");
     let o = run(
         &dir,
         &["tier", "assess", u, "--set", "tech_sme_residency=yes"],
@@ -369,6 +372,7 @@ fn an_assessors_judgment_is_stored_and_read_by_evaluations_of_the_stored_profile
         "{:?}",
         text(&o)
     );
+    // A stored "no" on an eligibility judgment is read by the next evaluation.
     let o = run(
         &dir,
         &[
@@ -376,14 +380,14 @@ fn an_assessors_judgment_is_stored_and_read_by_evaluations_of_the_stored_profile
             "assess",
             u,
             "--set",
-            "tech_sme_resident_enterprise=yes",
+            "hte_core_ip_owned=否",
             "--set",
             "tech_sme_not_serious_dishonesty=是",
         ],
     );
     assert!(o.status.success(), "{:?}", text(&o));
-    assert_eq!(tech(&dir), "pass");
+    assert_eq!(result(&dir, "hte"), "fail");
     let o = run(&dir, &["tier", "assess", u, "--clear"]);
     assert!(o.status.success(), "{:?}", text(&o));
-    assert_eq!(tech(&dir), "unknown");
+    assert_eq!(result(&dir, "hte"), "unknown");
 }

@@ -54,10 +54,17 @@ impl Ctx<'_> {
         let op = t.op.as_deref().unwrap_or("true");
         let (value, label, label_zh) = match (&t.metric, &t.assessor) {
             (Some(m), _) => (self.metric(m), m.clone(), metric_zh(m)),
+            // Named by what is judged, never by the input's key.
             (None, Some(a)) => (
                 self.inputs.get(a).copied(),
-                format!("assessor {a}"),
-                format!("评审意见 {a}"),
+                match &t.en {
+                    Some(en) => format!("an assessor's judgment ({en})"),
+                    None => "an assessor's judgment".to_string(),
+                },
+                match &t.zh {
+                    Some(zh) => format!("评审意见（{zh}）"),
+                    None => "评审意见".to_string(),
+                },
             ),
             (None, None) => (None, String::new(), String::new()),
         };
@@ -295,7 +302,7 @@ impl Ctx<'_> {
                     let p = v.clamp(0.0, max);
                     ((p, p), Some(*v), None)
                 }
-                None => ((0.0, max), None, Some(assessor_not_given(a))),
+                None => ((0.0, max), None, Some(assessor_not_given(&ind.zh, &ind.en))),
             };
         }
         if let Some(pt) = ind.points_true {

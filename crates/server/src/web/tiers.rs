@@ -131,8 +131,8 @@ fn credit_text(s: &credit::CreditScore, l: Lang) -> String {
         t("whatif_grade", l),
         s.grade.as_deref().unwrap_or("—"),
         t("whatif_line", l),
-        if s.credit_line_yuan > 0 {
-            format!("¥{}万", s.credit_line_yuan / 10_000)
+        if s.grade.is_some() {
+            super::format::yuan(s.credit_line_yuan, l)
         } else {
             "—".into()
         }

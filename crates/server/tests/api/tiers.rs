@@ -449,7 +449,22 @@ async fn officials_record_assessor_judgments_that_stored_evaluations_then_read()
         let who = p.backend;
         let a = p.login("ent-a").await;
         let gov = p.login("gov").await;
-        store_profiles(&p, &gov, &[1]).await;
+        // Flagged on the serious-dishonesty list: the data alone never passes it; an official's
+        // judgment settles it.
+        let flagged = |n: usize| {
+            let mut v = profile(n);
+            v["flags"] = json!({"serious_dishonesty": true});
+            v
+        };
+        let (s, v) = p
+            .call(
+                "POST",
+                "/api/v1/profiles",
+                Some(&gov),
+                Some(json!({ "profiles": [flagged(1)] })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{who}: {v}");
         let tech = |v: &Value| scheme(&v["results"][0], "tech_sme")["result"].clone();
         let by_uscc = json!({"uscc": [uscc(1)], "as_of": "2026-06-30", "schemes": ["tech_sme"]});
         let (_, v) = p
@@ -500,7 +515,15 @@ async fn officials_record_assessor_judgments_that_stored_evaluations_then_read()
             .await;
         assert_eq!(tech(&v), "pass", "{who}: the stored judgment is read: {v}");
         // Re-importing the facts keeps the judgment; the enterprise sees it on its profile.
-        store_profiles(&p, &a, &[1]).await;
+        let (s, v) = p
+            .call(
+                "POST",
+                "/api/v1/profiles",
+                Some(&a),
+                Some(json!({ "profiles": [flagged(1)] })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{who}: {v}");
         let (_, view) = p
             .call(
                 "GET",
@@ -529,7 +552,7 @@ async fn officials_record_assessor_judgments_that_stored_evaluations_then_read()
                 "POST",
                 "/api/v1/tiers/evaluate",
                 None,
-                Some(json!({"profiles": [profile(1)], "as_of": "2026-06-30", "schemes": ["tech_sme"]})),
+                Some(json!({"profiles": [flagged(1)], "as_of": "2026-06-30", "schemes": ["tech_sme"]})),
             )
             .await;
         assert_eq!(tech(&v), "unknown", "{v}");
