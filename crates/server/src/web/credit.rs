@@ -188,18 +188,18 @@ pub(super) async fn list_page(
 /// The filtered list as a spreadsheet, in the page's language.
 fn export(state: &AppState, c: &Ctx, rows: &[&engine::credit::RosterEntry], fmt: &str) -> Response {
     let l = c.lang;
-    let headers: Vec<String> = [
-        "credit_col_name",
-        "credit_col_uscc",
-        "credit_col_grade",
-        "credit_col_score",
-        "credit_col_line",
-        "credit_col_tiers",
-        "credit_col_evaluated",
-    ]
-    .iter()
-    .map(|k| t(k, l).to_string())
-    .collect();
+    let headers = super::labels::words(
+        &[
+            "credit_col_name",
+            "credit_col_uscc",
+            "credit_col_grade",
+            "credit_col_score",
+            "credit_col_line",
+            "credit_col_tiers",
+            "credit_col_evaluated",
+        ],
+        l,
+    );
     let body: Vec<Vec<String>> = rows
         .iter()
         .map(|e| {

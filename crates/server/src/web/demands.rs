@@ -384,17 +384,17 @@ pub(super) async fn demand_page(
 /// The need and its matches as a spreadsheet, for its owner.
 fn export(c: &Ctx, d: &Demand, answer: Option<AnswerShow>) -> Response {
     let l = c.lang;
-    let headers: Vec<String> = [
-        "export_rank",
-        "export_match",
-        "export_kind",
-        "export_strength",
-        "export_why",
-        "export_link",
-    ]
-    .iter()
-    .map(|k| t(k, l).to_string())
-    .collect();
+    let headers = super::labels::words(
+        &[
+            "export_rank",
+            "export_match",
+            "export_kind",
+            "export_strength",
+            "export_why",
+            "export_link",
+        ],
+        l,
+    );
     let mut rows = vec![vec![
         String::new(),
         d.title.clone(),

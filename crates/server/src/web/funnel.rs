@@ -480,16 +480,16 @@ pub(super) async fn list_page(
         })
         .collect();
     if q.format.as_deref() == Some("xlsx") {
-        let headers: Vec<String> = [
-            "credit_col_name",
-            "credit_col_uscc",
-            "tiers_district",
-            "tiers_cluster",
-            "tiers_cells",
-        ]
-        .iter()
-        .map(|k| t(k, l).to_string())
-        .collect();
+        let headers = super::labels::words(
+            &[
+                "credit_col_name",
+                "credit_col_uscc",
+                "tiers_district",
+                "tiers_cluster",
+                "tiers_cells",
+            ],
+            l,
+        );
         let rows: Vec<Vec<String>> = shown
             .iter()
             .map(|m| {

@@ -12,6 +12,11 @@ pub(crate) fn code(prefix: &str, code: &str, l: Lang) -> String {
     t(&format!("{prefix}{code}"), l).to_string()
 }
 
+/// The UI strings of `keys`, in order (a table's column headers).
+pub(crate) fn words(keys: &[&str], l: Lang) -> Vec<String> {
+    keys.iter().map(|k| t(k, l).to_string()).collect()
+}
+
 /// The UI string of a code, when the UI has one.
 pub(crate) fn known(prefix: &str, code: &str, l: Lang) -> Option<String> {
     let key = format!("{prefix}{code}");
