@@ -21,7 +21,11 @@ async function ownText(page) {
       [...d.childNodes].forEach((c) => { if (c.nodeName !== 'SUMMARY') c.remove(); });
     });
     root.querySelectorAll('input, textarea').forEach((e) => e.remove());
-    return root.textContent;
+    // Text node by text node, so two cells never run together into one word.
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    const parts = [];
+    while (walker.nextNode()) parts.push(walker.currentNode.nodeValue);
+    return parts.join(' ');
   });
 }
 
@@ -43,6 +47,15 @@ export async function checkPage(page, lang) {
 /// Every journey: (name, user, steps(page, ctx)). `ctx.go(path)` navigates and checks the page;
 /// `ctx.zh` says the language; `ctx.shot(name)` saves a screenshot.
 export const JOURNEYS = [
+  ['visitor', null, async (page, ctx) => {
+    await ctx.go('/login');
+    assert.equal(await page.locator('#login-form').count(), 1);
+    const res = await page.goto(`${page.url().split('/login')[0]}/outcomes/999999999`);
+    assert.equal(res.status(), 404);
+    await ctx.check();
+    await ctx.go('/demands');
+    assert.ok(Number(await page.getAttribute('#demand-total', 'data-total')) >= 1, 'public needs');
+  }],
   ['enterprise', 'ent-a', async (page, ctx) => {
     await ctx.go('/demands/new');
     assert.equal(await page.inputValue('#confidentiality'), 'nda', 'a new need starts at the most protective level');
@@ -131,9 +144,13 @@ export const JOURNEYS = [
     assert.equal(Number(await page.textContent('#members-total')), n, 'the list has as many enterprises as the number clicked');
     const xlsx = await page.request.get(new URL(await page.getAttribute('#members-export', 'href'), page.url()).href);
     assert.equal(xlsx.status(), 200);
+    await ctx.go('/chains');
+    assert.ok((await page.locator('table.clusters tr[data-cluster]').count()) >= 37, 'every cluster');
     await ctx.go('/chains/ICV-NEV');
     await page.waitForSelector('#chain-graph[data-ready="1"]', { timeout: 20000 });
     await ctx.shot('chain-map');
+    await ctx.go('/chains/nodes/ICV-NEV.battery');
+    assert.ok((await page.locator('#fill-outcomes li').count()) >= 1, 'who could fill the link');
   }],
   ['bank', 'bank', async (page, ctx) => {
     await ctx.go('/credit');

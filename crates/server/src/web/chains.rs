@@ -501,9 +501,13 @@ pub(super) async fn node_page(
         fillers: list.iter().map(|x| filler(x, l)).collect(),
     };
     let page = NodePage {
-        f: c.frame(&format!("{} · {}", n.zh, t("chain_title", l))),
+        f: c.frame(&format!(
+            "{} · {}",
+            pick(&n.zh, &n.en, l),
+            t("chain_title", l)
+        )),
         cluster: v.cluster.clone(),
-        cluster_name: v.cluster_zh.clone(),
+        cluster_name: super::labels::cluster(&state, &v.cluster, l),
         name: pick(&n.zh, &n.en, l).to_string(),
         node_code: n.code.clone(),
         chip: chip(g.status, g.bottleneck, l),
