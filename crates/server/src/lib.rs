@@ -130,7 +130,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/outcomes/{id}", get(api::get_outcome))
         .route("/outcomes/{id}/adopters", get(api::outcome_adopters))
         .route("/demands", get(api::list_demands).post(api::create_demand))
-        .route("/demands/{id}", get(api::get_demand))
+        .route(
+            "/demands/{id}",
+            get(api::get_demand).put(api::update_demand),
+        )
         .route("/demands/{id}/matches", get(api::demand_matches))
         .route("/organizations", get(api::list_organizations))
         .route("/organizations/{id}", get(api::get_organization))

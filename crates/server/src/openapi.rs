@@ -17,7 +17,7 @@ use crate::{api, auth, chains, claims, credit, error, search_api, tiers};
         auth::login, auth::logout, auth::me,
         search_api::search, api::match_need, api::status,
         api::list_outcomes, api::get_outcome, api::create_outcome, api::outcome_adopters,
-        api::list_demands, api::get_demand, api::create_demand, api::demand_matches,
+        api::list_demands, api::get_demand, api::create_demand, api::update_demand, api::demand_matches,
         api::list_organizations, api::get_organization, api::list_experts, api::get_expert,
         chains::list_chains, chains::cluster_gaps, chains::node_fillers, chains::put_override,
         tiers::evaluate, tiers::funnel, tiers::funnel_members, tiers::get_profile, tiers::put_profiles, tiers::put_assessor,
@@ -26,7 +26,7 @@ use crate::{api, auth, chains, claims, credit, error, search_api, tiers};
     ),
     components(schemas(
         error::ErrorBody, error::ErrorDetail, auth::LoginRequest, auth::LoginResponse, auth::UserView,
-        crate::access::Role, api::Page, api::RecordView, api::AnswerView, api::NewDemand,
+        crate::access::Role, api::Page, api::RecordView, api::AnswerView, api::NewDemand, api::DemandEdit,
         api::MatchRequest, api::MatchFilters, search_api::SearchHit, search_api::SearchPage, api::StatusView,
         api::EmbeddingView, chains::ChainsView, chains::ClusterSummary, chains::ClusterGapsView,
         chains::NodeFillersView, chains::OverrideRequest, chains::KeyTechnology,

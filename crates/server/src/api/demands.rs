@@ -224,16 +224,38 @@ pub async fn post_demand(state: &AppState, viewer: &Viewer, n: NewDemand) -> Api
     create(state, viewer, Record::Demand(d), &user.username).await
 }
 
-/// What the owner of a need may change: everything it wrote, its level and its status.
-#[derive(Debug, Clone, Default)]
+/// What the owner of a need may change: everything it wrote, its level and its status. The whole
+/// need is given (what is left out is cleared), as the edit form sends it.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DemandEdit {
     pub title: String,
+    /// The problem in the enterprise's words.
     pub problem: String,
+    #[serde(default)]
     pub target_metrics: Vec<String>,
+    /// `public`, `registered` or `nda`.
     pub confidentiality: String,
+    /// The maturity needed, TRL 1–9; absent: none.
     pub trl_needed: Option<u8>,
     /// `open`, `matched` or `closed`; unchanged when absent.
     pub status: Option<String>,
+}
+
+/// Changes a need the signed-in user's organization posted (admins: any): title, problem,
+/// metrics, level, stage and status. Audited; search and matching follow at once.
+#[utoipa::path(put, path = "/api/v1/demands/{id}", tag = "registry", request_body = DemandEdit,
+    params(("id" = i64, Path, description = "Demand id")),
+    responses((status = 200, body = RecordView), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_demand(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(e): ApiJson<DemandEdit>,
+) -> ApiResult<Json<RecordView>> {
+    Ok(Json(edit_demand(&state, &viewer, id, e).await?))
 }
 
 /// Whether the viewer speaks for the need's owner: a user of the owning organization (by USCC,

@@ -333,3 +333,68 @@ async fn an_owner_edits_and_closes_its_need_and_no_one_else_can() {
         p.close().await;
     }
 }
+
+#[tokio::test]
+async fn the_api_changes_a_need_for_its_owner_only() {
+    for (store, dir, pg) in backends().await {
+        let records = vec![
+            enterprise("戊需求企业", &with_check(&uscc(5)[..17])),
+            enterprise("己需求企业", &with_check(&uscc(6)[..17])),
+        ];
+        let p = Platform::new(store, dir, pg, &records).await;
+        let who = p.backend;
+        let e = p.org_id("戊需求企业").await;
+        let f = p.org_id("己需求企业").await;
+        p.user("ent-e", "enterprise", Some(e)).await;
+        p.user("ent-f", "enterprise", Some(f)).await;
+        let (own, other) = (p.login("ent-e").await, p.login("ent-f").await);
+        let (s, v) = p
+            .call(
+                "POST",
+                "/api/v1/demands",
+                Some(&own),
+                Some(json!({"title": "减速器异响诊断", "problem": "电驱减速器异响在线诊断", "confidentiality": "public"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{who}: {v}");
+        let id = v["id"].as_i64().unwrap();
+        let path = format!("/api/v1/demands/{id}");
+        let change = json!({"title": "减速器异响在线诊断", "problem": "电驱减速器 NVH 异响在线诊断",
+            "target_metrics": ["识别率≥95%"], "confidentiality": "registered", "trl_needed": 6, "status": "matched"});
+        let (s, _) = p.call("PUT", &path, None, Some(change.clone())).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        let (s, _) = p
+            .call("PUT", &path, Some(&other), Some(change.clone()))
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{who}");
+        let (s, v) = p.call("PUT", &path, Some(&own), Some(change)).await;
+        assert_eq!(s, StatusCode::OK, "{who}: {v}");
+        assert_eq!(v["id"], id);
+        assert_eq!(v["record"]["confidentiality"], "registered");
+        assert_eq!(v["record"]["status"], "matched");
+        assert_eq!(v["record"]["trl_needed"], 6);
+        // Registered now: an anonymous reader no longer sees it.
+        let (s, _) = p.call("GET", &path, None, None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (s, v) = p
+            .call(
+                "PUT",
+                &path,
+                Some(&own),
+                Some(json!({"title": "x", "problem": "y", "confidentiality": "public", "trl_needed": 12})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+        assert!(v.to_string().contains("trl_needed 12"), "{v}");
+        let (s, _) = p
+            .call(
+                "PUT",
+                "/api/v1/demands/123456789",
+                Some(&own),
+                Some(json!({"title": "x", "problem": "y", "confidentiality": "public"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        p.close().await;
+    }
+}
