@@ -162,8 +162,9 @@ macro_rules! bind_all {
 }
 
 impl Store {
-    /// Up to `limit` demands the filter admits with an id above `after`, in id order (`newest`: the
-    /// latest created first, ignoring `after`; ids are random, so they say nothing of order).
+    /// Up to `limit` demands the filter admits with an id above `after`, in id order; `newest`: the
+    /// latest created first, skipping the first `after` of them (ids are random, so they say
+    /// nothing of order; a page of the newest is an offset).
     pub async fn demand_page(
         &self,
         filter: &DemandFilter,
@@ -174,8 +175,8 @@ impl Store {
         let (clause, params) = filter.clause(2);
         let sql = if newest {
             format!(
-                "SELECT id, doc, created_at, updated_at FROM demands WHERE $1 = $1 AND {clause} \
-                 ORDER BY created_at DESC, id DESC LIMIT $2"
+                "SELECT id, doc, created_at, updated_at FROM demands WHERE {clause} \
+                 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $1"
             )
         } else {
             format!(

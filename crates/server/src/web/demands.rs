@@ -18,8 +18,9 @@ use crate::api::{self, RecordView};
 use crate::state::AppState;
 use crate::{ApiPath, ApiQuery};
 
-/// Needs on one page of the list.
+/// Needs on one page of the list, and the deepest page (filters narrow a longer list).
 const PAGE: usize = 30;
+const MAX_PAGE: usize = 300;
 
 /// A need in a list (`templates/parts/demand_list.html`).
 pub(super) struct DemandRow {
@@ -69,7 +70,6 @@ pub(super) fn demand_rows(state: &AppState, items: &[RecordView], l: Lang) -> Ve
 
 #[derive(serde::Deserialize, Default)]
 pub(super) struct ListQuery {
-    after: Option<i64>,
     page: Option<usize>,
     lang: Option<String>,
     mine: Option<String>,
@@ -90,6 +90,7 @@ struct DemandsPage {
     demands: Vec<DemandRow>,
     next: Option<String>,
     first: Option<String>,
+    prev: Option<String>,
     mine_allowed: bool,
     mine: bool,
     levels: Vec<Choice>,
@@ -163,19 +164,16 @@ pub(super) async fn demands_page(
         trl: band.map(|(_, lo, hi)| (*lo, *hi)),
         cluster: cluster.map(str::to_string),
     };
-    let after = q.after.unwrap_or(0);
-    let (items, next, total) = match api::visible_demands_where(
-        &state, &c.viewer, level, narrow, after, PAGE, false,
+    // Newest first (a need just posted is on the first page), by page number.
+    let page_no = q.page.unwrap_or(1).clamp(1, MAX_PAGE);
+    let offset = ((page_no - 1) * PAGE) as i64;
+    let (items, _, total) = match api::visible_demands_where(
+        &state, &c.viewer, level, narrow, offset, PAGE, true,
     )
     .await
     {
         Ok(x) => x,
         Err(e) => return e.into_response(),
-    };
-    let page_no = if after == 0 {
-        1
-    } else {
-        q.page.unwrap_or(2).max(2)
     };
     let filters = [
         ("mine", if mine { "1" } else { "" }),
@@ -208,8 +206,10 @@ pub(super) async fn demands_page(
         from: if items.is_empty() { 0 } else { from },
         to: from + items.len() - usize::from(!items.is_empty()),
         demands: demand_rows(&state, &items, l),
-        next: next.map(|n| with(&format!("after={n}&page={}", page_no + 1))),
-        first: (after > 0).then(|| with("")),
+        next: (offset as usize + items.len() < total.max(0) as usize && page_no < MAX_PAGE)
+            .then(|| with(&format!("page={}", page_no + 1))),
+        first: (page_no > 2).then(|| with("")),
+        prev: (page_no > 1).then(|| with(&format!("page={}", page_no - 1))),
         mine_allowed: own.is_some(),
         mine,
         levels: choices(

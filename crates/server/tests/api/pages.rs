@@ -398,3 +398,36 @@ async fn the_api_changes_a_need_for_its_owner_only() {
         p.close().await;
     }
 }
+
+#[tokio::test]
+async fn the_needs_list_shows_the_newest_first_with_pages_and_a_true_count() {
+    for (store, dir, pg) in backends().await {
+        let records = vec![enterprise("庚需求企业", &with_check(&uscc(7)[..17]))];
+        let p = Platform::new(store, dir, pg, &records).await;
+        let who = p.backend;
+        let g = p.org_id("庚需求企业").await;
+        p.user("ent-g", "enterprise", Some(g)).await;
+        let own = p.login("ent-g").await;
+        for i in 0..35 {
+            let (s, v) = p
+                .call(
+                    "POST",
+                    "/api/v1/demands",
+                    Some(&own),
+                    Some(json!({"title": format!("分页需求{i:02}"), "problem": "分页测试", "confidentiality": "public"})),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{who}: {v}");
+        }
+        let (s, html, _) = page(&p, "/demands", Some(&own)).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains("data-total=\"35\""), "{html}");
+        assert!(html.contains("分页需求34"), "the newest is on the first page");
+        assert!(!html.contains("分页需求04"), "30 a page");
+        assert!(html.contains("page=2"), "a next page");
+        let (_, html2, _) = page(&p, "/demands?page=2", Some(&own)).await;
+        assert!(html2.contains("分页需求00") && !html2.contains("分页需求34"), "{html2}");
+        assert!(!html2.contains("page=3"), "no page after the last");
+        p.close().await;
+    }
+}
