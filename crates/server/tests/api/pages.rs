@@ -422,11 +422,17 @@ async fn the_needs_list_shows_the_newest_first_with_pages_and_a_true_count() {
         let (s, html, _) = page(&p, "/demands", Some(&own)).await;
         assert_eq!(s, StatusCode::OK);
         assert!(html.contains("data-total=\"35\""), "{html}");
-        assert!(html.contains("分页需求34"), "the newest is on the first page");
+        assert!(
+            html.contains("分页需求34"),
+            "the newest is on the first page"
+        );
         assert!(!html.contains("分页需求04"), "30 a page");
         assert!(html.contains("page=2"), "a next page");
         let (_, html2, _) = page(&p, "/demands?page=2", Some(&own)).await;
-        assert!(html2.contains("分页需求00") && !html2.contains("分页需求34"), "{html2}");
+        assert!(
+            html2.contains("分页需求00") && !html2.contains("分页需求34"),
+            "{html2}"
+        );
         assert!(!html2.contains("page=3"), "no page after the last");
         p.close().await;
     }
