@@ -56,6 +56,11 @@ for (const [role, user, steps] of JOURNEYS) {
       if (user) await signIn(page, user);
       await page.goto(`${BASE}/?lang=${lang}`);
       await checkPage(page, lang);
+      // The header: one line on a laptop, the menu folded on a phone; a favicon, not a 404.
+      const header = await page.evaluate(() => document.querySelector('header.top').getBoundingClientRect().height);
+      console.log(`     header ${Math.round(header)} px (${lang}, ${width} px)`);
+      assert.ok(header <= (width < 800 ? 100 : 60), `header height ${header} px at ${width} px`);
+      assert.equal((await page.request.get(`${BASE}/favicon.ico`)).status(), 200);
       const ctx = {
         zh: lang === 'zh',
         check: () => checkPage(page, lang),
@@ -82,15 +87,21 @@ try {
 }
 
 await test('home page shows counts in Chinese and switches to English', async (page) => {
+  // Signed in as an admin: the longest menu there is.
+  await signIn(page, 'admin');
   await page.goto(`${BASE}/`);
   assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
   assert.match(await page.textContent('h1'), /双链/);
   const outcomes = Number(await page.textContent('#count-outcomes'));
   assert.ok(outcomes >= 200, `outcomes ${outcomes}`);
   await page.screenshot({ path: `${SHOTS}/home-zh.png`, fullPage: true });
+  await page.setViewportSize({ width: 1440, height: 900 });
   await page.click('#lang-switch');
   await page.waitForURL(/lang=en/);
   assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  // The English menu fits one line at 1440 px.
+  const header = await page.evaluate(() => document.querySelector('header.top').getBoundingClientRect().height);
+  assert.ok(header <= 60, `English header ${header} px at 1440 px`);
   assert.match(await page.textContent('h1'), /Shuanglian/);
   // The choice sticks across pages.
   await page.goto(`${BASE}/match`);
