@@ -30,22 +30,6 @@ async fn page(p: &Platform, uri: &str, token: Option<&str>) -> (StatusCode, Stri
     (s, String::from_utf8_lossy(&body).into_owned(), location)
 }
 
-fn profile(uscc: &str, name: &str) -> serde_json::Value {
-    let year = |y: i32, rev: f64, rd: f64| {
-        json!({"year": y, "revenue": rev, "main_revenue": rev * 0.9, "high_tech_revenue": rev * 0.7,
-               "rd_expense": rd, "rd_expense_domestic": rd, "total_cost": rev * 0.85,
-               "net_assets": rev * 0.4, "total_assets": rev * 0.8, "total_liabilities": rev * 0.4,
-               "net_profit": rev * 0.08, "equity_financing": 0})
-    };
-    json!({
-        "uscc": uscc, "name": name, "registered_on": "2019-03-01",
-        "employees": 120, "st_staff": 36, "rd_staff": 24,
-        "financials": [year(2023, 3.0e7, 1.8e6), year(2024, 3.6e7, 2.1e6), year(2025, 4.2e7, 2.6e6)],
-        "ip": {"class1": 1, "class1_self_developed": 1, "class1_high_value": 0, "class2": 6},
-        "qualifications": [], "rd_institution_level": "municipal"
-    })
-}
-
 #[tokio::test]
 async fn credit_and_tier_pages_open_to_those_with_the_right_only() {
     for (store, dir, pg) in backends().await {
@@ -71,7 +55,7 @@ async fn credit_and_tier_pages_open_to_those_with_the_right_only() {
                 "POST",
                 "/api/v1/profiles",
                 Some(&gov),
-                Some(json!({"profiles": [profile(&u1, "甲信贷企业"), profile(&u2, "乙信贷企业")]})),
+                Some(json!({"profiles": [tier_profile(&u1, "甲信贷企业"), tier_profile(&u2, "乙信贷企业")]})),
             )
             .await;
         assert_eq!(s, StatusCode::OK, "{who}: {v}");

@@ -277,3 +277,21 @@ pub fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// An enterprise profile for the tier and credit engines: three years of figures that make a
+/// healthy tech SME (R&D about 6 % of revenue, 30 % S&T staff, one class I and six class II IP).
+pub fn tier_profile(uscc: &str, name: &str) -> serde_json::Value {
+    let year = |y: i32, rev: f64, rd: f64| {
+        serde_json::json!({"year": y, "revenue": rev, "main_revenue": rev * 0.9, "high_tech_revenue": rev * 0.7,
+               "rd_expense": rd, "rd_expense_domestic": rd, "total_cost": rev * 0.85,
+               "net_assets": rev * 0.4, "total_assets": rev * 0.8, "total_liabilities": rev * 0.4,
+               "net_profit": rev * 0.08, "equity_financing": 0})
+    };
+    serde_json::json!({
+        "uscc": uscc, "name": name, "registered_on": "2019-03-01",
+        "employees": 120, "st_staff": 36, "rd_staff": 24,
+        "financials": [year(2023, 3.0e7, 1.8e6), year(2024, 3.6e7, 2.1e6), year(2025, 4.2e7, 2.6e6)],
+        "ip": {"class1": 1, "class1_self_developed": 1, "class1_high_value": 0, "class2": 6},
+        "qualifications": [], "rd_institution_level": "municipal"
+    })
+}
