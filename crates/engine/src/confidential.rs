@@ -44,7 +44,7 @@ fn partitions(pass: &DemandPass, present: &HashMap<Partition, Part>) -> Vec<Part
     match pass.scope() {
         DemandScope::Nothing => vec![],
         DemandScope::Everything => present.keys().copied().collect(),
-        DemandScope::Member(orgs) => std::iter::once(Partition::Registered)
+        DemandScope::Member { orgs, .. } => std::iter::once(Partition::Registered)
             .chain(orgs.iter().map(|o| Partition::Nda(Some(*o))))
             .filter(|p| present.contains_key(p))
             .collect(),
@@ -184,18 +184,42 @@ impl ConfidentialIndex {
             .into_iter()
             .filter_map(|p| self.parts.get(&p))
             .flat_map(|part| part.terms.keys().copied())
+            .chain(self.signed_for(pass).map(|(id, _, _)| id))
             .collect()
+    }
+
+    /// The NDA-only demands the pass opens one by one (their NDA was signed) outside the partitions
+    /// it opens whole: (id, partition, terms). Cost: the pass's list, not the index.
+    fn signed_for<'a>(
+        &'a self,
+        pass: &'a DemandPass,
+    ) -> impl Iterator<Item = (i64, Partition, &'a Vec<String>)> + 'a {
+        let (orgs, demands): (&[i64], &[i64]) = match pass.scope() {
+            DemandScope::Member { orgs, demands } => (orgs, demands),
+            _ => (&[], &[]),
+        };
+        demands.iter().filter_map(move |id| {
+            let p = *self.home.get(id)?;
+            if let Partition::Nda(Some(owner)) = p {
+                if orgs.binary_search(&owner).is_ok() {
+                    return None;
+                }
+            }
+            let terms = self.parts.get(&p)?.terms.get(id)?;
+            Some((*id, p, terms))
+        })
     }
 
     /// The store's listing filter for a pass (and optionally one level): public demands, registered
     /// ones when signed in, and by id the NDA demands of the partitions the pass opens.
     pub fn filter(&self, pass: &DemandPass, level: Option<Confidentiality>) -> store::DemandFilter {
         let nda_ids = match pass.scope() {
-            DemandScope::Member(_) => partitions(pass, &self.parts)
+            DemandScope::Member { .. } => partitions(pass, &self.parts)
                 .into_iter()
                 .filter(|p| matches!(p, Partition::Nda(_)))
                 .filter_map(|p| self.parts.get(&p))
                 .flat_map(|part| part.terms.keys().copied())
+                .chain(self.signed_for(pass).map(|(id, _, _)| id))
                 .collect(),
             _ => vec![],
         };
@@ -240,6 +264,16 @@ impl ConfidentialIndex {
                 level: p.level(),
                 score: n as f32 / query_terms.len() as f32,
             }));
+        }
+        for (id, p, terms) in self.signed_for(pass) {
+            let n = query_terms.iter().filter(|t| terms.contains(t)).count();
+            if n > 0 {
+                hits.push(ConfidentialHit {
+                    id,
+                    level: p.level(),
+                    score: n as f32 / query_terms.len() as f32,
+                });
+            }
         }
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
         hits.truncate(depth);
@@ -290,6 +324,19 @@ impl ConfidentialIndex {
                         score: n as f32 / units.len() as f32,
                     });
                 }
+            }
+        }
+        for (id, p, terms) in self.signed_for(pass) {
+            let n = units
+                .iter()
+                .filter(|u| u.iter().all(|t| terms.contains(t)))
+                .count();
+            if n >= need {
+                hits.push(ConfidentialHit {
+                    id,
+                    level: p.level(),
+                    score: n as f32 / units.len() as f32,
+                });
             }
         }
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));

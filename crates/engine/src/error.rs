@@ -20,6 +20,12 @@ pub enum EngineError {
     /// operator; the server answers it as a fault (500, logged with the request id).
     #[error("{0}")]
     Setup(String),
+    /// The caller may not do this (the message says who may).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The record changed since the caller read it, or the move does not fit its current state.
+    #[error("{0}")]
+    Conflict(String),
     /// An id that names nothing (or nothing the caller may see: the message is the same).
     #[error("{0}")]
     NotFound(String),

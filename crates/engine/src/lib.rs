@@ -11,6 +11,7 @@ pub mod confidential;
 pub mod cpu;
 pub mod credit;
 pub mod embedder;
+pub mod engagements;
 pub mod error;
 pub mod import;
 pub mod indexing;

@@ -46,11 +46,7 @@ fn every_stage_and_role_moves_exactly_as_the_rules_say() {
         let mut v: Vec<&'static str> = vec![];
         let worker = side || actor == "broker";
         match stage {
-            "interest" => {
-                if side && !opener {
-                    v.push("introduced");
-                }
-            }
+            "interest" if side && !opener => v.push("introduced"),
             "introduced" => {
                 if provider {
                     v.push("nda_signed");
@@ -59,26 +55,10 @@ fn every_stage_and_role_moves_exactly_as_the_rules_say() {
                     v.extend(["evaluation", "negotiation"]);
                 }
             }
-            "nda_signed" => {
-                if worker {
-                    v.extend(["evaluation", "negotiation"]);
-                }
-            }
-            "evaluation" => {
-                if worker {
-                    v.push("negotiation");
-                }
-            }
-            "negotiation" => {
-                if worker {
-                    v.push("contracted");
-                }
-            }
-            "contracted" | "follow_up" => {
-                if worker {
-                    v.push("follow_up");
-                }
-            }
+            "nda_signed" if worker => v.extend(["evaluation", "negotiation"]),
+            "evaluation" if worker => v.push("negotiation"),
+            "negotiation" if worker => v.push("contracted"),
+            "contracted" | "follow_up" if worker => v.push("follow_up"),
             _ => {}
         }
         if def.is_open(stage) {

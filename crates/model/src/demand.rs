@@ -62,6 +62,10 @@ pub struct Demand {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cooperation: Vec<CooperationMode>,
     pub confidentiality: Confidentiality,
+    /// For an NDA-only need: what every signed-in user may read of it (公开摘要), so solvers can
+    /// find it and ask to sign; the rest stays with those who signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_summary: Option<String>,
     pub status: DemandStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<Region>,
@@ -92,6 +96,7 @@ impl Demand {
             chain_nodes: vec![],
             cooperation: vec![],
             confidentiality: Confidentiality::Public,
+            public_summary: None,
             status: DemandStatus::Open,
             region: None,
             source: None,

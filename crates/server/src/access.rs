@@ -73,6 +73,8 @@ pub struct SessionUser {
     pub organization_id: Option<i64>,
     /// Organizations that granted this user's organization access to their NDA-only demands.
     pub granted_by: Vec<i64>,
+    /// NDA-only demands whose NDA this user's organization signed (not revoked), sorted.
+    pub nda_demands: Vec<i64>,
     /// SHA-256 of the session token (for logout).
     pub token_hash: String,
     /// The session came from the cookie (so unsafe methods need the CSRF header).
@@ -172,17 +174,20 @@ impl Viewer {
         })
     }
 
-    /// The rule itself, on the facts: the demand's level and its owner organization.
-    pub fn may_see(&self, level: Confidentiality, owner_org: Option<i64>) -> bool {
+    /// The rule itself, on the facts: the demand, its level and its owner organization.
+    pub fn may_see(&self, id: i64, level: Confidentiality, owner_org: Option<i64>) -> bool {
         match level {
             Confidentiality::Public => true,
             Confidentiality::Registered => self.user.is_some(),
             Confidentiality::Nda => match &self.user {
                 None => false,
                 Some(u) if u.role == Role::Admin || OPEN_NDA_MUTANT => true,
-                Some(u) => owner_org.is_some_and(|owner| {
-                    u.organization_id == Some(owner) || u.granted_by.contains(&owner)
-                }),
+                Some(u) => {
+                    u.nda_demands.binary_search(&id).is_ok()
+                        || owner_org.is_some_and(|owner| {
+                            u.organization_id == Some(owner) || u.granted_by.contains(&owner)
+                        })
+                }
             },
         }
     }
@@ -206,7 +211,7 @@ impl Viewer {
             None
         };
         Ok(self
-            .may_see(d.confidentiality, owner_org)
+            .may_see(stored.id, d.confidentiality, owner_org)
             .then_some(VisibleDemand { stored, owner_org }))
     }
 
@@ -240,7 +245,7 @@ impl Viewer {
             } else {
                 None
             };
-            if self.may_see(d.confidentiality, owner_org) {
+            if self.may_see(stored.id, d.confidentiality, owner_org) {
                 out.push(VisibleDemand { stored, owner_org });
             }
         }
@@ -330,7 +335,28 @@ impl Policy {
                 u.organization_id
                     .into_iter()
                     .chain(u.granted_by.iter().copied()),
+                u.nda_demands.iter().copied(),
             ),
+        }
+    }
+
+    /// [`Policy::demand_pass`] with the NDA-only demands the viewer's organization signed for read
+    /// again from the store (right after a signature, before the session is read anew).
+    pub async fn fresh_demand_pass(&self, viewer: &Viewer) -> store::Result<DemandPass> {
+        match viewer.user() {
+            Some(u) if u.role != Role::Admin && !OPEN_NDA_MUTANT => {
+                let signed = match u.organization_id {
+                    Some(o) => self.store.nda_demands_of(o).await?,
+                    None => vec![],
+                };
+                Ok(self.issuer.demands_of(
+                    u.organization_id
+                        .into_iter()
+                        .chain(u.granted_by.iter().copied()),
+                    signed,
+                ))
+            }
+            _ => Ok(self.demand_pass(viewer)),
         }
     }
 

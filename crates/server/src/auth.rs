@@ -92,9 +92,12 @@ pub async fn session_user(
             u.id, u.role
         )));
     };
-    let granted_by = match u.organization_id {
-        Some(org) => state.store.grants_to(org).await?,
-        None => vec![],
+    let (granted_by, nda_demands) = match u.organization_id {
+        Some(org) => (
+            state.store.grants_to(org).await?,
+            state.store.nda_demands_of(org).await?,
+        ),
+        None => (vec![], vec![]),
     };
     Ok(Some(SessionUser {
         id: u.id,
@@ -103,6 +106,7 @@ pub async fn session_user(
         role,
         organization_id: u.organization_id,
         granted_by,
+        nda_demands,
         token_hash: hash,
         via_cookie,
     }))

@@ -33,6 +33,7 @@ pub enum Code {
     NotFound,
     MethodNotAllowed,
     Duplicate,
+    Conflict,
     TooLarge,
     UnsupportedMediaType,
     RateLimited,
@@ -41,7 +42,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 16] = [
+    pub const ALL: [Code; 17] = [
         Code::InvalidInput,
         Code::InvalidJson,
         Code::InvalidRecord,
@@ -53,6 +54,7 @@ impl Code {
         Code::NotFound,
         Code::MethodNotAllowed,
         Code::Duplicate,
+        Code::Conflict,
         Code::TooLarge,
         Code::UnsupportedMediaType,
         Code::RateLimited,
@@ -74,6 +76,7 @@ impl Code {
             Code::NotFound => "not_found",
             Code::MethodNotAllowed => "method_not_allowed",
             Code::Duplicate => "duplicate",
+            Code::Conflict => "conflict",
             Code::TooLarge => "too_large",
             Code::UnsupportedMediaType => "unsupported_media_type",
             Code::RateLimited => "rate_limited",
@@ -93,7 +96,7 @@ impl Code {
             Code::Forbidden | Code::NotYourOrganization => StatusCode::FORBIDDEN,
             Code::NotFound => StatusCode::NOT_FOUND,
             Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Code::Duplicate => StatusCode::CONFLICT,
+            Code::Duplicate | Code::Conflict => StatusCode::CONFLICT,
             Code::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -217,6 +220,8 @@ impl From<engine::EngineError> for ApiError {
         match e {
             engine::EngineError::Input(m) => ApiError::invalid(m),
             engine::EngineError::NotFound(m) => ApiError::not_found(m),
+            engine::EngineError::Forbidden(m) => ApiError::new(Code::Forbidden, m),
+            engine::EngineError::Conflict(m) => ApiError::new(Code::Conflict, m),
             engine::EngineError::Store(s) => ApiError::from(s),
             other => ApiError::internal(other),
         }

@@ -10,7 +10,9 @@ pub mod chains;
 pub mod claims;
 pub mod cpu;
 pub mod credit;
+pub mod deliver;
 pub mod embed;
+pub mod engagements;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
@@ -158,6 +160,35 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/credit/evaluations", get(credit::evaluations))
         .route("/credit/evaluations/{id}", get(credit::evaluation))
         .route("/credit/simulate", post(credit::simulate))
+        .route(
+            "/engagements",
+            get(engagements::list).post(engagements::open),
+        )
+        .route("/engagements/stalled", get(engagements::stalled))
+        .route("/engagements/outcomes", get(engagements::losses))
+        .route("/engagements/{id}", get(engagements::show))
+        .route(
+            "/engagements/{id}/transitions",
+            post(engagements::transition),
+        )
+        .route("/engagements/{id}/nda", post(engagements::sign_nda))
+        .route("/engagements/{id}/broker", post(engagements::assign_broker))
+        .route(
+            "/engagements/{id}/brokers",
+            get(engagements::propose_brokers),
+        )
+        .route("/inbox", get(engagements::inbox))
+        .route("/inbox/read", post(engagements::mark_read))
+        .route("/contracts", get(engagements::contracts))
+        .route("/brokers/me", axum::routing::put(engagements::put_broker))
+        .route(
+            "/brokers/{id}/performance",
+            get(engagements::broker_performance),
+        )
+        .route(
+            "/organizations/me/webhook",
+            axum::routing::put(engagements::put_webhook),
+        )
         .route("/openapi.json", get(openapi::document));
     Router::new()
         .nest("/api/v1", api)

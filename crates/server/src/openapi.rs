@@ -2,7 +2,7 @@
 
 use utoipa::OpenApi;
 
-use crate::{api, auth, chains, claims, credit, error, search_api, tiers};
+use crate::{api, auth, chains, claims, credit, engagements, error, search_api, tiers};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,6 +23,11 @@ use crate::{api, auth, chains, claims, credit, error, search_api, tiers};
         tiers::evaluate, tiers::funnel, tiers::funnel_members, tiers::get_profile, tiers::put_profiles, tiers::put_assessor,
         credit::score, credit::evaluations, credit::evaluation, credit::simulate,
         claims::file_claim, claims::list_claims, claims::decide_claim,
+        engagements::open, engagements::list, engagements::show, engagements::transition,
+        engagements::sign_nda, engagements::assign_broker, engagements::propose_brokers,
+        engagements::stalled, engagements::losses, engagements::inbox, engagements::mark_read,
+        engagements::contracts, engagements::broker_performance, engagements::put_broker,
+        engagements::put_webhook,
     ),
     components(schemas(
         error::ErrorBody, error::ErrorDetail, auth::LoginRequest, auth::LoginResponse, auth::UserView,
@@ -34,6 +39,17 @@ use crate::{api, auth, chains, claims, credit, error, search_api, tiers};
         tiers::ProfilesStored, tiers::AssessorRequest, credit::ScoreRequest, credit::ScoreResponse, credit::EvaluationsResponse,
         credit::EvaluationResponse, credit::SimulateRequest, claims::ClaimRequest, claims::ClaimFiled,
         claims::ClaimView, claims::ClaimList, claims::ClaimDecision, engine::tiers::Funnel, engine::tiers::FunnelRow, engine::tiers::TierCounts, engine::tiers::FunnelMember, tiers::MembersResponse,
+        engine::engagements::OpenRequest, engine::engagements::ItemRef, engine::engagements::TransitionRequest,
+        engine::engagements::ContractInput, engine::engagements::PlacementInput, engine::engagements::EvaluationInput,
+        engine::engagements::ReportInput, engine::engagements::EngagementView, engine::engagements::EngagementSummary,
+        engine::engagements::DemandFace, engine::engagements::ItemFace, engine::engagements::OrgFace,
+        engine::engagements::ContactFace, engine::engagements::NdaState, engine::engagements::EventFace,
+        engine::engagements::ContractFace, engine::engagements::NoticeFace, engine::engagements::BrokerProposal,
+        engine::engagements::BrokerPerformance, engine::engagements::StageDays, engine::engagements::Stalled,
+        engine::engagements::LossReasons, engagements::EngagementList, engagements::SignRequest,
+        engagements::BrokerRequest, engagements::BrokerProposals, engagements::StalledList, engagements::Inbox,
+        engagements::ReadRequest, engagements::ReadDone, engagements::ContractList, engagements::BrokerProfile,
+        engagements::WebhookRequest,
     )),
     tags(
         (name = "auth", description = "Sign-in and sessions"),
@@ -44,6 +60,7 @@ use crate::{api, auth, chains, claims, credit, error, search_api, tiers};
         (name = "chains", description = "Industrial-chain map: gaps, key technologies, gap-fillers"),
         (name = "tiers", description = "Enterprise tiers (梯度培育): profiles, evaluation, funnel"),
         (name = "credit", description = "Tech credit (知识价值信用): scores, stored evaluations, risk-sharing simulation"),
+        (name = "engagements", description = "From match to contract (对接): engagements, NDA, brokers, inbox, technology contracts"),
     )
 )]
 pub struct ApiDoc;

@@ -51,6 +51,17 @@ pub struct ServerConfig {
     /// Bearer token `GET /metrics` requires; without one the metrics are not served (they count
     /// activity, which is not for anyone to read).
     pub metrics_token: Option<String>,
+    /// An SMTP relay for e-mail notifications (`smtp://[user:password@]host:port`); none: inbox
+    /// and webhooks only.
+    pub smtp_url: Option<String>,
+    /// The sender address of notification mail.
+    pub mail_from: String,
+    /// Let organizations' webhooks point inside the platform's own network (tests, closed networks).
+    pub webhook_allow_private: bool,
+    /// Days without a move before an engagement's awaited side is reminded (default: the workflow's).
+    pub reminder_days: Option<i64>,
+    /// Where users reach the platform, for links in notification mail.
+    pub public_url: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -68,6 +79,11 @@ impl Default for ServerConfig {
             heavy_per_minute: 6,
             heavy_budget_secs: 10,
             metrics_token: None,
+            smtp_url: None,
+            mail_from: "noreply@shuanglian.local".into(),
+            webhook_allow_private: false,
+            reminder_days: None,
+            public_url: None,
         }
     }
 }
@@ -138,6 +154,10 @@ pub struct AppState {
     pub card: credit::Card,
     /// The access policy with the store's pass issuer (see `access`).
     pub policy: crate::access::Policy,
+    /// Engagements: the workflow and its use cases (see `engine::engagements`).
+    pub desk: engine::engagements::Desk,
+    /// Wakes the delivery worker (a notification was queued).
+    pub(crate) deliveries: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -174,6 +194,14 @@ impl AppState {
             config.cpu_tasks
         });
         let heavy = crate::cpu::HeavyLimiter::new(config.heavy_per_minute);
+        let mut desk = engine::engagements::Desk::new(
+            store.clone(),
+            policy.platform_demand_pass(),
+            config.smtp_url.is_some(),
+        )?;
+        if let Some(d) = config.reminder_days {
+            desk.reminder_days = d;
+        }
         let state = Arc::new(AppState {
             policy,
             store,
@@ -194,6 +222,8 @@ impl AppState {
             chains,
             rulebook,
             card: credit::shipped(),
+            desk,
+            deliveries: Arc::new(tokio::sync::Notify::new()),
         });
         {
             // The lexical index keeps its own outbox position: bring it (and the chain map) up to date.
@@ -202,6 +232,7 @@ impl AppState {
         }
         state.sync_chains().await;
         state.clone().follow();
+        crate::deliver::start(&state);
         Ok(state)
     }
 

@@ -33,3 +33,6 @@ mod dense;
 
 #[path = "api/pages.rs"]
 mod pages;
+
+#[path = "api/engagements.rs"]
+mod engagements;

@@ -15,6 +15,9 @@ pub struct User {
     pub organization_id: Option<i64>,
     pub password_hash: String,
     pub disabled: i64,
+    /// Shown to the other side of an engagement once introduced; where e-mail notices go.
+    pub email: Option<String>,
+    pub phone: Option<String>,
 }
 
 /// A user to create.
@@ -28,7 +31,7 @@ pub struct NewUser<'a> {
 }
 
 const USER_COLUMNS: &str =
-    "id, username, display_name, role, organization_id, password_hash, disabled";
+    "id, username, display_name, role, organization_id, password_hash, disabled, email, phone";
 
 impl Store {
     /// Creates a user, or replaces the role, organization and password of one with the same name
@@ -95,7 +98,8 @@ impl Store {
 
     /// The user of a live session: not revoked, not expired at `now`, user not disabled.
     pub async fn session_user(&self, token_hash: &str, now: i64) -> Result<Option<User>> {
-        let sql = "SELECT u.id, u.username, u.display_name, u.role, u.organization_id, u.password_hash, u.disabled \
+        let sql = "SELECT u.id, u.username, u.display_name, u.role, u.organization_id, u.password_hash, u.disabled, \
+                   u.email, u.phone \
                    FROM sessions s JOIN users u ON u.id = s.user_id \
                    WHERE s.token_hash = $1 AND s.revoked = 0 AND s.expires_at > $2 AND u.disabled = 0";
         Ok(
@@ -157,5 +161,33 @@ impl Store {
     pub async fn grants_to(&self, grantee: i64) -> Result<Vec<i64>> {
         let sql = "SELECT owner_org_id FROM access_grants WHERE grantee_org_id = $1 ORDER BY owner_org_id";
         Ok(dispatch!(self, pool => sqlx::query_scalar(sql).bind(grantee).fetch_all(pool).await?))
+    }
+
+    /// Sets a user's contact details (e-mail, phone); `None` clears one.
+    pub async fn set_user_contact(
+        &self,
+        user_id: i64,
+        email: Option<&str>,
+        phone: Option<&str>,
+    ) -> Result<()> {
+        let sql = "UPDATE users SET email = $1, phone = $2 WHERE id = $3";
+        dispatch_write!(self, pool => sqlx::query(sql).bind(email).bind(phone).bind(user_id).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    /// The active users of an organization, by id.
+    pub async fn users_of_org(&self, org_id: i64) -> Result<Vec<User>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE organization_id = $1 AND disabled = 0 ORDER BY id"
+        );
+        Ok(dispatch!(self, pool => sqlx::query_as(&sql).bind(org_id).fetch_all(pool).await?))
+    }
+
+    /// The active users with a role, by id.
+    pub async fn users_with_role(&self, role: &str) -> Result<Vec<User>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE role = $1 AND disabled = 0 ORDER BY id"
+        );
+        Ok(dispatch!(self, pool => sqlx::query_as(&sql).bind(role).fetch_all(pool).await?))
     }
 }

@@ -50,7 +50,7 @@ impl DemandFilter {
             all: *pass.scope() == DemandScope::Everything,
             registered: *pass.scope() != DemandScope::Nothing,
             nda_ids: match pass.scope() {
-                DemandScope::Member(_) => nda_ids,
+                DemandScope::Member { .. } => nda_ids,
                 _ => vec![],
             },
             level: level.map(str::to_string),

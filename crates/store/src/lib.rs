@@ -10,15 +10,19 @@ mod accounts;
 mod admin;
 mod chains;
 mod claims;
+mod deals;
 mod demands;
 mod embeddings;
+mod engagements;
 mod error;
 mod limits;
+mod notices;
 mod pages;
 mod pass;
 mod profiles;
 mod related;
 mod target;
+mod teasers;
 mod write;
 
 use chrono::{DateTime, Utc};
@@ -33,14 +37,21 @@ pub use accounts::{NewUser, User};
 pub use admin::Grant;
 pub use chains::{ChainAssignmentRow, ChainOverride, Replace, MANUAL_EVIDENCE};
 pub use claims::{Claim, NewClaim};
+pub use deals::{sha256_hex, BrokerRow, LabelRow, NdaText, SignatureRow};
 pub use demands::{DemandFilter, DemandNarrowing};
 pub use embeddings::text_hash;
+pub use engagements::{
+    chain_holds, ContractRow, EngagementRow, EngagementScope, EventRow, Move, Moved, NewEngagement,
+    NewSignature, PlacementRow,
+};
 pub use error::StoreError;
 pub use limits::LimitCount;
+pub use notices::{DeliveryRow, NewNotice, NoticeRow, MAX_ATTEMPTS};
 pub use pages::Pages;
 pub use pass::{CreditPass, DemandPass, DemandScope, EveryProfilePass, PassIssuer, ProfilePass};
 pub use profiles::{AssessorRow, CreditEvaluationRow, CreditRosterRow, ProfileRow};
 pub use target::Target;
+pub use teasers::Teaser;
 pub use write::WriteOutcome;
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -67,8 +67,13 @@ impl Store {
         Ok(match (pass.scope(), d.confidentiality) {
             (_, Confidentiality::Public) | (DemandScope::Everything, _) => true,
             (DemandScope::Nothing, _) => false,
-            (DemandScope::Member(_), Confidentiality::Registered) => true,
-            (DemandScope::Member(orgs), Confidentiality::Nda) => {
+            (DemandScope::Member { .. }, Confidentiality::Registered) => true,
+            (DemandScope::Member { demands, .. }, Confidentiality::Nda)
+                if demands.binary_search(&s.id).is_ok() =>
+            {
+                true
+            }
+            (DemandScope::Member { orgs, .. }, Confidentiality::Nda) => {
                 let uscc = d.owner_uscc.as_ref().map(|u| u.to_string());
                 let owner = self.find_organization(&d.owner, uscc.as_deref()).await?;
                 owner.is_some_and(|o| orgs.binary_search(&o.id).is_ok())

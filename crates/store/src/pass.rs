@@ -43,9 +43,10 @@ pub struct DemandPass {
 pub enum DemandScope {
     /// Nobody signed in: no confidential demand.
     Nothing,
-    /// A signed-in user: registered-only demands, and the NDA-only demands of these organizations
-    /// (the user's own and those that granted it access), sorted.
-    Member(Vec<i64>),
+    /// A signed-in user: registered-only demands, the NDA-only demands of `orgs` (the user's own
+    /// organization and those that granted it access) and the NDA-only `demands` whose NDA the
+    /// user's organization signed; both sorted.
+    Member { orgs: Vec<i64>, demands: Vec<i64> },
     /// An administrator, or the platform's own indexing.
     Everything,
 }
@@ -62,13 +63,23 @@ impl PassIssuer {
             scope: DemandScope::Nothing,
         }
     }
-    /// Registered-only demands and the NDA-only demands of `orgs`.
-    pub fn demands_of(&self, orgs: impl IntoIterator<Item = i64>) -> DemandPass {
-        let mut orgs: Vec<i64> = orgs.into_iter().collect();
-        orgs.sort_unstable();
-        orgs.dedup();
+    /// Registered-only demands, the NDA-only demands of `orgs` and the NDA-only `demands` signed for.
+    pub fn demands_of(
+        &self,
+        orgs: impl IntoIterator<Item = i64>,
+        demands: impl IntoIterator<Item = i64>,
+    ) -> DemandPass {
+        let sorted = |it: Vec<i64>| {
+            let mut v = it;
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
         DemandPass {
-            scope: DemandScope::Member(orgs),
+            scope: DemandScope::Member {
+                orgs: sorted(orgs.into_iter().collect()),
+                demands: sorted(demands.into_iter().collect()),
+            },
         }
     }
     pub fn demands_everything(&self) -> DemandPass {

@@ -81,6 +81,14 @@ fn columns(rec: &Record) -> Vec<(&'static str, Val)> {
                 "clusters",
                 text((!d.clusters.is_empty()).then(|| format!("|{}|", d.clusters.join("|")))),
             ),
+            (
+                "public_summary",
+                text(
+                    d.public_summary
+                        .as_ref()
+                        .filter(|_| d.confidentiality == model::Confidentiality::Nda),
+                ),
+            ),
         ],
     }
 }

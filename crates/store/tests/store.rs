@@ -559,8 +559,8 @@ async fn confidential_demands_need_a_pass_that_reaches_them() {
         );
         let issuer = s.take_issuer().unwrap();
         let nobody = issuer.demands_nothing();
-        let other = issuer.demands_of([org_id + 1000]);
-        let owner = issuer.demands_of([org_id]);
+        let other = issuer.demands_of([org_id + 1000], []);
+        let owner = issuer.demands_of([org_id], []);
         let every = issuer.demands_everything();
         let reach = |p: &store::DemandPass| {
             let p = p.clone();
