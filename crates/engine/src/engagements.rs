@@ -291,7 +291,7 @@ impl Desk {
     }
 
     /// The organization behind a supply item.
-    async fn provider_of(&self, item: &ItemRef) -> Result<i64> {
+    pub async fn provider_of(&self, item: &ItemRef) -> Result<i64> {
         let kind = match item.kind.as_str() {
             "outcome" => RecordKind::Outcome,
             "expert" => RecordKind::Person,

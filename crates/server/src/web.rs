@@ -18,8 +18,11 @@ use crate::state::AppState;
 mod admin;
 mod chains;
 mod credit;
+mod deal_form;
+mod deals;
 mod demand_form;
 mod demands;
+mod desk_pages;
 mod format;
 mod funnel;
 mod import;
@@ -62,6 +65,8 @@ struct Ctx {
     viewer: Viewer,
     /// The signed-in user's organization, by name (the header shows who acts).
     org_name: Option<String>,
+    /// Unread notifications of the signed-in user (the header's inbox link shows them).
+    unread: i64,
     csrf: String,
     set_cookies: Vec<String>,
 }
@@ -91,8 +96,10 @@ async fn ctx(state: &AppState, headers: &HeaderMap, lang_param: Option<&str>) ->
     let mut viewer = Viewer::anonymous();
     let mut session_csrf = None;
     let mut org_name = None;
+    let mut unread = 0;
     if let Some(token) = cookie(headers, SESSION_COOKIE) {
         if let Ok(Some(u)) = auth::session_user(state, &token, true).await {
+            unread = state.store.unread(u.id).await.unwrap_or(0);
             if let Some(org) = u.organization_id {
                 if let Ok(Some(s)) = state.store.get(model::RecordKind::Organization, org).await {
                     org_name = Some(s.record.label().to_string());
@@ -123,6 +130,7 @@ async fn ctx(state: &AppState, headers: &HeaderMap, lang_param: Option<&str>) ->
         lang,
         viewer,
         org_name,
+        unread,
         csrf,
         set_cookies,
     }
@@ -139,6 +147,8 @@ pub(crate) struct Frame {
     pub org: Option<String>,
     /// The menu this viewer's role uses: (path, label key).
     pub nav: Vec<(&'static str, &'static str)>,
+    /// Unread notifications (signed in).
+    pub unread: i64,
     pub csrf: String,
 }
 
@@ -233,6 +243,21 @@ fn menu(v: &Viewer) -> Vec<(&'static str, &'static str)> {
     if v.is_official() || v.is_financier() || role == Some(Role::Enterprise) {
         m.push(("/credit", "nav_credit"));
     }
+    if matches!(
+        role,
+        Some(
+            Role::Enterprise
+                | Role::Institution
+                | Role::Broker
+                | Role::PlatformOperator
+                | Role::Admin
+        )
+    ) {
+        m.push(("/engagements", "nav_engagements"));
+    } else if role == Some(Role::Government) {
+        m.push(("/contracts", "nav_contracts"));
+        m.push(("/brokers", "nav_brokers"));
+    }
     if v.is_operator() {
         m.push(("/admin/accounts", "nav_admin"));
     }
@@ -247,6 +272,7 @@ impl Ctx {
             user: self.viewer.user().map(|u| u.display_name.clone()),
             org: self.org_name.clone(),
             nav: menu(&self.viewer),
+            unread: self.unread,
             csrf: self.csrf.clone(),
         }
     }
@@ -394,6 +420,34 @@ pub fn routes() -> Router<Arc<AppState>> {
             "/admin/accounts/grants",
             axum::routing::post(admin::grant_action),
         )
+        .route("/engagements", get(deals::board))
+        .route(
+            "/engagements/new",
+            get(deal_form::open_form).post(deal_form::open_post),
+        )
+        .route("/engagements/stalled", get(desk_pages::stalled))
+        .route("/engagements/{id}", get(deals::detail))
+        .route(
+            "/engagements/{id}/move",
+            axum::routing::post(deals::move_post),
+        )
+        .route(
+            "/engagements/{id}/sign",
+            axum::routing::post(deals::sign_post),
+        )
+        .route(
+            "/engagements/{id}/broker",
+            axum::routing::post(deals::broker_post),
+        )
+        .route("/inbox", get(desk_pages::inbox))
+        .route("/inbox/read", axum::routing::post(desk_pages::inbox_read))
+        .route("/contracts", get(desk_pages::contracts))
+        .route("/brokers", get(desk_pages::brokers))
+        .route(
+            "/brokers/me",
+            get(desk_pages::broker_me).post(desk_pages::broker_post),
+        )
+        .route("/brokers/{id}", get(desk_pages::broker_record))
         .route("/login", get(session::login_form).post(session::login_post))
         .route("/logout", axum::routing::post(session::logout_post))
         .route("/assets/app.css", get(|| async { asset("text/css", CSS) }))

@@ -300,11 +300,7 @@ impl Desk {
     }
 
     /// What `pass` may read of a need.
-    pub(crate) async fn demand_face(
-        &self,
-        pass: &DemandPass,
-        id: Option<i64>,
-    ) -> Result<DemandFace> {
+    pub async fn demand_face(&self, pass: &DemandPass, id: Option<i64>) -> Result<DemandFace> {
         let Some(id) = id else {
             return Ok(DemandFace {
                 access: "none".into(),

@@ -144,6 +144,19 @@ pub struct NewDemand {
     pub clusters: Vec<String>,
     /// YYYY-MM-DD.
     pub deadline: Option<String>,
+    /// For an `nda` need: what every signed-in user may read of it (at most 300 characters), so
+    /// solvers can find it and ask to sign its NDA. Without one an NDA need stays hidden.
+    #[serde(default)]
+    pub public_summary: Option<String>,
+}
+
+/// A public summary as kept: trimmed, at most 300 characters, only on an NDA-only need.
+fn summary_of(level: Confidentiality, s: Option<String>) -> ApiResult<Option<String>> {
+    let s = s.map(|x| x.trim().to_string()).filter(|x| !x.is_empty());
+    if s.as_ref().is_some_and(|x| x.chars().count() > 300) {
+        return Err(ApiError::invalid("public_summary: at most 300 characters"));
+    }
+    Ok(s.filter(|_| level == Confidentiality::Nda))
 }
 
 /// Posts a need for the signed-in user's organization.
@@ -205,6 +218,7 @@ pub async fn post_demand(state: &AppState, viewer: &Viewer, n: NewDemand) -> Api
     d.owner_uscc = org.uscc.clone();
     d.region = org.region.clone();
     d.confidentiality = confidentiality;
+    d.public_summary = summary_of(confidentiality, n.public_summary)?;
     d.target_metrics = n.target_metrics;
     d.keywords = n.keywords;
     d.clusters = n.clusters;
@@ -240,6 +254,9 @@ pub struct DemandEdit {
     pub trl_needed: Option<u8>,
     /// `open`, `matched` or `closed`; unchanged when absent.
     pub status: Option<String>,
+    /// For an `nda` need: its public summary (see `NewDemand`); absent: none.
+    #[serde(default)]
+    pub public_summary: Option<String>,
 }
 
 /// Changes a need the signed-in user's organization posted (admins: any): title, problem,
@@ -311,6 +328,7 @@ pub async fn edit_demand(
             "title at most 200 characters, problem at most 10,000",
         ));
     }
+    dm.public_summary = summary_of(dm.confidentiality, e.public_summary)?;
     dm.title = e.title.trim().to_string();
     dm.problem = e.problem.trim().to_string();
     dm.target_metrics = e.target_metrics;

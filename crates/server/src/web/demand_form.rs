@@ -26,6 +26,7 @@ struct DemandFormPage {
     title: String,
     problem: String,
     metrics: String,
+    public_summary: String,
     levels: Vec<Choice>,
     trls: Vec<Choice>,
     /// Editing only: the need's status.
@@ -44,6 +45,8 @@ pub(super) struct DemandForm {
     trl: String,
     #[serde(default)]
     status: String,
+    #[serde(default)]
+    public_summary: String,
 }
 
 impl DemandForm {
@@ -94,6 +97,7 @@ fn demand_form(
         title: typed.title.clone(),
         problem: typed.problem.clone(),
         metrics: typed.metrics.clone(),
+        public_summary: typed.public_summary.clone(),
         levels: Choice::coded(l, "level_", &["nda", "registered", "public"], level),
         trls: Choice::trl(typed.trl()),
         statuses: if edit.is_some() {
@@ -146,6 +150,7 @@ pub(super) async fn new_demand_post(
         trl_needed: f.trl(),
         clusters: vec![],
         deadline: None,
+        public_summary: Some(f.public_summary.clone()),
     };
     match api::post_demand(&state, &c.viewer, n).await {
         Ok(v) => Redirect::to(&format!("/demands/{}", v.id)).into_response(),
@@ -194,6 +199,7 @@ pub(super) async fn edit_form(
         title: d.title.clone(),
         problem: d.problem.clone(),
         metrics: d.target_metrics.join("\n"),
+        public_summary: d.public_summary.clone().unwrap_or_default(),
         confidentiality: d.confidentiality.as_str().to_string(),
         trl: d
             .trl_needed
@@ -222,6 +228,7 @@ pub(super) async fn edit_post(
         confidentiality: f.confidentiality.clone(),
         trl_needed: f.trl(),
         status: Some(f.status.clone()).filter(|s| !s.is_empty()),
+        public_summary: Some(f.public_summary.clone()),
     };
     match api::edit_demand(&state, &c.viewer, id, edit).await {
         Ok(_) => Redirect::to(&format!("/demands/{id}?saved=1")).into_response(),
@@ -258,6 +265,7 @@ pub(super) async fn close_post(
         confidentiality: d.confidentiality.as_str().to_string(),
         trl_needed: d.trl_needed.map(|x| x.get()),
         status: Some("closed".into()),
+        public_summary: d.public_summary.clone(),
     };
     match api::edit_demand(&state, &c.viewer, id, edit).await {
         Ok(_) => Redirect::to(&format!("/demands/{id}?saved=1")).into_response(),

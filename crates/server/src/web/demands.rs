@@ -99,6 +99,8 @@ struct DemandsPage {
     trls: Vec<Choice>,
     clusters: Vec<Choice>,
     filtered: bool,
+    /// Public summaries of open NDA-only needs (signed-in viewers, first page, unfiltered).
+    teasers: Vec<(i64, String)>,
 }
 
 /// The choices of a select: an empty "all" first, then `(value, label)` pairs.
@@ -200,7 +202,20 @@ pub(super) async fn demands_page(
     } else {
         vec!["public"]
     };
+    let teasers = if c.viewer.user().is_some() && page_no <= 1 && base.is_empty() {
+        state
+            .store
+            .teasers(10)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|x| (x.id, x.summary))
+            .collect()
+    } else {
+        vec![]
+    };
     let page = DemandsPage {
+        teasers,
         f: c.frame(t("demands_title", l)),
         total,
         from: if items.is_empty() { 0 } else { from },
@@ -293,6 +308,8 @@ struct DemandPage {
     saved: bool,
     answer: Option<AnswerShow>,
     error: Option<String>,
+    /// 发起对接 on this need (a signed-in organization other than its owner).
+    engage: Option<String>,
 }
 
 /// A budget range in the page's words.
@@ -325,7 +342,7 @@ pub(super) async fn demand_page(
     let pass = state.policy.demand_pass(&c.viewer);
     let d = match c.viewer.demand(&state.store, &pass, id).await {
         Ok(Some(d)) => d,
-        Ok(None) => return not_found_page(&c),
+        Ok(None) => return teaser_page(&state, &c, id).await,
         Err(e) => return crate::ApiError::from(e).into_response(),
     };
     let dm = d.demand().clone();
@@ -366,6 +383,7 @@ pub(super) async fn demand_page(
         region: dm.region.as_ref().map(|r| labels::region(r, l)),
         posted: super::format::china_time(d.stored().created_at.timestamp()),
     };
+    let has_org = c.viewer.user().is_some_and(|u| u.organization_id.is_some());
     let mut page = DemandPage {
         f: c.frame(&dm.title),
         d: show,
@@ -373,8 +391,16 @@ pub(super) async fn demand_page(
         saved: q.saved.is_some(),
         answer: None,
         error: None,
+        engage: (has_org && !owner_view && dm.status == model::DemandStatus::Open)
+            .then(|| format!("/engagements/new?demand={id}")),
     };
     match answer {
+        Ok(a) if owner_view && dm.status == model::DemandStatus::Open => {
+            page.answer =
+                Some(AnswerShow::new(&state, a, l).engage_links(|k, item| {
+                    format!("/engagements/new?demand={id}&kind={k}&id={item}")
+                }))
+        }
         Ok(a) => page.answer = Some(AnswerShow::new(&state, a, l)),
         Err(e) => page.error = Some(e.message),
     }
@@ -413,4 +439,58 @@ fn export(c: &Ctx, d: &Demand, answer: Option<AnswerShow>) -> Response {
         &headers,
         &rows,
     )
+}
+
+/// What a signed-in user reads of an NDA-only need with a public summary: the summary and its
+/// filters, the way to ask for the full text (an engagement, then the NDA). Anyone else, and any
+/// need without a summary, gets the same "not found" as a missing id.
+#[derive(Template)]
+#[template(path = "demand_teaser.html")]
+struct TeaserPage {
+    f: Frame,
+    id: i64,
+    summary: String,
+    status: String,
+    status_label: String,
+    trl: Option<String>,
+    deadline: Option<String>,
+    clusters: Vec<(String, String)>,
+    region: Option<String>,
+    engage: bool,
+}
+
+async fn teaser_page(state: &AppState, c: &Ctx, id: i64) -> Response {
+    let l = c.lang;
+    let Some(user) = c.viewer.user() else {
+        return not_found_page(c);
+    };
+    let t_ = match state.store.teaser(id).await {
+        Ok(Some(t_)) => t_,
+        Ok(None) => return not_found_page(c),
+        Err(e) => return crate::ApiError::from(e).into_response(),
+    };
+    let page = TeaserPage {
+        f: c.frame(&t_.summary),
+        id,
+        status_label: labels::code("status_", &t_.status, l),
+        trl: t_
+            .trl_needed
+            .and_then(|x| u8::try_from(x).ok())
+            .map(|x| labels::trl(x, l)),
+        deadline: t_.deadline.clone(),
+        clusters: t_
+            .cluster_codes()
+            .into_iter()
+            .map(|x| (format!("/chains/{x}"), labels::cluster(state, x, l)))
+            .collect(),
+        region: t_
+            .region_code
+            .as_deref()
+            .and_then(model::Region::lookup)
+            .map(|r| labels::region(&r, l)),
+        engage: user.organization_id.is_some() && t_.status == "open",
+        status: t_.status.clone(),
+        summary: t_.summary,
+    };
+    respond(c, StatusCode::OK, &page)
 }

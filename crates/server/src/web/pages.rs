@@ -92,6 +92,8 @@ pub(super) struct AnswerShow {
 
 pub(crate) struct HitShow {
     pub(crate) href: String,
+    /// 发起对接 with this hit, where the page offers it.
+    pub(crate) engage: Option<String>,
     pub(crate) label: String,
     pub(crate) kind: String,
     pub(crate) strength: &'static str,
@@ -183,6 +185,22 @@ fn reasons(state: &AppState, h: &search::Match, l: Lang) -> Vec<Vec<(bool, Strin
 }
 
 impl AnswerShow {
+    /// Each hit that is a supply item gets a link opening an engagement, made by `link` from the
+    /// item's kind (`outcome`, `expert`, `organization`) and id.
+    pub(super) fn engage_links(mut self, link: impl Fn(&str, i64) -> String) -> AnswerShow {
+        for h in &mut self.hits {
+            let parts = h.href.trim_start_matches('/').split_once('/');
+            let item = match parts {
+                Some(("outcomes", id)) => id.parse().ok().map(|i| ("outcome", i)),
+                Some(("experts", id)) => id.parse().ok().map(|i| ("expert", i)),
+                Some(("organizations", id)) => id.parse().ok().map(|i| ("organization", i)),
+                _ => None,
+            };
+            h.engage = item.map(|(k, i)| link(k, i));
+        }
+        self
+    }
+
     pub(super) fn new(state: &AppState, a: AnswerView, l: Lang) -> AnswerShow {
         let none_fit =
             !a.hits.is_empty() && a.hits.iter().all(|h| h.strength == search::Strength::Weak);
@@ -194,6 +212,7 @@ impl AnswerShow {
                 .hits
                 .into_iter()
                 .map(|h| HitShow {
+                    engage: None,
                     href: record_href(h.record_kind, h.id as i64),
                     snippet: marked_runs(&h.snippet),
                     why: reasons(state, &h, l),

@@ -116,6 +116,24 @@ struct OutcomePage {
     o: OutcomeShow,
     answer: Option<AnswerShow>,
     error: Option<String>,
+    /// 发起对接 on this item (a signed-in organization that is not its holder).
+    engage: Option<String>,
+}
+
+/// How a viewer may open an engagement on a supply item: `(is the item's holder, link for others)`.
+async fn engage_with(state: &AppState, c: &Ctx, kind: &str, id: i64) -> (bool, Option<String>) {
+    let Some(org) = c.viewer.user().and_then(|u| u.organization_id) else {
+        return (false, None);
+    };
+    let item = engine::engagements::ItemRef {
+        kind: kind.to_string(),
+        id,
+    };
+    match state.desk.provider_of(&item).await {
+        Ok(holder) if holder == org => (true, None),
+        Ok(_) => (false, Some(format!("/engagements/new?kind={kind}&id={id}"))),
+        Err(_) => (false, None),
+    }
 }
 
 pub(super) async fn outcome_page(
@@ -180,13 +198,24 @@ pub(super) async fn outcome_page(
         chain: chain_links(&state, &o.clusters, &o.chain_nodes, l),
         onward,
     };
+    let (holder, engage) = engage_with(&state, &c, "outcome", id).await;
     let mut page = OutcomePage {
         f: c.frame(&title),
         o: show,
         answer: None,
         error: None,
+        engage,
     };
     match api::adopters_for(&state, id, None, 10).await {
+        Ok(a) if holder => {
+            page.answer = Some(AnswerShow::new(&state, a, l).engage_links(|k, org| {
+                if k == "organization" {
+                    format!("/engagements/new?kind=outcome&id={id}&seeker={org}")
+                } else {
+                    String::new()
+                }
+            }))
+        }
         Ok(a) => page.answer = Some(AnswerShow::new(&state, a, l)),
         Err(e) => page.error = Some(e.message),
     }
@@ -235,6 +264,7 @@ struct OrgPage {
     whatif: Option<String>,
     credit: Option<CreditShow>,
     credit_unscored: Option<String>,
+    engage: Option<String>,
 }
 
 /// The tier standing of `uscc` today, for a viewer who may read its profile.
@@ -334,6 +364,11 @@ pub(super) async fn organization_page(
         }
     }
     let show = org_show(&state, o, l).await;
+    let engage = if o.kind == model::OrgKind::Enterprise {
+        None
+    } else {
+        engage_with(&state, &c, "organization", id).await.1
+    };
     let page = OrgPage {
         f: c.frame(&o.name),
         o: show,
@@ -359,6 +394,7 @@ pub(super) async fn organization_page(
         whatif,
         credit,
         credit_unscored,
+        engage,
     };
     respond(&c, StatusCode::OK, &page)
 }
@@ -406,6 +442,7 @@ struct ExpertPage {
     p: ExpertShow,
     outcomes: Vec<OutcomeRow>,
     outcomes_total: i64,
+    engage: Option<String>,
 }
 
 pub(super) async fn expert_page(
@@ -449,7 +486,9 @@ pub(super) async fn expert_page(
         phone: p.contact.phone.clone(),
         chain: chain_links(&state, &p.clusters, &p.chain_nodes, l),
     };
+    let (_, engage) = engage_with(&state, &c, "expert", id).await;
     let page = ExpertPage {
+        engage,
         f: c.frame(&p.name),
         p: show,
         outcomes: outcome_rows(&outcomes, l),

@@ -1,0 +1,540 @@
+//! The pages around engagements: the inbox, technology contracts (listed and exported), the
+//! operators' board of stalled engagements, brokers' records (for officials) and a broker's own
+//! workbench (fields, keywords, regions, and how their engagements went).
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use engine::engagements::BrokerPerformance;
+
+use super::deals::{item_href, need_show, NeedShow};
+use super::format::{china_time, percent, xlsx_download, yuan};
+use super::{ctx, gate, labels, not_found_page, respond, t, Choice, Frame, Lang, MessagePage};
+use crate::access::Role;
+use crate::deliver::notice_text;
+use crate::engagements::actor;
+use crate::state::AppState;
+use crate::{ApiPath, ApiQuery};
+
+#[derive(serde::Deserialize, Default)]
+pub(super) struct LangQuery {
+    lang: Option<String>,
+    format: Option<String>,
+    days: Option<i64>,
+}
+
+struct NoticeShow {
+    when: String,
+    text: String,
+    href: Option<String>,
+    unread: bool,
+}
+
+#[derive(askama::Template)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    f: Frame,
+    notices: Vec<NoticeShow>,
+    unread: i64,
+}
+
+pub(super) async fn inbox(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<LangQuery>,
+) -> Response {
+    let c = ctx(&state, &headers, q.lang.as_deref()).await;
+    let l = c.lang;
+    let heading = t("nav_inbox", l);
+    if let Some(r) = gate(&c, heading, true, "forbidden") {
+        return r;
+    }
+    let Ok(a) = actor(&c.viewer) else {
+        return not_found_page(&c);
+    };
+    let (list, unread) = match state.desk.inbox(&a, 100).await {
+        Ok(x) => x,
+        Err(e) => return crate::ApiError::from(e).into_response(),
+    };
+    let notices = list
+        .iter()
+        .map(|n| NoticeShow {
+            when: china_time(n.at),
+            text: notice_text(
+                &n.event,
+                n.engagement_id,
+                n.to.as_deref(),
+                n.item.as_ref().map_or("", |i| i.title.as_str()),
+                l,
+            ),
+            href: n.engagement_id.map(|id| format!("/engagements/{id}")),
+            unread: !n.read,
+        })
+        .collect();
+    let page = InboxPage {
+        f: c.frame(heading),
+        notices,
+        unread,
+    };
+    respond(&c, StatusCode::OK, &page)
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct CsrfForm {
+    csrf: String,
+}
+
+pub(super) async fn inbox_read(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let c = ctx(&state, &headers, None).await;
+    if f.csrf != c.csrf {
+        return MessagePage::new(&c, "403", t("csrf_failed", c.lang))
+            .respond(&c, StatusCode::FORBIDDEN);
+    }
+    let Some(uid) = c.viewer.user_id() else {
+        return not_found_page(&c);
+    };
+    match state.store.mark_read(uid, None).await {
+        Ok(_) => Redirect::to("/inbox").into_response(),
+        Err(e) => crate::ApiError::from(e).into_response(),
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "contracts.html")]
+struct ContractsPage {
+    f: Frame,
+    headers: Vec<String>,
+    rows: Vec<(i64, Vec<String>)>,
+    total: String,
+    local_share: String,
+}
+
+const CONTRACT_COLUMNS: [&str; 9] = [
+    "contract_engagement",
+    "contract_type",
+    "contract_amount",
+    "contract_seller",
+    "contract_buyer",
+    "contract_buyer_local",
+    "contract_ip",
+    "contract_signed_on",
+    "contract_registration",
+];
+
+pub(super) async fn contracts(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<LangQuery>,
+) -> Response {
+    let c = ctx(&state, &headers, q.lang.as_deref()).await;
+    let l = c.lang;
+    let heading = t("nav_contracts", l);
+    let allowed = c
+        .viewer
+        .user()
+        .is_some_and(|u| u.organization_id.is_some() || c.viewer.is_official());
+    if let Some(r) = gate(&c, heading, allowed, "contracts_refused") {
+        return r;
+    }
+    let Ok(a) = actor(&c.viewer) else {
+        return not_found_page(&c);
+    };
+    let list = match state.desk.contracts(&a, 5000).await {
+        Ok(x) => x,
+        Err(e) => return crate::ApiError::from(e).into_response(),
+    };
+    let yes_no = |b: bool| t(if b { "yes" } else { "no" }, l).to_string();
+    let rows: Vec<(i64, Vec<String>)> = list
+        .iter()
+        .map(|k| {
+            (
+                k.engagement_id,
+                vec![
+                    format!("#{}", k.engagement_id),
+                    labels::code("contract_type_", &k.contract_type, l),
+                    yuan(k.amount_fen.max(0) as u64, l),
+                    k.seller.name.clone(),
+                    k.buyer.name.clone(),
+                    yes_no(k.buyer_local),
+                    labels::code("ip_", &k.ip_ownership, l),
+                    k.signed_on.clone(),
+                    match &k.registration_no {
+                        Some(n) => format!("{n} {}", k.registered_on.clone().unwrap_or_default()),
+                        None => t("contract_not_registered", l).to_string(),
+                    },
+                ],
+            )
+        })
+        .collect();
+    let headers = labels::words(&CONTRACT_COLUMNS, l);
+    if q.format.as_deref() == Some("xlsx") {
+        let body: Vec<Vec<String>> = rows.iter().map(|(_, r)| r.clone()).collect();
+        let stamp = chrono::Utc::now().format("%Y%m%d");
+        return xlsx_download(
+            &format!("contracts-{stamp}.xlsx"),
+            t("nav_contracts", l),
+            &headers,
+            &body,
+        );
+    }
+    let total: i64 = list.iter().map(|k| k.amount_fen.max(0)).sum();
+    let local = list.iter().filter(|k| k.buyer_local).count();
+    let page = ContractsPage {
+        f: c.frame(heading),
+        headers,
+        rows,
+        total: yuan(total as u64, l),
+        local_share: if list.is_empty() {
+            "—".into()
+        } else {
+            percent(local as f64 / list.len() as f64)
+        },
+    };
+    respond(&c, StatusCode::OK, &page)
+}
+
+struct StalledShow {
+    id: i64,
+    stage: String,
+    need: NeedShow,
+    item: String,
+    item_href: String,
+    seeker: String,
+    provider: String,
+    idle_days: i64,
+    awaits: String,
+    broker: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "stalled.html")]
+struct StalledPage {
+    f: Frame,
+    rows: Vec<StalledShow>,
+    days: i64,
+}
+
+pub(super) async fn stalled(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<LangQuery>,
+) -> Response {
+    let c = ctx(&state, &headers, q.lang.as_deref()).await;
+    let l = c.lang;
+    let heading = t("nav_stalled", l);
+    if let Some(r) = gate(&c, heading, c.viewer.is_operator(), "operators_only") {
+        return r;
+    }
+    let Ok(a) = actor(&c.viewer) else {
+        return not_found_page(&c);
+    };
+    let days = q.days.unwrap_or(state.desk.reminder_days).clamp(1, 365);
+    let pass = state.policy.demand_pass(&c.viewer);
+    let list = match state
+        .desk
+        .stalled(&a, &pass, days, crate::auth::now())
+        .await
+    {
+        Ok(x) => x,
+        Err(e) => return crate::ApiError::from(e).into_response(),
+    };
+    let rows = list
+        .iter()
+        .map(|s| StalledShow {
+            id: s.engagement.id,
+            stage: labels::code("stage_", &s.engagement.stage, l),
+            need: need_show(&s.engagement.demand, l),
+            item: s.engagement.item.title.clone(),
+            item_href: item_href(&s.engagement.item),
+            seeker: s.engagement.seeker.name.clone(),
+            provider: s.engagement.provider.name.clone(),
+            idle_days: s.idle_days,
+            awaits: match s.awaits.as_str() {
+                "counterpart" => t("awaits_counterpart", l).to_string(),
+                _ => t("awaits_both", l).to_string(),
+            },
+            broker: t(if s.broker { "yes" } else { "no" }, l).to_string(),
+        })
+        .collect();
+    let page = StalledPage {
+        f: c.frame(heading),
+        rows,
+        days,
+    };
+    respond(&c, StatusCode::OK, &page)
+}
+
+/// A broker's record in words.
+struct PerfShow {
+    user_id: i64,
+    name: String,
+    handled: usize,
+    open: usize,
+    introduced: String,
+    contracted: String,
+    value: String,
+    stage_days: Vec<(String, String, usize)>,
+}
+
+fn perf_show(p: &BrokerPerformance, l: Lang) -> PerfShow {
+    PerfShow {
+        user_id: p.user_id,
+        name: p.name.clone(),
+        handled: p.handled,
+        open: p.open,
+        introduced: format!("{} ({})", p.introduced, percent(p.introduced_rate)),
+        contracted: format!("{} ({})", p.contracted, percent(p.contracted_rate)),
+        value: yuan(p.contract_value_fen.max(0) as u64, l),
+        stage_days: p
+            .stage_days
+            .iter()
+            .map(|s| {
+                (
+                    labels::code("stage_", &s.stage, l),
+                    super::format::number(s.median_days, 1),
+                    s.count,
+                )
+            })
+            .collect(),
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "brokers.html")]
+struct BrokersPage {
+    f: Frame,
+    rows: Vec<PerfShow>,
+}
+
+/// Every broker's record, for officials and operators (grading the city's 金牌陪跑人).
+pub(super) async fn brokers(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<LangQuery>,
+) -> Response {
+    let c = ctx(&state, &headers, q.lang.as_deref()).await;
+    let l = c.lang;
+    let heading = t("nav_brokers", l);
+    if let Some(r) = gate(&c, heading, c.viewer.is_official(), "officials_only") {
+        return r;
+    }
+    let Ok(a) = actor(&c.viewer) else {
+        return not_found_page(&c);
+    };
+    let users = match state.store.users_with_role("broker").await {
+        Ok(u) => u,
+        Err(e) => return crate::ApiError::from(e).into_response(),
+    };
+    let mut rows = vec![];
+    for u in users {
+        if let Ok(p) = state.desk.broker_performance(&a, u.id).await {
+            rows.push(perf_show(&p, l));
+        }
+    }
+    rows.sort_by_key(|r| std::cmp::Reverse(r.handled));
+    respond(
+        &c,
+        StatusCode::OK,
+        &BrokersPage {
+            f: c.frame(heading),
+            rows,
+        },
+    )
+}
+
+#[derive(askama::Template)]
+#[template(path = "broker.html")]
+struct BrokerPage {
+    f: Frame,
+    perf: PerfShow,
+    clusters: Vec<Choice>,
+    keywords: String,
+    regions: String,
+    bio: String,
+    own: bool,
+    saved: bool,
+    error: Option<String>,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(super) struct BrokerQuery {
+    lang: Option<String>,
+    saved: Option<String>,
+}
+
+/// A broker's workbench (their own) or record (officials).
+pub(super) async fn broker_me(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<BrokerQuery>,
+) -> Response {
+    let c = ctx(&state, &headers, q.lang.as_deref()).await;
+    let is_broker = c.viewer.user().is_some_and(|u| u.role == Role::Broker);
+    if let Some(r) = gate(&c, t("nav_broker", c.lang), is_broker, "brokers_only") {
+        return r;
+    }
+    let Some(uid) = c.viewer.user_id() else {
+        return not_found_page(&c);
+    };
+    broker_page(&state, &c, uid, q.saved.is_some(), None, StatusCode::OK).await
+}
+
+pub(super) async fn broker_record(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<BrokerQuery>,
+) -> Response {
+    let c = ctx(&state, &headers, q.lang.as_deref()).await;
+    if let Some(r) = gate(&c, t("nav_brokers", c.lang), true, "forbidden") {
+        return r;
+    }
+    broker_page(&state, &c, id, false, None, StatusCode::OK).await
+}
+
+async fn broker_page(
+    state: &AppState,
+    c: &super::Ctx,
+    id: i64,
+    saved: bool,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let l = c.lang;
+    let Ok(a) = actor(&c.viewer) else {
+        return not_found_page(c);
+    };
+    let perf = match state.desk.broker_performance(&a, id).await {
+        Ok(p) => p,
+        Err(_) => return not_found_page(c),
+    };
+    let own = a.user_id == id;
+    let profile = state
+        .store
+        .brokers(&[])
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(b, _)| b)
+        .find(|b| b.user_id == id);
+    let chosen: Vec<String> = profile
+        .as_ref()
+        .map(|p| p.clusters.clone())
+        .unwrap_or_default();
+    let clusters = state
+        .chains
+        .taxonomy
+        .clusters
+        .iter()
+        .map(|k| Choice {
+            value: k.code.clone(),
+            label: labels::cluster(state, &k.code, l),
+            selected: chosen.contains(&k.code),
+        })
+        .collect();
+    let page = BrokerPage {
+        f: c.frame(&format!("{} · {}", t("nav_broker", l), perf.name)),
+        perf: perf_show(&perf, l),
+        clusters,
+        keywords: profile
+            .as_ref()
+            .map(|p| p.keywords.join("，"))
+            .unwrap_or_default(),
+        regions: profile
+            .as_ref()
+            .map(|p| {
+                p.regions
+                    .iter()
+                    .map(|r| model::Region::lookup(r).map_or(r.clone(), |x| labels::region(&x, l)))
+                    .collect::<Vec<_>>()
+                    .join("，")
+            })
+            .unwrap_or_default(),
+        bio: profile.map(|p| p.bio).unwrap_or_default(),
+        own,
+        saved,
+        error,
+    };
+    respond(c, status, &page)
+}
+
+pub(super) struct BrokerForm {
+    csrf: String,
+    clusters: Vec<String>,
+    keywords: String,
+    regions: String,
+    bio: String,
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split([',', '，', '、', ';', '；', '\n'])
+        .map(|x| x.trim().to_string())
+        .filter(|x| !x.is_empty())
+        .collect()
+}
+
+pub(super) async fn broker_post(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    axum_extra_form: axum::body::Bytes,
+) -> Response {
+    let c = ctx(&state, &headers, None).await;
+    // Checkbox lists repeat a name; serde_urlencoded cannot gather them into a Vec, so parse here.
+    let mut f = BrokerForm {
+        csrf: String::new(),
+        clusters: vec![],
+        keywords: String::new(),
+        regions: String::new(),
+        bio: String::new(),
+    };
+    for (k, v) in form_urlencoded::parse(&axum_extra_form) {
+        match k.as_ref() {
+            "csrf" => f.csrf = v.into_owned(),
+            "clusters" => f.clusters.push(v.into_owned()),
+            "keywords" => f.keywords = v.into_owned(),
+            "regions" => f.regions = v.into_owned(),
+            "bio" => f.bio = v.into_owned(),
+            _ => {}
+        }
+    }
+    if f.csrf != c.csrf {
+        return MessagePage::new(&c, "403", t("csrf_failed", c.lang))
+            .respond(&c, StatusCode::FORBIDDEN);
+    }
+    let Some(u) = c.viewer.user().filter(|u| u.role == Role::Broker) else {
+        return MessagePage::new(&c, "403", t("brokers_only", c.lang))
+            .respond(&c, StatusCode::FORBIDDEN);
+    };
+    let profile = crate::engagements::BrokerProfile {
+        clusters: f.clusters,
+        keywords: split_list(&f.keywords),
+        regions: split_list(&f.regions),
+        bio: f.bio,
+    };
+    let row = match crate::engagements::broker_row(&state, u.id, profile) {
+        Ok(r) => r,
+        Err(e) => {
+            let id = u.id;
+            return broker_page(
+                &state,
+                &c,
+                id,
+                false,
+                Some(e.message),
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+    };
+    match state.store.put_broker(&row).await {
+        Ok(()) => Redirect::to("/brokers/me?saved=1").into_response(),
+        Err(e) => crate::ApiError::from(e).into_response(),
+    }
+}
