@@ -337,6 +337,9 @@ pub fn convert_row(
                     Confidentiality::Nda
                 }
             };
+            d.public_summary = f
+                .text("public_summary")
+                .filter(|_| d.confidentiality == Confidentiality::Nda);
             d.status = f.parse_or("status", DemandStatus::Open);
             d.region = f.region("region", &mut free_text_regions);
             d.source = source;

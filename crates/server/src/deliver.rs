@@ -29,16 +29,31 @@ pub fn notice_text(
     item: &str,
     lang: Lang,
 ) -> String {
+    let (before, after) = notice_parts(event, engagement, to, lang);
+    format!("{before}{item}{after}")
+}
+
+/// The words of a notification before and after the supply item's title (a page shows the title
+/// as record data, apart from the words).
+pub fn notice_parts(
+    event: &str,
+    engagement: Option<i64>,
+    to: Option<&str>,
+    lang: Lang,
+) -> (String, String) {
     let stage = to
         .map(|s| t(&format!("stage_{s}"), lang).to_string())
         .unwrap_or_default();
-    t(&format!("notice_{event}"), lang)
+    let text = t(&format!("notice_{event}"), lang)
         .replace(
             "{id}",
             &engagement.map(|i| i.to_string()).unwrap_or_default(),
         )
-        .replace("{item}", item)
-        .replace("{stage}", &stage)
+        .replace("{stage}", &stage);
+    match text.split_once("{item}") {
+        Some((a, b)) => (a.to_string(), b.to_string()),
+        None => (text, String::new()),
+    }
 }
 
 /// Starts the worker; it holds the state weakly and stops when the state is dropped.

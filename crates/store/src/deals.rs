@@ -2,7 +2,6 @@
 //! signatures (which open a demand to exactly the signing organization), brokers, and the relevance
 //! labels engagements leave for the matching engine.
 
-use chrono::Utc;
 use sha2::{Digest, Sha256};
 
 use crate::engagements::{ContractRow, PlacementRow};
@@ -153,7 +152,7 @@ impl Store {
             .bind(demand_id)
             .bind(body)
             .bind(&sha)
-            .bind(Utc::now().timestamp())
+            .bind(self.now_ts())
             .fetch_one(pool)
             .await?);
         Ok(NdaText {
@@ -188,7 +187,7 @@ impl Store {
 
     /// Revokes a signature (an operator's act; audited); false when there is no live one.
     pub async fn revoke_signature(&self, id: i64, actor: &str) -> Result<bool> {
-        let now = Utc::now().timestamp();
+        let now = self.now_ts();
         let sql = "UPDATE nda_signatures SET revoked_at = $1, revoked_by = $2 WHERE id = $3 AND revoked_at IS NULL";
         let n = dispatch_write!(self, pool => sqlx::query(sql).bind(now).bind(actor).bind(id).execute(pool).await?.rows_affected());
         if n > 0 {
@@ -244,7 +243,7 @@ impl Store {
             .bind(json(&b.keywords))
             .bind(json(&b.regions))
             .bind(&b.bio)
-            .bind(Utc::now().timestamp())
+            .bind(self.now_ts())
             .execute(pool)
             .await?.rows_affected());
         Ok(())

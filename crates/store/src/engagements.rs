@@ -260,7 +260,7 @@ macro_rules! audit_row {
 impl Store {
     /// Opens an engagement (with its first event, its notifications and an audit row); its id.
     pub async fn open_engagement(&self, n: &NewEngagement) -> Result<i64> {
-        let now = Utc::now().timestamp();
+        let now = self.now_ts();
         let (seeker_contact, provider_contact) = if n.opener_side == "seeker" {
             (Some(n.opened_by), None)
         } else {
@@ -315,7 +315,7 @@ impl Store {
     /// Makes one move (see the module's doc): [`Moved::Stale`] when the version is no longer the
     /// one the mover saw.
     pub async fn move_engagement(&self, m: &Move) -> Result<Moved> {
-        let now = Utc::now().timestamp();
+        let now = self.now_ts();
         dispatch_write!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let (contact_side, contact_user) = match &m.contact {
@@ -448,7 +448,7 @@ impl Store {
     /// Records that a reminder about an idle engagement went out (with its notifications), unless
     /// it moved meanwhile; whether it was recorded.
     pub async fn remind_engagement(&self, e: &EngagementRow, notify: &[NewNotice]) -> Result<bool> {
-        let now = Utc::now().timestamp();
+        let now = self.now_ts();
         dispatch_write!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let n = sqlx::query("UPDATE engagements SET reminded_at = $1 WHERE id = $2 AND version = $3")

@@ -134,6 +134,9 @@ pub struct Store {
     pub(crate) calls: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// Whether the pass issuer was handed out (see [`pass`]).
     pub(crate) issuer_taken: pass::IssuerTaken,
+    /// Seconds added to the clock of workflow writes (engagements, notifications, signatures):
+    /// zero except while the demo replays a believable history in the past.
+    pub(crate) clock_offset: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 /// A record as stored, with its id and timestamps.
@@ -194,6 +197,18 @@ pub(crate) fn table(kind: RecordKind) -> &'static str {
 }
 
 impl Store {
+    /// Sets how far in the past (negative seconds) workflow writes are stamped; the demo replays
+    /// its history with it, then sets it back to 0. Every clone shares it.
+    pub fn set_clock_offset(&self, secs: i64) {
+        self.clock_offset
+            .store(secs, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Unix seconds for workflow writes (see [`Store::set_clock_offset`]).
+    pub fn now_ts(&self) -> i64 {
+        Utc::now().timestamp() + self.clock_offset.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Opens (creating if needed) the store at `target` and applies pending migrations.
     pub async fn open(target: &Target) -> Result<Store> {
         let store = match target {
@@ -222,6 +237,7 @@ impl Store {
                     backend: Backend::Sqlite(pool),
                     gate: Default::default(),
                     issuer_taken: Default::default(),
+                    clock_offset: Default::default(),
                     calls: Default::default(),
                 }
             }
@@ -245,6 +261,7 @@ impl Store {
                     backend: Backend::Postgres(pool),
                     gate: Default::default(),
                     issuer_taken: Default::default(),
+                    clock_offset: Default::default(),
                     calls: Default::default(),
                 }
             }

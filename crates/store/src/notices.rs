@@ -3,8 +3,6 @@
 //! the engagement, the stages), never text: what it says is rendered for its reader, with the
 //! reader's rights, when it is read or sent.
 
-use chrono::Utc;
-
 use crate::{dispatch, dispatch_write, Result, Store};
 
 /// A notification to write with a move.
@@ -104,7 +102,7 @@ impl Store {
     pub async fn mark_read(&self, user_id: i64, id: Option<i64>) -> Result<u64> {
         let sql = "UPDATE notifications SET read_at = $1 \
                    WHERE user_id = $2 AND read_at IS NULL AND ($3 IS NULL OR id = $3)";
-        let now = Utc::now().timestamp();
+        let now = self.now_ts();
         Ok(dispatch_write!(self, pool => sqlx::query(sql)
             .bind(now)
             .bind(user_id)
@@ -128,7 +126,7 @@ impl Store {
     /// Records a delivery's attempt: sent, or failed (retried later with a growing delay, given up
     /// after [`MAX_ATTEMPTS`]).
     pub async fn delivery_attempted(&self, id: i64, error: Option<&str>) -> Result<()> {
-        let now = Utc::now().timestamp();
+        let now = self.now_ts();
         let sql = "UPDATE deliveries SET attempts = attempts + 1, last_error = $1, \
                    status = CASE WHEN $1 IS NULL THEN 'sent' WHEN attempts + 1 >= $2 THEN 'failed' ELSE 'pending' END, \
                    next_at = $3 + 30 * (attempts + 1) * (attempts + 1) WHERE id = $4";
@@ -162,7 +160,7 @@ impl Store {
         dispatch_write!(self, pool => sqlx::query(sql)
             .bind(org_id)
             .bind(url)
-            .bind(Utc::now().timestamp())
+            .bind(self.now_ts())
             .execute(pool)
             .await?.rows_affected());
         Ok(())

@@ -170,6 +170,11 @@ pub async fn run(global: &Global, args: &DemoArgs) -> anyhow::Result<u8> {
         None => (server::auth::random_password(), false),
     };
     let accounts = create_accounts(&store, &password).await?;
+    let deals = super::demo_deals::seed(&store, &issuer).await?;
+    println!(
+        "  {:<22} {:>5} engagements with their history, NDAs, contracts and brokers (示例数据)",
+        "engagements", deals
+    );
     println!(
         "\ndemo accounts (password {}):",
         if given {

@@ -4,6 +4,7 @@ mod chain;
 mod chain_eval;
 mod credit;
 mod demo;
+mod demo_deals;
 mod encode;
 mod eval;
 mod export;

@@ -163,11 +163,14 @@ impl Desk {
         let seeker_contact = contact("seeker", e.seeker_contact).await?;
         let provider_contact = contact("provider", e.provider_contact).await?;
         let nda = self.nda_state(&e, &parties).await?;
+        // Moves whose NDA guard cannot hold yet are not offered (the check still applies them).
+        let blocked = nda.required && !nda.signed;
         let moves = self
             .flow
             .moves(&e.stage, &parties)
             .into_iter()
             .filter(|m| *m != "nda_signed")
+            .filter(|m| !(blocked && matches!(*m, "evaluation" | "negotiation")))
             .map(str::to_string)
             .collect();
         let broker = match e.broker_user {

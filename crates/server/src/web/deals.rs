@@ -204,7 +204,8 @@ struct DetailPage {
     contract: Option<Vec<(String, String)>>,
     close_reason: Option<String>,
     evaluation: Option<String>,
-    brokers: Vec<(i64, String, String)>,
+    /// (user id, name, why in words, matched keywords as written).
+    brokers: Vec<(i64, String, String, String)>,
     may_assign: bool,
     today: String,
     error: Option<String>,
@@ -289,6 +290,11 @@ async fn render_detail(
         .iter()
         .map(|r| r.code.clone())
         .collect();
+    let placeholder = Choice {
+        value: String::new(),
+        label: t("choose", l).to_string(),
+        selected: true,
+    };
     let may_assign = v.open
         && v.broker.is_none()
         && v.parties
@@ -312,14 +318,13 @@ async fn render_detail(
                         .collect();
                     why.push(names.join(labels::sep(l)));
                 }
-                if !b.keywords.is_empty() {
-                    why.push(b.keywords.join(labels::sep(l)));
-                }
+
                 if b.region {
                     why.push(t("broker_same_region", l).to_string());
                 }
                 why.push(format!("{} {}", t("broker_load", l), b.load));
-                (b.user_id, b.name, why.join(" · "))
+                let data = b.keywords.join(labels::sep(l));
+                (b.user_id, b.name, why.join(" · "), data)
             })
             .collect()
     } else {
@@ -376,7 +381,9 @@ async fn render_detail(
         }),
         events,
         moves,
-        reasons: coded("reason_", &reasons),
+        reasons: std::iter::once(placeholder)
+            .chain(coded("reason_", &reasons))
+            .collect(),
         evaluation_kinds: coded("evaluation_", &vocab.evaluation_kinds),
         contract_types: coded("contract_type_", &vocab.contract_types),
         ip_choices: coded("ip_", &vocab.ip_ownership),

@@ -14,7 +14,7 @@ use super::deals::{item_href, need_show, NeedShow};
 use super::format::{china_time, percent, xlsx_download, yuan};
 use super::{ctx, gate, labels, not_found_page, respond, t, Choice, Frame, Lang, MessagePage};
 use crate::access::Role;
-use crate::deliver::notice_text;
+use crate::deliver::notice_parts;
 use crate::engagements::actor;
 use crate::state::AppState;
 use crate::{ApiPath, ApiQuery};
@@ -28,7 +28,9 @@ pub(super) struct LangQuery {
 
 struct NoticeShow {
     when: String,
-    text: String,
+    before: String,
+    item: String,
+    after: String,
     href: Option<String>,
     unread: bool,
 }
@@ -61,15 +63,15 @@ pub(super) async fn inbox(
     };
     let notices = list
         .iter()
-        .map(|n| NoticeShow {
+        .map(|n| {
+            let (before, after) = notice_parts(&n.event, n.engagement_id, n.to.as_deref(), l);
+            (n, before, after)
+        })
+        .map(|(n, before, after)| NoticeShow {
             when: china_time(n.at),
-            text: notice_text(
-                &n.event,
-                n.engagement_id,
-                n.to.as_deref(),
-                n.item.as_ref().map_or("", |i| i.title.as_str()),
-                l,
-            ),
+            before,
+            after,
+            item: n.item.as_ref().map_or(String::new(), |i| i.title.clone()),
             href: n.engagement_id.map(|id| format!("/engagements/{id}")),
             unread: !n.read,
         })
@@ -353,6 +355,7 @@ pub(super) async fn brokers(
 #[template(path = "broker.html")]
 struct BrokerPage {
     f: Frame,
+    name: String,
     perf: PerfShow,
     clusters: Vec<Choice>,
     keywords: String,
@@ -440,7 +443,8 @@ async fn broker_page(
         })
         .collect();
     let page = BrokerPage {
-        f: c.frame(&format!("{} · {}", t("nav_broker", l), perf.name)),
+        f: c.frame(t("nav_broker", l)),
+        name: perf.name.clone(),
         perf: perf_show(&perf, l),
         clusters,
         keywords: profile
