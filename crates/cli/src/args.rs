@@ -120,6 +120,26 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::account_args::GrantCommand,
     },
+    /// Engagements (对接): list, show with the timeline, send reminders.
+    Engagement {
+        #[command(subcommand)]
+        command: crate::deal_args::EngagementCommand,
+    },
+    /// Technology contracts recorded at the contracted stage.
+    Contracts {
+        #[command(subcommand)]
+        command: crate::deal_args::ContractsCommand,
+    },
+    /// Relevance labels left by engagements, for the matching engine.
+    Labels {
+        #[command(subcommand)]
+        command: crate::deal_args::LabelsCommand,
+    },
+    /// NDA signatures and texts: list, revoke, set a need's own text.
+    Nda {
+        #[command(subcommand)]
+        command: crate::deal_args::NdaCommand,
+    },
 }
 
 /// Where and how to serve.

@@ -4,6 +4,7 @@ mod account_args;
 mod args;
 mod commands;
 mod config;
+mod deal_args;
 mod domain_args;
 mod kind_arg;
 mod table;

@@ -36,3 +36,6 @@ mod pages;
 
 #[path = "api/engagements.rs"]
 mod engagements;
+
+#[path = "api/notices.rs"]
+mod notices;

@@ -445,10 +445,14 @@ impl Store {
         })
     }
 
-    /// Records that a reminder about an idle engagement went out (with its notifications), unless
-    /// it moved meanwhile; whether it was recorded.
-    pub async fn remind_engagement(&self, e: &EngagementRow, notify: &[NewNotice]) -> Result<bool> {
-        let now = self.now_ts();
+    /// Records that a reminder about an idle engagement went out at `now` (with its
+    /// notifications), unless it moved meanwhile; whether it was recorded.
+    pub async fn remind_engagement(
+        &self,
+        e: &EngagementRow,
+        notify: &[NewNotice],
+        now: i64,
+    ) -> Result<bool> {
         dispatch_write!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let n = sqlx::query("UPDATE engagements SET reminded_at = $1 WHERE id = $2 AND version = $3")

@@ -3,6 +3,7 @@ mod bench;
 mod chain;
 mod chain_eval;
 mod credit;
+mod deals;
 mod demo;
 mod demo_deals;
 mod encode;
@@ -127,6 +128,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Credit { command } => credit::run(&cli.global, command).await,
         Command::User { command } => accounts::user(&cli.global, command).await,
         Command::Grant { command } => accounts::grant(&cli.global, command).await,
+        Command::Engagement { command } => deals::engagement(&cli.global, command).await,
+        Command::Contracts { command } => deals::contracts(&cli.global, command).await,
+        Command::Labels { command } => deals::labels(&cli.global, command).await,
+        Command::Nda { command } => deals::nda(&cli.global, command).await,
     }
 }
 

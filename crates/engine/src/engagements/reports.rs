@@ -445,7 +445,7 @@ impl Desk {
             if let Some(b) = e.broker_user {
                 notify.extend(self.notices(&[], &[b], 0, "escalated").await?);
             }
-            if self.store.remind_engagement(e, &notify).await? {
+            if self.store.remind_engagement(e, &notify, now).await? {
                 n += 1;
             }
         }

@@ -22,6 +22,16 @@ pub async fn deal_platform(
     dir: tempfile::TempDir,
     pg: Option<(String, String)>,
 ) -> (Platform, Ids) {
+    deal_platform_with(store, dir, pg, |_| {}).await
+}
+
+/// [`deal_platform`] with server settings changed by `tweak`.
+pub async fn deal_platform_with(
+    store: store::Store,
+    dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+    tweak: impl FnOnce(&mut server::ServerConfig),
+) -> (Platform, Ids) {
     let mut univ = Organization::new(OrgKind::University, "重庆示例大学");
     univ.region = model::Region::lookup("沙坪坝区");
     let mut outcome = Outcome::new(OutcomeKind::Patent, "一种高镍正极材料的包覆方法");
@@ -56,7 +66,7 @@ pub async fn deal_platform(
         nda,
         public,
     ];
-    let p = Platform::new(store, dir, pg, &records).await;
+    let p = Platform::new_with(store, dir, pg, &records, tweak).await;
     let a = p.org_id("重庆甲汽车零部件有限公司").await;
     let b = p.org_id("重庆乙电池有限公司").await;
     let u = p.org_id("重庆示例大学").await;
@@ -536,6 +546,167 @@ async fn who_may_open_what() {
             .call("GET", "/api/v1/engagements/stalled?days=1", Some(&op), None)
             .await;
         assert_eq!(s, StatusCode::OK);
+        p.close().await;
+    }
+}
+
+/// After a whole deal on an NDA need (signed, contracted), a third enterprise learns nothing of
+/// it on any path: engagement lists and pages, moves, inbox, contracts, needs, search, pages of
+/// the web UI — and a hidden engagement answers exactly like a missing one.
+#[tokio::test]
+async fn a_third_party_learns_nothing_from_an_engagement() {
+    for (store, dir, pg) in backends().await {
+        let (p, ids) = deal_platform(store, dir, pg).await;
+        let (a, b, inst) = (
+            p.login("ent-a").await,
+            p.login("ent-b").await,
+            p.login("inst").await,
+        );
+        let (_, v) = p
+            .call(
+                "POST",
+                "/api/v1/engagements",
+                Some(&inst),
+                Some(json!({"demand_id": ids.nda, "item": {"kind": "outcome", "id": ids.outcome}})),
+            )
+            .await;
+        let id = v["id"].as_i64().unwrap();
+        step(&p, &a, id, json!({"to": "introduced", "version": 1})).await;
+        p.call(
+            "POST",
+            &format!("/api/v1/engagements/{id}/nda"),
+            Some(&inst),
+            Some(json!({"version": 2})),
+        )
+        .await;
+        step(&p, &a, id, json!({"to": "negotiation", "version": 3})).await;
+        let contract = json!({"contract_type": "transfer", "amount_fen": 5_000_000, "ip_ownership": "buyer", "signed_on": "2026-10-01"});
+        let (s, _) = step(
+            &p,
+            &a,
+            id,
+            json!({"to": "contracted", "version": 4, "contract": contract}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        let missing = 9_999_999;
+        for template in ["/api/v1/engagements/ID", "/api/v1/engagements/ID/brokers"] {
+            let path = template.replace("ID", &id.to_string());
+            let (s, e) = p.call("GET", &path, Some(&b), None).await;
+            let (s2, e2) = p
+                .call(
+                    "GET",
+                    &template.replace("ID", &missing.to_string()),
+                    Some(&b),
+                    None,
+                )
+                .await;
+            assert_eq!(
+                (s, s2),
+                (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND),
+                "{path}"
+            );
+            assert_eq!(
+                e["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .replace(&id.to_string(), "N"),
+                e2["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .replace(&missing.to_string(), "N"),
+                "a hidden engagement answers like a missing one"
+            );
+        }
+        for (path, body) in [
+            (
+                format!("/api/v1/engagements/{id}/transitions"),
+                json!({"to": "follow_up", "version": 5, "report": {"kind": "delivered"}}),
+            ),
+            (
+                format!("/api/v1/engagements/{id}/nda"),
+                json!({"version": 5}),
+            ),
+            (
+                format!("/api/v1/engagements/{id}/broker"),
+                json!({"version": 5, "broker_user_id": 1}),
+            ),
+        ] {
+            let (s, _) = p.call("POST", &path, Some(&b), Some(body)).await;
+            assert_eq!(s, StatusCode::NOT_FOUND, "{path}");
+        }
+        let leaks = |text: &str| {
+            text.contains(NDA_TITLE) || text.contains(NDA_BRIEF) || text.contains("重庆示例大学")
+        };
+        for path in [
+            "/api/v1/engagements",
+            "/api/v1/inbox",
+            "/api/v1/contracts",
+            "/api/v1/demands?level=nda",
+            "/api/v1/engagements/outcomes",
+        ] {
+            let (s, v) = p.call("GET", path, Some(&b), None).await;
+            assert_eq!(s, StatusCode::OK, "{path}");
+            assert!(!leaks(&v.to_string()), "{path}: {v}");
+        }
+        let (_, w) = p
+            .call("GET", "/api/v1/engagements/outcomes", Some(&b), None)
+            .await;
+        assert_eq!(w["engagements"], 0);
+        for q in ["热失控", "811", "GB 38031"] {
+            let (_, v) = p
+                .call(
+                    "GET",
+                    &format!("/api/v1/search?q={}", crate::support::urlencode(q)),
+                    Some(&b),
+                    None,
+                )
+                .await;
+            assert!(!leaks(&v.to_string()), "search {q}: {v}");
+        }
+        // The web pages say nothing either.
+        for path in [
+            format!("/engagements/{id}"),
+            "/engagements".into(),
+            "/inbox".into(),
+            "/contracts".into(),
+            format!("/demands/{}", ids.nda),
+        ] {
+            let (s, _, body) = p
+                .raw_with(
+                    "GET",
+                    &path,
+                    &[("cookie", &format!("sl_session={b}"))],
+                    None,
+                )
+                .await;
+            let html = String::from_utf8_lossy(&body);
+            assert!(!leaks(&html), "{path}");
+            if path.starts_with("/engagements/") {
+                assert_eq!(s, StatusCode::NOT_FOUND);
+            }
+        }
+        // The teaser page shows the public summary and nothing of the brief.
+        let (s, _, body) = p
+            .raw_with(
+                "GET",
+                &format!("/demands/{}", ids.nda),
+                &[("cookie", &format!("sl_session={b}"))],
+                None,
+            )
+            .await;
+        let html = String::from_utf8_lossy(&body);
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains(NDA_SUMMARY) && !html.contains(NDA_BRIEF));
+        // Anonymous visitors see not even the summary.
+        let (s, _, body) = p
+            .raw_with("GET", &format!("/demands/{}", ids.nda), &[], None)
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        assert!(!String::from_utf8_lossy(&body).contains(NDA_SUMMARY));
+        // Labels of confidential needs stay out of the public export.
+        assert!(p.state.desk.labels(false).await.unwrap().is_empty());
+        assert_eq!(p.state.desk.labels(true).await.unwrap().len(), 1);
         p.close().await;
     }
 }

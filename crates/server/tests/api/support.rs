@@ -60,15 +60,27 @@ impl Platform {
         pg: Option<(String, String)>,
         records: &[Record],
     ) -> Platform {
+        Platform::new_with(store, dir, pg, records, |_| {}).await
+    }
+
+    /// [`Platform::new`] with settings changed by `tweak` (e-mail, webhooks …).
+    pub async fn new_with(
+        store: Store,
+        dir: tempfile::TempDir,
+        pg: Option<(String, String)>,
+        records: &[Record],
+        tweak: impl FnOnce(&mut ServerConfig),
+    ) -> Platform {
         if !records.is_empty() {
             store.write_batch(records, "test").await.unwrap();
         }
-        let config = ServerConfig {
+        let mut config = ServerConfig {
             data_dir: dir.path().to_path_buf(),
             model: Some(dir.path().join("no-model.bin")),
             metrics_token: Some(METRICS_TOKEN.into()),
             ..ServerConfig::default()
         };
+        tweak(&mut config);
         let backend = store.backend_name();
         let state = AppState::open(store, config).await.unwrap();
         let app = server::router(state.clone());
