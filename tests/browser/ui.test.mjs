@@ -6,6 +6,7 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { JOURNEYS, checkPage } from './journeys.mjs';
+import { dealLoop } from './deal-loop.mjs';
 
 const BASE = process.env.BASE_URL ?? 'http://127.0.0.1:8080';
 const PASSWORD = process.env.SHUANGLIAN_DEMO_PASSWORD;
@@ -107,6 +108,10 @@ await test('home page shows counts in Chinese and switches to English', async (p
   await page.goto(`${BASE}/match`);
   assert.match(await page.textContent('h1'), /Match a need/);
   await page.screenshot({ path: `${SHOTS}/match-en.png`, fullPage: true });
+});
+
+await test('from an NDA need to a contract: engagement, NDA, inbox and mail', async () => {
+  await dealLoop({ browser, BASE, signIn, SHOTS, MAIL_DIR: process.env.MAIL_DIR });
 });
 
 await test('a wrong password is refused with a message', async (page) => {

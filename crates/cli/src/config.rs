@@ -58,6 +58,24 @@ pub fn server_config(
     if let Some(token) = var("SHUANGLIAN_METRICS_TOKEN") {
         cfg.metrics_token = Some(token);
     }
+    // Notification settings from the environment (the demo and containers have no settings file).
+    if let Some(url) = var("SHUANGLIAN_SMTP_URL") {
+        cfg.smtp_url = Some(url);
+    }
+    if let Some(from) = var("SHUANGLIAN_MAIL_FROM") {
+        cfg.mail_from = from;
+    }
+    if let Some(url) = var("SHUANGLIAN_PUBLIC_URL") {
+        cfg.public_url = Some(url);
+    }
+    if let Some(days) = var("SHUANGLIAN_REMINDER_DAYS") {
+        cfg.reminder_days = Some(days.parse().with_context(|| {
+            format!("SHUANGLIAN_REMINDER_DAYS={days}: give a whole number of days")
+        })?);
+    }
+    if var("SHUANGLIAN_WEBHOOK_ALLOW_PRIVATE").as_deref() == Some("1") {
+        cfg.webhook_allow_private = true;
+    }
     validate(&cfg)?;
     Ok(cfg)
 }
@@ -84,6 +102,13 @@ fn validate(cfg: &ServerConfig) -> anyhow::Result<()> {
     }
     if cfg.heavy_budget_secs == 0 {
         anyhow::bail!("heavy_budget_secs = 0: give at least 1 second");
+    }
+    if let Some(url) = &cfg.smtp_url {
+        notify::Smtp::parse(url, &cfg.mail_from)
+            .map_err(|e| anyhow::anyhow!("smtp_url / mail_from: {e}"))?;
+    }
+    if cfg.reminder_days.is_some_and(|d| !(1..=365).contains(&d)) {
+        anyhow::bail!("reminder_days: give 1 to 365 days");
     }
     Ok(())
 }

@@ -10,6 +10,7 @@
 
 mod moves;
 mod reports;
+mod teasers;
 mod view;
 
 use std::collections::BTreeSet;
@@ -23,6 +24,7 @@ pub use moves::{ContractInput, EvaluationInput, PlacementInput, ReportInput, Tra
 pub use reports::{
     BrokerPerformance, BrokerProposal, ContractFace, LossReasons, NoticeFace, StageDays, Stalled,
 };
+pub use teasers::TeaserMatch;
 pub use view::{
     ContactFace, DemandFace, EngagementSummary, EngagementView, EventFace, ItemFace, NdaState,
     OrgFace,

@@ -14,7 +14,7 @@ use engine::engagements::{
 };
 use engine::EngineError;
 
-use super::format::{china_time, yuan};
+use super::format::{china_time, fen};
 use super::{ctx, gate, labels, not_found_page, respond, t, Choice, Ctx, Frame, Lang, MessagePage};
 use crate::engagements::actor;
 use crate::state::AppState;
@@ -336,10 +336,7 @@ async fn render_detail(
                 t("contract_type", l).to_string(),
                 labels::code("contract_type_", &k.contract_type, l),
             ),
-            (
-                t("contract_amount", l).to_string(),
-                yuan(k.amount_fen.max(0) as u64, l),
-            ),
+            (t("contract_amount", l).to_string(), fen(k.amount_fen, l)),
             (t("contract_seller", l).to_string(), k.seller.name.clone()),
             (t("contract_buyer", l).to_string(), k.buyer.name.clone()),
             (
@@ -422,7 +419,7 @@ fn detail_words(detail: &serde_json::Value, l: Lang) -> Option<String> {
             parts.push(labels::code("report_", k, l));
         }
         if let Some(f) = r.get("revenue_fen").and_then(|v| v.as_u64()) {
-            parts.push(format!("{} {}", t("revenue", l), yuan(f, l)));
+            parts.push(format!("{} {}", t("revenue", l), fen(f as i64, l)));
         }
     }
     if let Some(n) = detail.get("nda_version").and_then(|v| v.as_i64()) {
@@ -481,7 +478,7 @@ fn some(s: &str) -> Option<String> {
 }
 
 /// Yuan as typed (`12.5`, `1,200`) in integer fen; `None` when it is not a number.
-fn fen(s: &str) -> Option<i64> {
+fn typed_fen(s: &str) -> Option<i64> {
     let s = s.trim().replace([',', '，', ' '], "");
     let v: f64 = s.parse().ok()?;
     (v.is_finite() && (0.0..1e12).contains(&v)).then(|| (v * 100.0).round() as i64)
@@ -520,8 +517,8 @@ impl MoveForm {
                 });
             }
             "contracted" => {
-                let amount =
-                    fen(&self.amount_yuan).ok_or_else(|| t("form_amount_number", l).to_string())?;
+                let amount = typed_fen(&self.amount_yuan)
+                    .ok_or_else(|| t("form_amount_number", l).to_string())?;
                 r.contract = Some(ContractInput {
                     contract_type: self.contract_type.clone(),
                     amount_fen: amount,
@@ -534,7 +531,9 @@ impl MoveForm {
             }
             "follow_up" => {
                 let revenue = match some(&self.revenue_yuan) {
-                    Some(s) => Some(fen(&s).ok_or_else(|| t("form_amount_number", l).to_string())?),
+                    Some(s) => {
+                        Some(typed_fen(&s).ok_or_else(|| t("form_amount_number", l).to_string())?)
+                    }
                     None => None,
                 };
                 r.report = some(&self.report_kind).map(|kind| ReportInput {

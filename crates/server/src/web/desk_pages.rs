@@ -11,7 +11,7 @@ use axum::Form;
 use engine::engagements::BrokerPerformance;
 
 use super::deals::{item_href, need_show, NeedShow};
-use super::format::{china_time, percent, xlsx_download, yuan};
+use super::format::{china_time, fen, percent, xlsx_download};
 use super::{ctx, gate, labels, not_found_page, respond, t, Choice, Frame, Lang, MessagePage};
 use crate::access::Role;
 use crate::deliver::notice_parts;
@@ -161,7 +161,7 @@ pub(super) async fn contracts(
                 vec![
                     format!("#{}", k.engagement_id),
                     labels::code("contract_type_", &k.contract_type, l),
-                    yuan(k.amount_fen.max(0) as u64, l),
+                    fen(k.amount_fen, l),
                     k.seller.name.clone(),
                     k.buyer.name.clone(),
                     yes_no(k.buyer_local),
@@ -192,7 +192,7 @@ pub(super) async fn contracts(
         f: c.frame(heading),
         headers,
         rows,
-        total: yuan(total as u64, l),
+        total: fen(total, l),
         local_share: if list.is_empty() {
             "—".into()
         } else {
@@ -293,7 +293,7 @@ fn perf_show(p: &BrokerPerformance, l: Lang) -> PerfShow {
         open: p.open,
         introduced: format!("{} ({})", p.introduced, percent(p.introduced_rate)),
         contracted: format!("{} ({})", p.contracted, percent(p.contracted_rate)),
-        value: yuan(p.contract_value_fen.max(0) as u64, l),
+        value: fen(p.contract_value_fen, l),
         stage_days: p
             .stage_days
             .iter()

@@ -19,6 +19,20 @@ pub(crate) fn yuan(amount: u64, l: Lang) -> String {
     }
 }
 
+/// An amount kept in integer fen, in the page's words (whole yuan as [`yuan`] says them; cents
+/// shown when there are any).
+pub(crate) fn fen(amount: i64, l: Lang) -> String {
+    let amount = amount.max(0) as u64;
+    if amount.is_multiple_of(100) {
+        return yuan(amount / 100, l);
+    }
+    let (y, f) = (amount / 100, amount % 100);
+    match l {
+        Lang::Zh => format!("{}.{f:02} 元", grouped(y)),
+        Lang::En => format!("¥{}.{f:02}", grouped(y)),
+    }
+}
+
 /// `1234567` → `1,234,567`.
 pub(crate) fn grouped(n: u64) -> String {
     let s = n.to_string();

@@ -94,6 +94,7 @@ async fn load(state: &AppState, c: &Ctx, kind: RecordKind, id: i64) -> Result<St
 }
 
 struct OutcomeShow {
+    id: i64,
     kind: String,
     trl: Option<String>,
     year: Option<i32>,
@@ -118,6 +119,8 @@ struct OutcomePage {
     error: Option<String>,
     /// 发起对接 on this item (a signed-in organization that is not its holder).
     engage: Option<String>,
+    /// For its holder: NDA-only needs whose public summary fits the outcome (id, summary, shared words).
+    teasers: Vec<(i64, String, String)>,
 }
 
 /// How a viewer may open an engagement on a supply item: `(is the item's holder, link for others)`.
@@ -185,6 +188,7 @@ pub(super) async fn outcome_page(
         text: t("onward_experts", l).to_string(),
     });
     let show = OutcomeShow {
+        id,
         kind: labels::code("ok_", o.kind.as_str(), l),
         trl: o.trl.map(|x| labels::trl(x.get(), l)),
         year: o.year,
@@ -199,7 +203,24 @@ pub(super) async fn outcome_page(
         onward,
     };
     let (holder, engage) = engage_with(&state, &c, "outcome", id).await;
+    let teasers = if holder {
+        let item = engine::engagements::ItemRef {
+            kind: "outcome".into(),
+            id,
+        };
+        state
+            .desk
+            .teasers_for(&item, 5)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| (m.demand_id, m.summary, m.shared.join(labels::sep(l))))
+            .collect()
+    } else {
+        vec![]
+    };
     let mut page = OutcomePage {
+        teasers,
         f: c.frame(&title),
         o: show,
         answer: None,
