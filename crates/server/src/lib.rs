@@ -177,6 +177,11 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/engagements/{id}/brokers",
             get(engagements::propose_brokers),
         )
+        .route("/demands/{id}/nda-signatures", get(engagements::signatures))
+        .route(
+            "/nda-signatures/{id}/revoke",
+            post(engagements::revoke_signature),
+        )
         .route("/inbox", get(engagements::inbox))
         .route("/inbox/read", post(engagements::mark_read))
         .route("/contracts", get(engagements::contracts))

@@ -27,7 +27,7 @@ use crate::{api, auth, chains, claims, credit, engagements, error, search_api, t
         engagements::sign_nda, engagements::assign_broker, engagements::propose_brokers,
         engagements::stalled, engagements::losses, engagements::inbox, engagements::mark_read,
         engagements::contracts, engagements::broker_performance, engagements::put_broker,
-        engagements::put_webhook,
+        engagements::put_webhook, engagements::signatures, engagements::revoke_signature,
     ),
     components(schemas(
         error::ErrorBody, error::ErrorDetail, auth::LoginRequest, auth::LoginResponse, auth::UserView,
@@ -49,7 +49,7 @@ use crate::{api, auth, chains, claims, credit, engagements, error, search_api, t
         engine::engagements::LossReasons, engagements::EngagementList, engagements::SignRequest,
         engagements::BrokerRequest, engagements::BrokerProposals, engagements::StalledList, engagements::Inbox,
         engagements::ReadRequest, engagements::ReadDone, engagements::ContractList, engagements::BrokerProfile,
-        engagements::WebhookRequest,
+        engagements::WebhookRequest, engagements::SignatureView, engagements::SignatureList,
     )),
     tags(
         (name = "auth", description = "Sign-in and sessions"),

@@ -58,7 +58,10 @@ pub async fn deal_platform_with(
     if let Record::Demand(d) = &mut public {
         d.owner_uscc = Some(uscc(1).parse().unwrap());
     }
+    let mut expert = model::Person::new(model::PersonKind::Expert, "陈示例");
+    expert.affiliation = Some("重庆示例大学".into());
     let records = vec![
+        Record::Person(expert),
         enterprise("重庆甲汽车零部件有限公司", &uscc(1)),
         enterprise("重庆乙电池有限公司", &uscc(2)),
         Record::Organization(univ),
@@ -707,6 +710,148 @@ async fn a_third_party_learns_nothing_from_an_engagement() {
         // Labels of confidential needs stay out of the public export.
         assert!(p.state.desk.labels(false).await.unwrap().is_empty());
         assert_eq!(p.state.desk.labels(true).await.unwrap().len(), 1);
+        p.close().await;
+    }
+}
+
+#[tokio::test]
+async fn closing_keeps_the_signed_access_an_operator_revokes_it() {
+    for (store, dir, pg) in backends().await {
+        let (p, ids) = deal_platform(store, dir, pg).await;
+        let (a, inst, op) = (
+            p.login("ent-a").await,
+            p.login("inst").await,
+            p.login("op").await,
+        );
+        let (_, v) = p
+            .call(
+                "POST",
+                "/api/v1/engagements",
+                Some(&inst),
+                Some(json!({"demand_id": ids.nda, "item": {"kind": "outcome", "id": ids.outcome}})),
+            )
+            .await;
+        let id = v["id"].as_i64().unwrap();
+        step(&p, &a, id, json!({"to": "introduced", "version": 1})).await;
+        let (s, _) = p
+            .call(
+                "POST",
+                &format!("/api/v1/engagements/{id}/nda"),
+                Some(&inst),
+                Some(json!({"version": 2})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = step(
+            &p,
+            &a,
+            id,
+            json!({"to": "closed_lost", "version": 3, "reason_code": "timing"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        let need = format!("/api/v1/demands/{}", ids.nda);
+        let (s, _) = p.call("GET", &need, Some(&inst), None).await;
+        assert_eq!(
+            s,
+            StatusCode::OK,
+            "closing does not revoke the signed access"
+        );
+        let sigs = format!("/api/v1/demands/{}/nda-signatures", ids.nda);
+        let (s, _) = p.call("GET", &sigs, Some(&inst), None).await;
+        assert_eq!(
+            s,
+            StatusCode::NOT_FOUND,
+            "only the owner and operators read the signatures"
+        );
+        let (s, list) = p.call("GET", &sigs, Some(&a), None).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(list["signatures"].as_array().unwrap().len(), 1);
+        assert_eq!(list["signatures"][0]["organization_id"], ids.univ);
+        assert_eq!(
+            list["signatures"][0]["text_sha256"].as_str().unwrap().len(),
+            64
+        );
+        let sig = list["signatures"][0]["id"].as_i64().unwrap();
+        let revoke = format!("/api/v1/nda-signatures/{sig}/revoke");
+        let (s, _) = p.call("POST", &revoke, Some(&a), None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _) = p.call("POST", &revoke, Some(&op), None).await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        let (s, _) = p.call("GET", &need, Some(&inst), None).await;
+        assert_eq!(
+            s,
+            StatusCode::NOT_FOUND,
+            "revoked: the need is closed to the university again"
+        );
+        let (_, v) = p
+            .call(
+                "GET",
+                &format!("/api/v1/engagements/{id}"),
+                Some(&inst),
+                None,
+            )
+            .await;
+        assert_eq!(v["demand"]["access"], "summary");
+        let (s, _) = p.call("POST", &revoke, Some(&op), None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        p.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_placement_records_the_post_instead_of_a_contract() {
+    for (store, dir, pg) in backends().await {
+        let (p, _) = deal_platform(store, dir, pg).await;
+        let (a, inst) = (p.login("ent-a").await, p.login("inst").await);
+        let (_, list) = p.call("GET", "/api/v1/experts", None, None).await;
+        let expert = list["items"][0]["id"].as_i64().unwrap();
+        let a_org = p.org_id("重庆甲汽车零部件有限公司").await;
+        let (s, v) = p
+            .call(
+                "POST",
+                "/api/v1/engagements",
+                Some(&a),
+                Some(
+                    json!({"item": {"kind": "expert", "id": expert}, "purpose": "placement",
+                              "seeker_org_id": a_org, "message": "诚邀担任科技副总"}),
+                ),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let id = v["id"].as_i64().unwrap();
+        assert_eq!(v["purpose"], "placement");
+        step(&p, &inst, id, json!({"to": "introduced", "version": 1})).await;
+        step(&p, &a, id, json!({"to": "negotiation", "version": 2})).await;
+        let contract = json!({"contract_type": "service", "amount_fen": 1, "ip_ownership": "buyer", "signed_on": "2026-10-01"});
+        let (s, _) = step(
+            &p,
+            &a,
+            id,
+            json!({"to": "contracted", "version": 3, "contract": contract}),
+        )
+        .await;
+        assert_eq!(
+            s,
+            StatusCode::BAD_REQUEST,
+            "a placement records a placement, not a contract"
+        );
+        let (s, _) = step(&p, &a, id, json!({"to": "contracted", "version": 3,
+            "placement": {"post": "tech_vice_president", "start_on": "2026-12-01", "days_per_month": 0}})).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "days a month are 1 to 31");
+        let (s, v) = step(&p, &a, id, json!({"to": "contracted", "version": 3,
+            "placement": {"post": "tech_vice_president", "start_on": "2026-12-01", "end_on": "2027-11-30", "days_per_month": 6}})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let placed = p.state.store.placement_of(id).await.unwrap().unwrap();
+        assert_eq!(
+            (
+                placed.expert_id,
+                placed.post.as_str(),
+                placed.days_per_month
+            ),
+            (expert, "tech_vice_president", 6)
+        );
+        assert!(p.state.store.contract_of(id).await.unwrap().is_none());
         p.close().await;
     }
 }
