@@ -30,6 +30,15 @@ pub enum UserCommand {
     Disable { username: String },
     /// Enable a disabled user again.
     Enable { username: String },
+    /// Set a user's e-mail address and phone (shown to the other side of an engagement once
+    /// introduced; notification mail goes to the address). An empty value clears it.
+    Contact {
+        username: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+    },
     /// Give a user a new password (random and printed once, or --password-stdin); their sessions end.
     ResetPassword {
         username: String,

@@ -339,3 +339,50 @@ pub async fn grants(store: &Store) -> Result<Vec<GrantView>> {
     }
     Ok(out)
 }
+
+/// Sets a user's contact details (shown to the other side of an engagement once introduced; where
+/// notification mail goes): an e-mail address and a phone number, each optional. Audited.
+pub async fn set_contact(
+    store: &Store,
+    user_id: i64,
+    email: Option<&str>,
+    phone: Option<&str>,
+    actor: &str,
+) -> Result<()> {
+    let email = email.map(str::trim).filter(|e| !e.is_empty());
+    let phone = phone.map(str::trim).filter(|p| !p.is_empty());
+    if let Some(e) = email {
+        let ok = e.len() <= 254
+            && e.split_once('@')
+                .is_some_and(|(a, d)| !a.is_empty() && d.contains('.'))
+            && !e
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'));
+        if !ok {
+            return Err(EngineError::Input(format!(
+                "email: `{e}` is not an address like name@example.cn"
+            )));
+        }
+    }
+    if let Some(p) = phone {
+        let ok = p.chars().count() <= 40
+            && p.chars()
+                .all(|c| c.is_ascii_digit() || " +-()#转".contains(c));
+        if !ok {
+            return Err(EngineError::Input(format!(
+                "phone: `{p}` is not a phone number (digits, spaces, + - ( ) #, at most 40)"
+            )));
+        }
+    }
+    store.set_user_contact(user_id, email, phone).await?;
+    store
+        .audit(
+            actor,
+            "contact_set",
+            "user",
+            Some(user_id),
+            "contact details changed",
+        )
+        .await?;
+    Ok(())
+}

@@ -556,3 +556,34 @@ pub async fn revoke_signature(
         Err(ApiError::not_found(format!("no live signature #{id}")))
     }
 }
+
+/// `PUT /api/v1/auth/me/contact` body.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactRequest {
+    /// Where notification mail goes; shown to the other side of an engagement once introduced.
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// The caller sets (or with empty values clears) their own e-mail address and phone.
+#[utoipa::path(put, path = "/api/v1/auth/me/contact", tag = "auth", request_body = ContactRequest,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn put_contact(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiJson(c): ApiJson<ContactRequest>,
+) -> ApiResult<StatusCode> {
+    let u = crate::api::signed_in(&viewer)?;
+    engine::accounts::set_contact(
+        &state.store,
+        u.id,
+        c.email.as_deref(),
+        c.phone.as_deref(),
+        &u.username,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -122,6 +122,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/me", get(auth::me))
+        .route(
+            "/auth/me/contact",
+            axum::routing::put(engagements::put_contact),
+        )
         .route("/search", get(search_api::search))
         .route("/match", post(api::match_need))
         .route("/status", get(api::status))

@@ -441,6 +441,10 @@ pub fn routes() -> Router<Arc<AppState>> {
         )
         .route("/inbox", get(desk_pages::inbox))
         .route("/inbox/read", axum::routing::post(desk_pages::inbox_read))
+        .route(
+            "/inbox/channels",
+            axum::routing::post(desk_pages::inbox_channels),
+        )
         .route("/contracts", get(desk_pages::contracts))
         .route("/brokers", get(desk_pages::brokers))
         .route(

@@ -68,6 +68,20 @@ pub async fn user(global: &Global, command: UserCommand) -> anyhow::Result<u8> {
             engine::accounts::set_disabled(&store, &username, true, ACTOR).await?;
             println!("user {username} disabled; their sessions have ended");
         }
+        UserCommand::Contact {
+            username,
+            email,
+            phone,
+        } => {
+            let Some(u) = store.user_by_name(&username).await? else {
+                anyhow::bail!("no user {username}");
+            };
+            let email = email.or(u.email);
+            let phone = phone.or(u.phone);
+            engine::accounts::set_contact(&store, u.id, email.as_deref(), phone.as_deref(), ACTOR)
+                .await?;
+            println!("contact of {username} set");
+        }
         UserCommand::Enable { username } => {
             engine::accounts::set_disabled(&store, &username, false, ACTOR).await?;
             println!("user {username} enabled");

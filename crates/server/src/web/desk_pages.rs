@@ -24,6 +24,7 @@ pub(super) struct LangQuery {
     lang: Option<String>,
     format: Option<String>,
     days: Option<i64>,
+    saved: Option<String>,
 }
 
 struct NoticeShow {
@@ -41,6 +42,11 @@ struct InboxPage {
     f: Frame,
     notices: Vec<NoticeShow>,
     unread: i64,
+    email: String,
+    phone: String,
+    /// The organization's webhook (users of an organization).
+    webhook: Option<String>,
+    saved: bool,
 }
 
 pub(super) async fn inbox(
@@ -76,12 +82,94 @@ pub(super) async fn inbox(
             unread: !n.read,
         })
         .collect();
+    let me = state.store.user(a.user_id).await.ok().flatten();
+    let webhook = match a.org {
+        Some(org) => Some(
+            state
+                .store
+                .org_webhook(org)
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
+        ),
+        None => None,
+    };
     let page = InboxPage {
         f: c.frame(heading),
         notices,
         unread,
+        email: me
+            .as_ref()
+            .and_then(|u| u.email.clone())
+            .unwrap_or_default(),
+        phone: me.and_then(|u| u.phone).unwrap_or_default(),
+        webhook,
+        saved: q.saved.is_some(),
     };
     respond(&c, StatusCode::OK, &page)
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct ChannelsForm {
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    webhook: Option<String>,
+}
+
+/// Saves where the user's notifications go: their e-mail and phone, and (users of an
+/// organization) its webhook.
+pub(super) async fn inbox_channels(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Form(f): Form<ChannelsForm>,
+) -> Response {
+    let c = ctx(&state, &headers, None).await;
+    let l = c.lang;
+    if f.csrf != c.csrf {
+        return MessagePage::new(&c, "403", t("csrf_failed", l)).respond(&c, StatusCode::FORBIDDEN);
+    }
+    let Ok(a) = actor(&c.viewer) else {
+        return not_found_page(&c);
+    };
+    let result = async {
+        engine::accounts::set_contact(
+            &state.store,
+            a.user_id,
+            Some(&f.email),
+            Some(&f.phone),
+            &a.username,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        if let (Some(org), Some(url)) = (a.org, &f.webhook) {
+            let url = url.trim();
+            let ok = url.is_empty()
+                || ((url.starts_with("http://") || url.starts_with("https://"))
+                    && url.len() <= 500
+                    && !url.chars().any(char::is_whitespace));
+            if !ok {
+                return Err(t("webhook_invalid", l).to_string());
+            }
+            state
+                .store
+                .set_org_webhook(org, Some(url).filter(|u| !u.is_empty()))
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        Ok::<(), String>(())
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to("/inbox?saved=1").into_response(),
+        Err(why) => MessagePage::new(&c, t("nav_inbox", l), &why)
+            .link("/inbox", t("nav_inbox", l))
+            .respond(&c, StatusCode::BAD_REQUEST),
+    }
 }
 
 #[derive(serde::Deserialize)]

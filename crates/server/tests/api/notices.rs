@@ -323,3 +323,50 @@ async fn an_idle_engagement_reminds_the_awaited_side_and_tells_the_broker() {
         p.close().await;
     }
 }
+
+#[tokio::test]
+async fn users_set_their_own_contact_details_and_bad_ones_are_refused() {
+    for (store, dir, pg) in backends().await {
+        let (p, _) = deal_platform(store, dir, pg).await;
+        let b = p.login("ent-b").await;
+        for bad in [
+            json!({"email": "not-an-address"}),
+            json!({"email": "a@b\r\nBcc: x@y.z"}),
+            json!({"phone": "call me"}),
+        ] {
+            let (s, e) = p
+                .call(
+                    "PUT",
+                    "/api/v1/auth/me/contact",
+                    Some(&b),
+                    Some(bad.clone()),
+                )
+                .await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {e}");
+        }
+        let (s, _) = p
+            .call(
+                "PUT",
+                "/api/v1/auth/me/contact",
+                Some(&b),
+                Some(json!({"email": "rd@b.example.cn", "phone": "023-6123 4567"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        let u = p.state.store.user_by_name("ent-b").await.unwrap().unwrap();
+        assert_eq!(
+            (u.email.as_deref(), u.phone.as_deref()),
+            (Some("rd@b.example.cn"), Some("023-6123 4567"))
+        );
+        let (s, _) = p
+            .call(
+                "PUT",
+                "/api/v1/auth/me/contact",
+                None,
+                Some(json!({"email": "x@y.cn"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        p.close().await;
+    }
+}
