@@ -99,11 +99,9 @@ pub(super) async fn board(
     let c = ctx(&state, &headers, q.lang.as_deref()).await;
     let l = c.lang;
     let heading = t("nav_engagements", l);
-    if let Some(r) = gate(&c, heading, true, "forbidden") {
-        return r;
-    }
-    let Ok(a) = actor(&c.viewer) else {
-        return not_found_page(&c);
+    let a = match signed_actor(&c, heading, true, "forbidden").await {
+        Ok(a) => a,
+        Err(r) => return r,
     };
     let pass = state.policy.demand_pass(&c.viewer);
     let stage = q.stage.filter(|s| !s.is_empty());
@@ -237,11 +235,9 @@ async fn render_detail(
     status: StatusCode,
 ) -> Response {
     let l = c.lang;
-    if let Some(r) = gate(c, t("nav_engagements", l), true, "forbidden") {
-        return r;
-    }
-    let Ok(a) = actor(&c.viewer) else {
-        return not_found_page(c);
+    let a = match signed_actor(c, t("nav_engagements", l), true, "forbidden").await {
+        Ok(a) => a,
+        Err(r) => return r,
     };
     let pass = match state.policy.fresh_demand_pass(&c.viewer).await {
         Ok(p) => p,
@@ -562,19 +558,52 @@ async fn refused(state: &AppState, c: &Ctx, id: i64, e: EngineError) -> Response
     render_detail(state, c, id, Some(why), false, status).await
 }
 
+/// The signed-in actor of a page, or the page that answers instead: the sign-in form, or a 403 for
+/// a viewer without `allowed` (its reason under `refusal_key`).
+pub(super) async fn signed_actor(
+    c: &Ctx,
+    heading: &str,
+    allowed: bool,
+    refusal_key: &str,
+) -> Result<engine::engagements::Actor, Response> {
+    if let Some(r) = gate(c, heading, allowed, refusal_key) {
+        return Err(r);
+    }
+    actor(&c.viewer).map_err(|_| not_found_page(c))
+}
+
+/// A form post's context and actor, once its CSRF token is checked (else the refusal page).
+pub(super) async fn acting(
+    state: &AppState,
+    headers: &HeaderMap,
+    csrf: &str,
+) -> Result<(Ctx, engine::engagements::Actor), Response> {
+    let c = ctx(state, headers, None).await;
+    if csrf != c.csrf {
+        return Err(MessagePage::new(&c, "403", t("csrf_failed", c.lang))
+            .respond(&c, StatusCode::FORBIDDEN));
+    }
+    match actor(&c.viewer) {
+        Ok(a) => Ok((c, a)),
+        Err(_) => Err(not_found_page(&c)),
+    }
+}
+
+/// After a move: wake the delivery worker and show the engagement again.
+fn moved(state: &AppState, id: i64) -> Response {
+    state.deliveries_due();
+    Redirect::to(&format!("/engagements/{id}?done=1")).into_response()
+}
+
 pub(super) async fn move_post(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     ApiPath(id): ApiPath<i64>,
     Form(f): Form<MoveForm>,
 ) -> Response {
-    let c = ctx(&state, &headers, None).await;
-    if f.csrf != c.csrf {
-        return MessagePage::new(&c, "403", t("csrf_failed", c.lang))
-            .respond(&c, StatusCode::FORBIDDEN);
-    }
-    let Ok(a) = actor(&c.viewer) else {
-        return not_found_page(&c);
+    let (c, a) = match acting(&state, &headers, &f.csrf).await {
+        Ok(x) => x,
+        Err(r) => return r,
     };
     let req = match f.request(c.lang) {
         Ok(r) => r,
@@ -584,10 +613,7 @@ pub(super) async fn move_post(
     };
     let pass = state.policy.demand_pass(&c.viewer);
     match state.desk.transition(&a, &pass, id, &req).await {
-        Ok(_) => {
-            state.deliveries_due();
-            Redirect::to(&format!("/engagements/{id}?done=1")).into_response()
-        }
+        Ok(_) => moved(&state, id),
         Err(e) => refused(&state, &c, id, e).await,
     }
 }
@@ -606,19 +632,12 @@ pub(super) async fn sign_post(
     ApiPath(id): ApiPath<i64>,
     Form(f): Form<VersionForm>,
 ) -> Response {
-    let c = ctx(&state, &headers, None).await;
-    if f.csrf != c.csrf {
-        return MessagePage::new(&c, "403", t("csrf_failed", c.lang))
-            .respond(&c, StatusCode::FORBIDDEN);
-    }
-    let Ok(a) = actor(&c.viewer) else {
-        return not_found_page(&c);
+    let (c, a) = match acting(&state, &headers, &f.csrf).await {
+        Ok(x) => x,
+        Err(r) => return r,
     };
     match state.desk.sign_nda(&a, id, f.version).await {
-        Ok(()) => {
-            state.deliveries_due();
-            Redirect::to(&format!("/engagements/{id}?done=1")).into_response()
-        }
+        Ok(()) => moved(&state, id),
         Err(e) => refused(&state, &c, id, e).await,
     }
 }
@@ -629,13 +648,9 @@ pub(super) async fn broker_post(
     ApiPath(id): ApiPath<i64>,
     Form(f): Form<VersionForm>,
 ) -> Response {
-    let c = ctx(&state, &headers, None).await;
-    if f.csrf != c.csrf {
-        return MessagePage::new(&c, "403", t("csrf_failed", c.lang))
-            .respond(&c, StatusCode::FORBIDDEN);
-    }
-    let Ok(a) = actor(&c.viewer) else {
-        return not_found_page(&c);
+    let (c, a) = match acting(&state, &headers, &f.csrf).await {
+        Ok(x) => x,
+        Err(r) => return r,
     };
     let Some(broker) = f.broker_user_id else {
         return render_detail(&state, &c, id, None, false, StatusCode::BAD_REQUEST).await;
@@ -646,10 +661,7 @@ pub(super) async fn broker_post(
         .assign_broker(&a, &pass, id, f.version, broker)
         .await
     {
-        Ok(_) => {
-            state.deliveries_due();
-            Redirect::to(&format!("/engagements/{id}?done=1")).into_response()
-        }
+        Ok(_) => moved(&state, id),
         Err(e) => refused(&state, &c, id, e).await,
     }
 }

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use engine::engagements::BrokerPerformance;
 
-use super::deals::{item_href, need_show, NeedShow};
+use super::deals::{item_href, need_show, signed_actor, NeedShow};
 use super::format::{china_time, fen, percent, xlsx_download};
 use super::{ctx, gate, labels, not_found_page, respond, t, Choice, Frame, Lang, MessagePage};
 use crate::access::Role;
@@ -57,11 +57,9 @@ pub(super) async fn inbox(
     let c = ctx(&state, &headers, q.lang.as_deref()).await;
     let l = c.lang;
     let heading = t("nav_inbox", l);
-    if let Some(r) = gate(&c, heading, true, "forbidden") {
-        return r;
-    }
-    let Ok(a) = actor(&c.viewer) else {
-        return not_found_page(&c);
+    let a = match signed_actor(&c, heading, true, "forbidden").await {
+        Ok(a) => a,
+        Err(r) => return r,
     };
     let (list, unread) = match state.desk.inbox(&a, 100).await {
         Ok(x) => x,
@@ -128,14 +126,11 @@ pub(super) async fn inbox_channels(
     headers: HeaderMap,
     Form(f): Form<ChannelsForm>,
 ) -> Response {
-    let c = ctx(&state, &headers, None).await;
-    let l = c.lang;
-    if f.csrf != c.csrf {
-        return MessagePage::new(&c, "403", t("csrf_failed", l)).respond(&c, StatusCode::FORBIDDEN);
-    }
-    let Ok(a) = actor(&c.viewer) else {
-        return not_found_page(&c);
+    let (c, a) = match super::deals::acting(&state, &headers, &f.csrf).await {
+        Ok(x) => x,
+        Err(r) => return r,
     };
+    let l = c.lang;
     let result = async {
         engine::accounts::set_contact(
             &state.store,
@@ -230,11 +225,9 @@ pub(super) async fn contracts(
         .viewer
         .user()
         .is_some_and(|u| u.organization_id.is_some() || c.viewer.is_official());
-    if let Some(r) = gate(&c, heading, allowed, "contracts_refused") {
-        return r;
-    }
-    let Ok(a) = actor(&c.viewer) else {
-        return not_found_page(&c);
+    let a = match signed_actor(&c, heading, allowed, "contracts_refused").await {
+        Ok(a) => a,
+        Err(r) => return r,
     };
     let list = match state.desk.contracts(&a, 5000).await {
         Ok(x) => x,
@@ -319,11 +312,9 @@ pub(super) async fn stalled(
     let c = ctx(&state, &headers, q.lang.as_deref()).await;
     let l = c.lang;
     let heading = t("nav_stalled", l);
-    if let Some(r) = gate(&c, heading, c.viewer.is_operator(), "operators_only") {
-        return r;
-    }
-    let Ok(a) = actor(&c.viewer) else {
-        return not_found_page(&c);
+    let a = match signed_actor(&c, heading, c.viewer.is_operator(), "operators_only").await {
+        Ok(a) => a,
+        Err(r) => return r,
     };
     let days = q.days.unwrap_or(state.desk.reminder_days).clamp(1, 365);
     let pass = state.policy.demand_pass(&c.viewer);
@@ -412,11 +403,9 @@ pub(super) async fn brokers(
     let c = ctx(&state, &headers, q.lang.as_deref()).await;
     let l = c.lang;
     let heading = t("nav_brokers", l);
-    if let Some(r) = gate(&c, heading, c.viewer.is_official(), "officials_only") {
-        return r;
-    }
-    let Ok(a) = actor(&c.viewer) else {
-        return not_found_page(&c);
+    let a = match signed_actor(&c, heading, c.viewer.is_official(), "officials_only").await {
+        Ok(a) => a,
+        Err(r) => return r,
     };
     let users = match state.store.users_with_role("broker").await {
         Ok(u) => u,

@@ -116,6 +116,20 @@ pub struct Ids {
     pub univ: i64,
 }
 
+/// Opens an engagement on `demand` with `outcome` as the user of `token`; its id.
+pub async fn opened(p: &Platform, token: &str, demand: i64, outcome: i64) -> i64 {
+    let (s, v) = p
+        .call(
+            "POST",
+            "/api/v1/engagements",
+            Some(token),
+            Some(json!({"demand_id": demand, "item": {"kind": "outcome", "id": outcome}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["id"].as_i64().unwrap()
+}
+
 async fn step(p: &Platform, token: &str, id: i64, body: Value) -> (StatusCode, Value) {
     p.call(
         "POST",
@@ -383,12 +397,7 @@ async fn a_declined_side_gets_the_reason_and_the_institution_sees_why_it_loses()
     for (store, dir, pg) in backends().await {
         let (p, ids) = deal_platform(store, dir, pg).await;
         let (a, inst) = (p.login("ent-a").await, p.login("inst").await);
-        let (s, v) = p
-            .call("POST", "/api/v1/engagements", Some(&inst),
-                  Some(json!({"demand_id": ids.public, "item": {"kind": "outcome", "id": ids.outcome}})))
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{v}");
-        let id = v["id"].as_i64().unwrap();
+        let id = opened(&p, &inst, ids.public, ids.outcome).await;
         // The same pair cannot be opened twice while open.
         let (s, _) = p
             .call("POST", "/api/v1/engagements", Some(&inst),
@@ -433,11 +442,7 @@ async fn concurrent_moves_of_one_engagement_make_exactly_one_succeed() {
     for (store, dir, pg) in backends().await {
         let (p, ids) = deal_platform(store, dir, pg).await;
         let (a, inst) = (p.login("ent-a").await, p.login("inst").await);
-        let (_, v) = p
-            .call("POST", "/api/v1/engagements", Some(&inst),
-                  Some(json!({"demand_id": ids.public, "item": {"kind": "outcome", "id": ids.outcome}})))
-            .await;
-        let id = v["id"].as_i64().unwrap();
+        let id = opened(&p, &inst, ids.public, ids.outcome).await;
         let p = std::sync::Arc::new(p);
         let mut tasks = vec![];
         for i in 0..100 {
