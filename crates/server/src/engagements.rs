@@ -587,3 +587,61 @@ pub async fn put_contact(
     .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// `PUT /api/v1/demands/{id}/nda-text` body.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NdaTextRequest {
+    /// The need's own NDA (UTF-8, 1 to 20,000 characters); later signatures name this version.
+    pub text: String,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct NdaTextView {
+    pub version: i64,
+    pub sha256: String,
+}
+
+/// The need's owner sets its own NDA text (a new version; the platform default applies until then).
+#[utoipa::path(put, path = "/api/v1/demands/{id}/nda-text", tag = "engagements",
+    params(("id" = i64, Path, description = "Demand id")), request_body = NdaTextRequest,
+    responses((status = 200, body = NdaTextView), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn put_nda_text(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(r): ApiJson<NdaTextRequest>,
+) -> ApiResult<Json<NdaTextView>> {
+    let user = crate::api::signed_in(&viewer)?;
+    let pass = state.policy.demand_pass(&viewer);
+    let d = viewer
+        .demand(&state.store, &pass, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no demand #{id}")))?;
+    if !crate::api::owns_demand(&state, &viewer, d.demand()).await? {
+        return Err(ApiError::forbidden(
+            "only the organization that posted the need sets its NDA",
+        ));
+    }
+    let n = r.text.trim().chars().count();
+    if n == 0 || n > 20_000 {
+        return Err(ApiError::invalid("text: give 1 to 20,000 characters"));
+    }
+    let t = state.store.put_nda_text(Some(id), r.text.trim()).await?;
+    state
+        .store
+        .audit(
+            &user.username,
+            "nda_text",
+            "demand",
+            Some(id),
+            &format!("NDA text version {}", t.version),
+        )
+        .await?;
+    Ok(Json(NdaTextView {
+        version: t.version,
+        sha256: t.sha256,
+    }))
+}

@@ -183,6 +183,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/demands/{id}/nda-signatures", get(engagements::signatures))
         .route(
+            "/demands/{id}/nda-text",
+            axum::routing::put(engagements::put_nda_text),
+        )
+        .route(
             "/nda-signatures/{id}/revoke",
             post(engagements::revoke_signature),
         )

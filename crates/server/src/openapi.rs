@@ -28,7 +28,7 @@ use crate::{api, auth, chains, claims, credit, engagements, error, search_api, t
         engagements::stalled, engagements::losses, engagements::inbox, engagements::mark_read,
         engagements::contracts, engagements::broker_performance, engagements::put_broker,
         engagements::put_webhook, engagements::signatures, engagements::revoke_signature,
-        engagements::put_contact,
+        engagements::put_contact, engagements::put_nda_text,
     ),
     components(schemas(
         error::ErrorBody, error::ErrorDetail, auth::LoginRequest, auth::LoginResponse, auth::UserView,
@@ -51,7 +51,7 @@ use crate::{api, auth, chains, claims, credit, engagements, error, search_api, t
         engagements::BrokerRequest, engagements::BrokerProposals, engagements::StalledList, engagements::Inbox,
         engagements::ReadRequest, engagements::ReadDone, engagements::ContractList, engagements::BrokerProfile,
         engagements::WebhookRequest, engagements::SignatureView, engagements::SignatureList,
-        engagements::ContactRequest,
+        engagements::ContactRequest, engagements::NdaTextRequest, engagements::NdaTextView,
     )),
     tags(
         (name = "auth", description = "Sign-in and sessions"),

@@ -1,4 +1,4 @@
-//! Property tests: random organizations, users, grants and demands; every path that can show a demand
+//! Property tests: random organizations, users, grants, NDA signatures and demands; every path that can show a demand
 //! — listing, count, detail, matches, search (demands only and all kinds), status counts, matching,
 //! chain-gap counts and fillers —
 //! must show exactly the demands the rule allows, and no answer may carry a hidden demand's text.
@@ -19,6 +19,9 @@ struct World {
     grants: Vec<(usize, usize)>,
     /// (owner index — `orgs` means an owner that is not registered —, level)
     demands: Vec<(usize, Confidentiality)>,
+    /// (organization, demand index modulo the demands): the organization signed that need's NDA
+    /// in an engagement, which opens exactly that need to it.
+    signatures: Vec<(usize, usize)>,
 }
 
 fn world() -> impl Strategy<Value = World> {
@@ -40,11 +43,16 @@ fn world() -> impl Strategy<Value = World> {
             proptest::collection::vec((role, proptest::option::of(0..orgs)), 1..5),
             proptest::collection::vec((0..orgs, 0..orgs), 0..4),
             proptest::collection::vec((0..=orgs, level), 1..8),
+            proptest::collection::vec((0..orgs, 0..8usize), 0..3),
         )
-            .prop_map(|(orgs, users, grants, demands)| World {
+            .prop_map(|(orgs, users, grants, demands, signatures)| World {
                 orgs,
                 users,
                 grants,
+                signatures: signatures
+                    .into_iter()
+                    .map(|(o, d)| (o, d % demands.len()))
+                    .collect(),
                 demands,
             })
     })
@@ -62,6 +70,7 @@ fn may_see(w: &World, user: Option<usize>, demand: usize) -> bool {
             role == "admin"
                 || (owner < w.orgs
                     && org.is_some_and(|o| o == owner || w.grants.contains(&(owner, o))))
+                || org.is_some_and(|o| w.signatures.contains(&(o, demand)))
         }
     }
 }
@@ -117,6 +126,9 @@ async fn check(
             .grant_access(org_ids[*owner], org_ids[*grantee], 0)
             .await
             .unwrap();
+    }
+    for (org, j) in &w.signatures {
+        sign(&p.state.store, demand_ids[*j], org_ids[*org]).await;
     }
     let mut tokens = vec![None];
     for (u, (role, org)) in w.users.iter().enumerate() {
@@ -399,4 +411,48 @@ fn no_path_shows_a_demand_to_someone_without_the_right() {
             Ok(())
         })
         .unwrap();
+}
+
+/// Records an NDA signature of `org` on `demand` the way an engagement does (an engagement row and
+/// a move that carries the signature), without the engagement's other rules.
+async fn sign(store: &store::Store, demand: i64, org: i64) {
+    let id = store
+        .open_engagement(&store::NewEngagement {
+            purpose: "transfer".into(),
+            demand_id: Some(demand),
+            item_kind: "outcome".into(),
+            item_id: 0,
+            seeker_org: -1,
+            provider_org: org,
+            opened_by: 0,
+            opener_side: "provider".into(),
+            broker_wanted: false,
+            expert_id: None,
+            stage: "introduced".into(),
+            message: String::new(),
+            notify: vec![],
+            actor: "test".into(),
+        })
+        .await
+        .unwrap();
+    let moved = store
+        .move_engagement(&store::Move {
+            engagement_id: id,
+            version: 1,
+            from: "introduced".into(),
+            to: "nda_signed".into(),
+            actor_party: "provider".into(),
+            signature: Some(store::NewSignature {
+                demand_id: demand,
+                org_id: org,
+                user_id: 0,
+                text_version: 1,
+                text_sha256: "0".repeat(64),
+            }),
+            actor: "test".into(),
+            ..store::Move::default()
+        })
+        .await
+        .unwrap();
+    assert!(matches!(moved, store::Moved::Done(_)));
 }

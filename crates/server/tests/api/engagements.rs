@@ -800,6 +800,40 @@ async fn closing_keeps_the_signed_access_an_operator_revokes_it() {
         assert_eq!(v["demand"]["access"], "summary");
         let (s, _) = p.call("POST", &revoke, Some(&op), None).await;
         assert_eq!(s, StatusCode::NOT_FOUND);
+        // The owner sets the need's own NDA text; the next signer reads and signs that version.
+        let text = format!("/api/v1/demands/{}/nda-text", ids.nda);
+        let (s, _) = p
+            .call("PUT", &text, Some(&inst), Some(json!({"text": "x"})))
+            .await;
+        assert_eq!(
+            s,
+            StatusCode::NOT_FOUND,
+            "a need the caller cannot read is not found"
+        );
+        let (s, v) = p
+            .call(
+                "PUT",
+                &text,
+                Some(&a),
+                Some(json!({"text": "甲方专用保密条款：三年内不得披露。"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let id2 = opened(&p, &inst, ids.nda, ids.outcome).await;
+        step(&p, &a, id2, json!({"to": "introduced", "version": 1})).await;
+        let (_, v) = p
+            .call(
+                "GET",
+                &format!("/api/v1/engagements/{id2}"),
+                Some(&inst),
+                None,
+            )
+            .await;
+        assert_eq!(
+            v["nda"]["text"], "甲方专用保密条款：三年内不得披露。",
+            "{v}"
+        );
+        assert_eq!(v["nda"]["can_sign"], true);
         p.close().await;
     }
 }
