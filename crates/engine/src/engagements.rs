@@ -126,6 +126,10 @@ pub struct OpenRequest {
 /// Longest opening message or note, in characters.
 pub const MAX_NOTE_CHARS: usize = 2000;
 
+/// Most engagements one organization opens in 24 hours: each one lands in another organization's
+/// inbox and mail, so opening is bounded like any message others receive.
+pub const MAX_OPENED_A_DAY: i64 = 50;
+
 impl Desk {
     /// The desk over `store` with the shipped workflow; `platform` must reach every demand.
     pub fn new(store: Store, platform: DemandPass, email: bool) -> Result<Desk> {
@@ -246,6 +250,12 @@ impl Desk {
                 "your organization is neither the need's owner nor the item's: only the two sides open an engagement".into(),
             ));
         };
+        let day_ago = self.store.now_ts() - 86_400;
+        if self.store.engagements_opened_by_org(own, day_ago).await? >= MAX_OPENED_A_DAY {
+            return Err(EngineError::Limited(format!(
+                "your organization opened {MAX_OPENED_A_DAY} engagements in the last 24 hours; try again later"
+            )));
+        }
         let existing = self
             .store
             .engagements(&EngagementScope::Org(seeker_org), 5000)

@@ -26,6 +26,9 @@ pub enum EngineError {
     /// The record changed since the caller read it, or the move does not fit its current state.
     #[error("{0}")]
     Conflict(String),
+    /// The caller did this too often for now (the message says when to try again).
+    #[error("{0}")]
+    Limited(String),
     /// An id that names nothing (or nothing the caller may see: the message is the same).
     #[error("{0}")]
     NotFound(String),

@@ -222,6 +222,11 @@ impl From<engine::EngineError> for ApiError {
             engine::EngineError::NotFound(m) => ApiError::not_found(m),
             engine::EngineError::Forbidden(m) => ApiError::new(Code::Forbidden, m),
             engine::EngineError::Conflict(m) => ApiError::new(Code::Conflict, m),
+            engine::EngineError::Limited(m) => {
+                let mut e = ApiError::new(Code::RateLimited, m);
+                e.retry_after = Some(3600);
+                e
+            }
             engine::EngineError::Store(s) => ApiError::from(s),
             other => ApiError::internal(other),
         }

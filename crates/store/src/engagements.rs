@@ -389,6 +389,15 @@ impl Store {
         })
     }
 
+    /// How many engagements users of `org` opened since `since` (Unix seconds).
+    pub async fn engagements_opened_by_org(&self, org: i64, since: i64) -> Result<i64> {
+        let sql = "SELECT COUNT(*) FROM engagements WHERE created_at >= $2 AND \
+                   ((opener_side = 'seeker' AND seeker_org = $1) OR (opener_side = 'provider' AND provider_org = $1))";
+        Ok(
+            dispatch!(self, pool => sqlx::query_scalar(sql).bind(org).bind(since).fetch_one(pool).await?),
+        )
+    }
+
     pub async fn engagement(&self, id: i64) -> Result<Option<EngagementRow>> {
         let sql = format!("SELECT {COLUMNS} FROM engagements WHERE id = $1");
         Ok(dispatch!(self, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?))

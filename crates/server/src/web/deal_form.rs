@@ -241,6 +241,7 @@ pub(super) async fn open_post(
             let status = match e {
                 EngineError::Forbidden(_) => StatusCode::FORBIDDEN,
                 EngineError::Conflict(_) => StatusCode::CONFLICT,
+                EngineError::Limited(_) => StatusCode::TOO_MANY_REQUESTS,
                 _ => StatusCode::BAD_REQUEST,
             };
             let why = format!("{}（{}）", t("engagement_input", l), e);

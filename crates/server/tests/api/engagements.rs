@@ -894,3 +894,40 @@ async fn a_placement_records_the_post_instead_of_a_contract() {
         p.close().await;
     }
 }
+
+#[tokio::test]
+async fn an_organization_opens_at_most_fifty_engagements_a_day() {
+    for (store, dir, pg) in backends().await {
+        let (p, ids) = deal_platform(store, dir, pg).await;
+        let inst = p.login("inst").await;
+        for i in 0..engine::engagements::MAX_OPENED_A_DAY {
+            p.state
+                .store
+                .open_engagement(&store::NewEngagement {
+                    purpose: "transfer".into(),
+                    demand_id: None,
+                    item_kind: "outcome".into(),
+                    item_id: 1000 + i,
+                    seeker_org: -1,
+                    provider_org: ids.univ,
+                    opened_by: 0,
+                    opener_side: "provider".into(),
+                    broker_wanted: false,
+                    expert_id: None,
+                    stage: "interest".into(),
+                    message: String::new(),
+                    notify: vec![],
+                    actor: "test".into(),
+                })
+                .await
+                .unwrap();
+        }
+        let (s, e) = p
+            .call("POST", "/api/v1/engagements", Some(&inst),
+                  Some(json!({"demand_id": ids.public, "item": {"kind": "outcome", "id": ids.outcome}})))
+            .await;
+        assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{e}");
+        assert_eq!(e["error"]["code"], "rate_limited");
+        p.close().await;
+    }
+}
