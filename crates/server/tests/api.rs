@@ -39,3 +39,6 @@ mod engagements;
 
 #[path = "api/notices.rs"]
 mod notices;
+
+#[path = "api/matrix.rs"]
+mod matrix;
