@@ -15,6 +15,7 @@ pub mod embed;
 pub mod engagements;
 pub mod error;
 pub mod metrics;
+pub mod nda;
 pub mod openapi;
 pub mod search_api;
 pub mod state;
@@ -181,15 +182,12 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/engagements/{id}/brokers",
             get(engagements::propose_brokers),
         )
-        .route("/demands/{id}/nda-signatures", get(engagements::signatures))
+        .route("/demands/{id}/nda-signatures", get(nda::signatures))
         .route(
             "/demands/{id}/nda-text",
-            axum::routing::put(engagements::put_nda_text),
+            axum::routing::put(nda::put_nda_text),
         )
-        .route(
-            "/nda-signatures/{id}/revoke",
-            post(engagements::revoke_signature),
-        )
+        .route("/nda-signatures/{id}/revoke", post(nda::revoke_signature))
         .route("/inbox", get(engagements::inbox))
         .route("/inbox/read", post(engagements::mark_read))
         .route("/contracts", get(engagements::contracts))

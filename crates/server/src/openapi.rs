@@ -2,7 +2,7 @@
 
 use utoipa::OpenApi;
 
-use crate::{api, auth, chains, claims, credit, engagements, error, search_api, tiers};
+use crate::{api, auth, chains, claims, credit, engagements, error, nda, search_api, tiers};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -27,8 +27,8 @@ use crate::{api, auth, chains, claims, credit, engagements, error, search_api, t
         engagements::sign_nda, engagements::assign_broker, engagements::propose_brokers,
         engagements::stalled, engagements::losses, engagements::inbox, engagements::mark_read,
         engagements::contracts, engagements::broker_performance, engagements::put_broker,
-        engagements::put_webhook, engagements::signatures, engagements::revoke_signature,
-        engagements::put_contact, engagements::put_nda_text,
+        engagements::put_webhook, nda::signatures, nda::revoke_signature,
+        engagements::put_contact, nda::put_nda_text,
     ),
     components(schemas(
         error::ErrorBody, error::ErrorDetail, auth::LoginRequest, auth::LoginResponse, auth::UserView,
@@ -50,8 +50,8 @@ use crate::{api, auth, chains, claims, credit, engagements, error, search_api, t
         engine::engagements::LossReasons, engagements::EngagementList, engagements::SignRequest,
         engagements::BrokerRequest, engagements::BrokerProposals, engagements::StalledList, engagements::Inbox,
         engagements::ReadRequest, engagements::ReadDone, engagements::ContractList, engagements::BrokerProfile,
-        engagements::WebhookRequest, engagements::SignatureView, engagements::SignatureList,
-        engagements::ContactRequest, engagements::NdaTextRequest, engagements::NdaTextView,
+        engagements::WebhookRequest, nda::SignatureView, nda::SignatureList,
+        engagements::ContactRequest, nda::NdaTextRequest, nda::NdaTextView,
     )),
     tags(
         (name = "auth", description = "Sign-in and sessions"),

@@ -16,9 +16,11 @@ use crate::auth::{self, cookie, CSRF_COOKIE, SESSION_COOKIE};
 use crate::state::AppState;
 
 mod admin;
+mod broker_pages;
 mod chains;
 mod credit;
 mod deal_form;
+mod deal_posts;
 mod deals;
 mod demand_form;
 mod demands;
@@ -429,15 +431,15 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/engagements/{id}", get(deals::detail))
         .route(
             "/engagements/{id}/move",
-            axum::routing::post(deals::move_post),
+            axum::routing::post(deal_posts::move_post),
         )
         .route(
             "/engagements/{id}/sign",
-            axum::routing::post(deals::sign_post),
+            axum::routing::post(deal_posts::sign_post),
         )
         .route(
             "/engagements/{id}/broker",
-            axum::routing::post(deals::broker_post),
+            axum::routing::post(deal_posts::broker_post),
         )
         .route("/inbox", get(desk_pages::inbox))
         .route("/inbox/read", axum::routing::post(desk_pages::inbox_read))
@@ -446,12 +448,12 @@ pub fn routes() -> Router<Arc<AppState>> {
             axum::routing::post(desk_pages::inbox_channels),
         )
         .route("/contracts", get(desk_pages::contracts))
-        .route("/brokers", get(desk_pages::brokers))
+        .route("/brokers", get(broker_pages::brokers))
         .route(
             "/brokers/me",
-            get(desk_pages::broker_me).post(desk_pages::broker_post),
+            get(broker_pages::broker_me).post(broker_pages::broker_post),
         )
-        .route("/brokers/{id}", get(desk_pages::broker_record))
+        .route("/brokers/{id}", get(broker_pages::broker_record))
         .route("/login", get(session::login_form).post(session::login_post))
         .route("/logout", axum::routing::post(session::logout_post))
         .route("/assets/app.css", get(|| async { asset("text/css", CSS) }))

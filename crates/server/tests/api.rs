@@ -42,3 +42,9 @@ mod notices;
 
 #[path = "api/matrix.rs"]
 mod matrix;
+
+#[path = "api/nda.rs"]
+mod nda;
+
+#[path = "api/engagement_rules.rs"]
+mod engagement_rules;
