@@ -110,6 +110,36 @@ fn fmt_value(metric: &str, v: f64) -> String {
     }
 }
 
+/// A value and its threshold in words, with as many more decimals as it takes (at most 4 more) for
+/// them to read differently: 2.99 % against 3 % reads "2.99%" and "3.00%", not "3.0%" and "3.0%".
+fn fmt_apart(metric: &str, v: f64, x: f64) -> (String, String) {
+    let (vs, xs) = (fmt_value(metric, v), fmt_value(metric, x));
+    if vs != xs || v == x {
+        return (vs, xs);
+    }
+    let percent = fmt_value(metric, 0.5).ends_with('%');
+    let money = fmt_value(metric, 0.5).starts_with('¥');
+    for extra in 1..=4usize {
+        let (a, b) = if percent {
+            let d = 1 + extra;
+            (format!("{:.d$}%", v * 100.0), format!("{:.d$}%", x * 100.0))
+        } else if money {
+            let d = 2 + extra;
+            (
+                format!("¥{:.d$}m", v / 1_000_000.0),
+                format!("¥{:.d$}m", x / 1_000_000.0),
+            )
+        } else {
+            let d = 2 + extra;
+            (format!("{v:.d$}"), format!("{x:.d$}"))
+        };
+        if a != b {
+            return (a, b);
+        }
+    }
+    (vs, xs)
+}
+
 /// A gap in words, Chinese and English.
 #[derive(Debug, Clone, PartialEq)]
 struct Gap {

@@ -269,9 +269,7 @@ impl Profile {
             "employees" => self.employees.map(f64::from),
             "st_staff_ratio" => ratio(self.st_staff.map(f64::from), self.employees.map(f64::from)),
             "rd_staff_ratio" => ratio(self.rd_staff.map(f64::from), self.employees.map(f64::from)),
-            "years_registered" => self
-                .registered_on
-                .map(|d| (as_of - d).num_days() as f64 / 365.25),
+            "years_registered" => self.registered_on.map(|d| years_between(d, as_of)),
             "revenue_last_year" => self.of(y, revenue),
             "total_assets_last_year" => self.of(y, |f| f.total_assets),
             "rd_expense_last_year" => self.of(y, rd),
@@ -327,6 +325,13 @@ impl Profile {
             // China (GB 32100-2015), so it shows residence; anything else leaves it unknown.
             "registered_in_mainland" => self.uscc.parse::<model::Uscc>().is_ok().then_some(1.0),
             "national_award_top3_5y" => awards("national", 5, 3),
+            "national_award_top3_3y" => awards("national", 3, 3),
+            "award_3y" => Some(self.awards.iter().any(|a| {
+                matches!(a.level.as_str(), "national" | "provincial")
+                    && a.year >= as_of.year() - 3
+                    && a.year <= as_of.year()
+            }) as u8 as f64),
+            "rd_ratio_prev_year" => ratio(self.of(y - 1, rd), self.of(y - 1, revenue)),
             "provincial_award_top3_3y" => awards("provincial", 3, 3),
             "national_award_top5_3y" => awards("national", 3, 5),
             "rd_institution_level" => self
@@ -367,4 +372,29 @@ impl Profile {
         }
         Some(0.5 * (y2 / y1 + y3 / y2) - 1.0)
     }
+}
+
+/// The date `years` after `from`, by the calendar: the same month and day, or the month's last day
+/// where that day does not exist (29 February → 28 February), as 《民法典》第二百零三条 counts periods.
+pub fn anniversary(from: NaiveDate, years: i32) -> NaiveDate {
+    let y = from.year() + years;
+    NaiveDate::from_ymd_opt(y, from.month(), from.day())
+        .or_else(|| NaiveDate::from_ymd_opt(y, from.month(), 28))
+        .unwrap_or(from)
+}
+
+/// Years from `from` to `to` by date arithmetic: whole years up to the last anniversary on or before
+/// `to` (so the day a year after registration is exactly 1), then the share of the year after it.
+pub fn years_between(from: NaiveDate, to: NaiveDate) -> f64 {
+    if to < from {
+        return -years_between(to, from);
+    }
+    let mut n = to.year() - from.year();
+    while n > 0 && anniversary(from, n) > to {
+        n -= 1;
+    }
+    let last = anniversary(from, n);
+    let next = anniversary(from, n + 1);
+    let span = (next - last).num_days().max(1) as f64;
+    f64::from(n) + (to - last).num_days() as f64 / span
 }

@@ -102,6 +102,13 @@ pub struct Test {
     pub any: Vec<Test>,
     #[serde(default)]
     pub all: Vec<Test>,
+    /// The first sub-test whose input is given decides (data before a judgment that stands in for
+    /// it): unknown only when none can be read.
+    #[serde(default)]
+    pub first: Vec<Test>,
+    /// What this test is when its input is not given: `unknown` (default) or `fail` (an official's
+    /// flag that can only add a pass the data lacks).
+    pub missing: Option<String>,
     pub source: Option<String>,
     pub status: Option<Status>,
 }
@@ -235,7 +242,7 @@ pub fn assessor_keys(schemes: &[Scheme]) -> std::collections::BTreeSet<String> {
         if let Some(a) = &t.assessor {
             out.insert(a.clone());
         }
-        for s in t.any.iter().chain(&t.all) {
+        for s in t.any.iter().chain(&t.all).chain(&t.first) {
             walk(s, out);
         }
     }

@@ -43,6 +43,9 @@ pub const METRICS: &[&str] = &[
     "national_award_top3_5y",
     "provincial_award_top3_3y",
     "national_award_top5_3y",
+    "national_award_top3_3y",
+    "award_3y",
+    "rd_ratio_prev_year",
     "rd_institution_level",
     "standards_led_5y",
     "years_in_niche",
@@ -141,7 +144,7 @@ impl Checker<'_> {
         let forms = [
             t.metric.is_some(),
             t.assessor.is_some(),
-            !t.any.is_empty() || !t.all.is_empty(),
+            !t.any.is_empty() || !t.all.is_empty() || !t.first.is_empty(),
         ]
         .iter()
         .filter(|x| **x)
@@ -149,7 +152,7 @@ impl Checker<'_> {
         if forms != 1 {
             self.problem(
                 &item,
-                "give exactly one of: metric, assessor, any/all sub-tests",
+                "give exactly one of: metric, assessor, any/all/first sub-tests",
             );
         }
         if let Some(m) = &t.metric {
@@ -190,7 +193,12 @@ impl Checker<'_> {
                 }
             }
         }
-        for s in t.any.iter().chain(t.all.iter()) {
+        if let Some(m) = &t.missing {
+            if m != "fail" && m != "unknown" {
+                self.problem(&item, format!("missing '{m}' (fix: fail or unknown)"));
+            }
+        }
+        for s in t.any.iter().chain(t.all.iter()).chain(t.first.iter()) {
             self.test(kind, s, false);
         }
     }

@@ -19,6 +19,31 @@ impl Ctx<'_> {
 
     /// A yes/no test: its outcome, the value, the threshold in words, the gap in words.
     pub(super) fn test(&self, t: &Test) -> (Outcome, Option<f64>, Option<String>, Option<Gap>) {
+        if !t.first.is_empty() {
+            // The first sub-test that decides (its input given) is the answer: the data where it is
+            // there, the judgment standing in for it only where it is not.
+            let mut gaps = vec![];
+            for s in &t.first {
+                let r = self.test(s);
+                if r.0 != Outcome::Unknown {
+                    return r;
+                }
+                gaps.extend(r.3);
+            }
+            let gap = (!gaps.is_empty()).then(|| Gap {
+                en: gaps
+                    .iter()
+                    .map(|g| g.en.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                zh: gaps
+                    .iter()
+                    .map(|g| g.zh.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" 或 "),
+            });
+            return (Outcome::Unknown, None, None, gap);
+        }
         if !t.any.is_empty() || !t.all.is_empty() {
             // A nested test says which of its parts is missing: "a or b" / "a; b".
             let (subs, join, join_zh) = if t.any.is_empty() {
@@ -99,8 +124,14 @@ impl Ctx<'_> {
             } else {
                 (label, label_zh)
             };
+            // A flag that can only add a pass counts as "no" when nobody set it.
+            let outcome = if t.missing.as_deref() == Some("fail") {
+                Outcome::Fail
+            } else {
+                Outcome::Unknown
+            };
             return (
-                Outcome::Unknown,
+                outcome,
                 None,
                 threshold.map(|x| format!("{op} {}", fmt_value(metric_name, x))),
                 Some(Gap {
@@ -172,17 +203,12 @@ impl Ctx<'_> {
         note: (&str, &str),
     ) -> Gap {
         let (tier_note, tier_note_zh) = note;
-        let mut s = format!(
-            "{metric} {} fails {op} {}{tier_note}",
-            fmt_value(metric, v),
-            fmt_value(metric, x)
-        );
+        let (vs, xs) = fmt_apart(metric, v, x);
+        let mut s = format!("{metric} {vs} fails {op} {xs}{tier_note}");
         let mut zh = format!(
-            "{} {}，未达到 {} {}{tier_note_zh}",
+            "{} {vs}，未达到 {} {xs}{tier_note_zh}",
             metric_zh(metric),
-            fmt_value(metric, v),
             zh_op(op),
-            fmt_value(metric, x)
         );
         let money_of = |m: &str| self.metric(m);
         let extra = match metric {
