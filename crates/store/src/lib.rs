@@ -10,6 +10,7 @@ mod accounts;
 mod admin;
 mod chains;
 mod claims;
+mod clock;
 mod deals;
 mod demands;
 mod embeddings;
@@ -197,18 +198,6 @@ pub(crate) fn table(kind: RecordKind) -> &'static str {
 }
 
 impl Store {
-    /// Sets how far in the past (negative seconds) workflow writes are stamped; the demo replays
-    /// its history with it, then sets it back to 0. Every clone shares it.
-    pub fn set_clock_offset(&self, secs: i64) {
-        self.clock_offset
-            .store(secs, std::sync::atomic::Ordering::SeqCst);
-    }
-
-    /// Unix seconds for workflow writes (see [`Store::set_clock_offset`]).
-    pub fn now_ts(&self) -> i64 {
-        Utc::now().timestamp() + self.clock_offset.load(std::sync::atomic::Ordering::SeqCst)
-    }
-
     /// Opens (creating if needed) the store at `target` and applies pending migrations.
     pub async fn open(target: &Target) -> Result<Store> {
         let store = match target {
