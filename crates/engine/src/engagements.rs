@@ -16,7 +16,7 @@ mod view;
 use std::collections::BTreeSet;
 
 use model::{OrgKind, Record, RecordKind};
-use store::{DemandPass, EngagementRow, EngagementScope, NewEngagement, NewNotice, Store};
+use store::{DemandPass, EngagementRow, NewEngagement, NewNotice, Store};
 
 use crate::{EngineError, Result};
 
@@ -256,20 +256,20 @@ impl Desk {
                 "your organization opened {MAX_OPENED_A_DAY} engagements in the last 24 hours; try again later"
             )));
         }
-        let existing = self
+        let open = self.open_stages();
+        if let Some(id) = self
             .store
-            .engagements(&EngagementScope::Org(seeker_org), 5000)
-            .await?;
-        if let Some(e) = existing.iter().find(|e| {
-            e.provider_org == provider_org
-                && e.demand_id == req.demand_id
-                && e.item_kind == req.item.kind
-                && e.item_id == req.item.id
-                && self.flow.is_open(&e.stage)
-        }) {
+            .open_engagement_on(
+                seeker_org,
+                provider_org,
+                req.demand_id,
+                (&req.item.kind, req.item.id),
+                &open,
+            )
+            .await?
+        {
             return Err(EngineError::Conflict(format!(
-                "engagement #{} on this need and item is still open; continue it there",
-                e.id
+                "engagement #{id} on this need and item is still open; continue it there"
             )));
         }
         let counterpart = if opener_side == "seeker" {

@@ -249,6 +249,22 @@ impl Store {
         Ok(())
     }
 
+    /// One broker's declared fields, if it registered them.
+    pub async fn broker(&self, user_id: i64) -> Result<Option<BrokerRow>> {
+        let sql =
+            "SELECT user_id, clusters, keywords, regions, bio FROM brokers WHERE user_id = $1";
+        let row: Option<(i64, String, String, String, String)> =
+            dispatch!(self, pool => sqlx::query_as(sql).bind(user_id).fetch_optional(pool).await?);
+        let list = |s: &str| serde_json::from_str::<Vec<String>>(s).unwrap_or_default();
+        Ok(row.map(|(user_id, c, k, r, bio)| BrokerRow {
+            user_id,
+            clusters: list(&c),
+            keywords: list(&k),
+            regions: list(&r),
+            bio,
+        }))
+    }
+
     /// Every registered broker with the number of open engagements assigned (their load).
     pub async fn brokers(&self, open_stages: &[&str]) -> Result<Vec<(BrokerRow, i64)>> {
         let list: Vec<String> = (0..open_stages.len())

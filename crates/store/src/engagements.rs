@@ -389,6 +389,42 @@ impl Store {
         })
     }
 
+    /// The open engagement (in one of `open_stages`) on exactly this pair, if any: one indexed
+    /// lookup, whatever the organizations' history.
+    pub async fn open_engagement_on(
+        &self,
+        seeker_org: i64,
+        provider_org: i64,
+        demand_id: Option<i64>,
+        item: (&str, i64),
+        open_stages: &[&str],
+    ) -> Result<Option<i64>> {
+        if open_stages.is_empty() {
+            return Ok(None);
+        }
+        let list: Vec<String> = (0..open_stages.len())
+            .map(|i| format!("${}", i + 6))
+            .collect();
+        let sql = format!(
+            "SELECT id FROM engagements WHERE seeker_org = $1 AND provider_org = $2 \
+             AND ((demand_id IS NULL AND $3 IS NULL) OR demand_id = $3) AND item_kind = $4 AND item_id = $5 \
+             AND stage IN ({}) ORDER BY id LIMIT 1",
+            list.join(", ")
+        );
+        dispatch!(self, pool => {
+            let mut q = sqlx::query_scalar(&sql)
+                .bind(seeker_org)
+                .bind(provider_org)
+                .bind(demand_id)
+                .bind(item.0)
+                .bind(item.1);
+            for s in open_stages {
+                q = q.bind(*s);
+            }
+            Ok(q.fetch_optional(pool).await?)
+        })
+    }
+
     /// How many engagements users of `org` opened since `since` (Unix seconds).
     pub async fn engagements_opened_by_org(&self, org: i64, since: i64) -> Result<i64> {
         let sql = "SELECT COUNT(*) FROM engagements WHERE created_at >= $2 AND \

@@ -197,7 +197,8 @@ impl Desk {
         })
     }
 
-    fn open_stages(&self) -> Vec<&str> {
+    /// The workflow's open stages.
+    pub(crate) fn open_stages(&self) -> Vec<&str> {
         self.flow
             .states
             .iter()

@@ -165,14 +165,7 @@ async fn broker_page(
         Err(_) => return not_found_page(c),
     };
     let own = a.user_id == id;
-    let profile = state
-        .store
-        .brokers(&[])
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(b, _)| b)
-        .find(|b| b.user_id == id);
+    let profile = state.store.broker(id).await.ok().flatten();
     let chosen: Vec<String> = profile
         .as_ref()
         .map(|p| p.clusters.clone())
