@@ -12,6 +12,10 @@ use std::collections::{BTreeSet, HashSet};
 
 /// The engagement workflow shipped with the product.
 pub const ENGAGEMENT: &str = include_str!("../../../data/workflows/engagement.toml");
+/// The challenge (揭榜挂帅) workflow.
+pub const CHALLENGE: &str = include_str!("../../../data/workflows/challenge.toml");
+/// The open application scenario (开放应用场景) workflow: the challenge's lighter path.
+pub const SCENARIO: &str = include_str!("../../../data/workflows/scenario.toml");
 
 /// A workflow: its states, its transitions and (where it has them) the reasons it may end for.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
