@@ -140,6 +140,11 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::deal_args::NdaCommand,
     },
+    /// The audit log's hash chain: `shuanglian audit verify`.
+    Audit {
+        #[command(subcommand)]
+        command: crate::deal_args::AuditCommand,
+    },
 }
 
 /// Where and how to serve.

@@ -73,3 +73,13 @@ pub enum NdaCommand {
         file: PathBuf,
     },
 }
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the audit log's hash chain from its first row; name the first row that does not verify
+    /// (exit status 4) and print the head hash to keep elsewhere.
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+}

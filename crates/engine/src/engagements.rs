@@ -366,7 +366,7 @@ impl Desk {
 
     /// The owner organization of a need the actor may open an engagement on: one its pass reaches,
     /// or an NDA-only need with a public summary. Anything else is "not found".
-    async fn demand_owner_for(&self, pass: &DemandPass, id: i64) -> Result<i64> {
+    pub(crate) async fn demand_owner_for(&self, pass: &DemandPass, id: i64) -> Result<i64> {
         let missing = || EngineError::NotFound(format!("no demand #{id}"));
         let readable = self.store.get_demand(id, pass).await?.is_some()
             || self.store.teaser(id).await?.is_some();

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod chains;
+pub mod challenges;
 pub mod confidential;
 pub mod cpu;
 pub mod credit;

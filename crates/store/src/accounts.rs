@@ -18,6 +18,8 @@ pub struct User {
     /// Shown to the other side of an engagement once introduced; where e-mail notices go.
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// The expert of the registry this account reviews as (challenge reviewers).
+    pub expert_id: Option<i64>,
 }
 
 /// A user to create.
@@ -31,7 +33,7 @@ pub struct NewUser<'a> {
 }
 
 const USER_COLUMNS: &str =
-    "id, username, display_name, role, organization_id, password_hash, disabled, email, phone";
+    "id, username, display_name, role, organization_id, password_hash, disabled, email, phone, expert_id";
 
 impl Store {
     /// Creates a user, or replaces the role, organization and password of one with the same name
@@ -173,6 +175,23 @@ impl Store {
         let sql = "UPDATE users SET email = $1, phone = $2 WHERE id = $3";
         dispatch_write!(self, pool => sqlx::query(sql).bind(email).bind(phone).bind(user_id).execute(pool).await?.rows_affected());
         Ok(())
+    }
+
+    /// Links an account to the expert of the registry it reviews as (`None` unlinks).
+    pub async fn set_user_expert(&self, user_id: i64, expert_id: Option<i64>) -> Result<bool> {
+        let sql = "UPDATE users SET expert_id = $1 WHERE id = $2";
+        let n = dispatch_write!(self, pool => sqlx::query(sql).bind(expert_id).bind(user_id).execute(pool).await?.rows_affected());
+        Ok(n > 0)
+    }
+
+    /// The active account linked to an expert, if any.
+    pub async fn user_of_expert(&self, expert_id: i64) -> Result<Option<User>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE expert_id = $1 AND disabled = 0 ORDER BY id LIMIT 1"
+        );
+        Ok(
+            dispatch!(self, pool => sqlx::query_as(&sql).bind(expert_id).fetch_optional(pool).await?),
+        )
     }
 
     /// The active users of an organization, by id.

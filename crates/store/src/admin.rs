@@ -1,8 +1,6 @@
 //! What account administration writes besides the users table: new password hashes, the list of
 //! grants, and an audit row for every change (who did what to which account or grant, never a secret).
 
-use chrono::Utc;
-
 use crate::{dispatch, dispatch_write, Result, Store};
 
 /// One access grant: `owner` lets users of `grantee` read its NDA-only demands.
@@ -23,17 +21,10 @@ impl Store {
         record_id: Option<i64>,
         detail: &str,
     ) -> Result<()> {
-        let sql = "INSERT INTO audit_log (at, actor, action, kind, record_id, detail) VALUES ($1, $2, $3, $4, $5, $6)";
-        dispatch_write!(self, pool => sqlx::query(sql)
-            .bind(Utc::now())
-            .bind(actor)
-            .bind(action)
-            .bind(kind)
-            .bind(record_id)
-            .bind(detail)
-            .execute(pool)
-            .await?
-            .rows_affected());
+        self.append_audit(&[crate::AuditEntry::new(
+            actor, action, kind, record_id, detail,
+        )])
+        .await?;
         Ok(())
     }
 

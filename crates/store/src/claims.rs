@@ -56,17 +56,13 @@ impl Store {
             .bind(now.timestamp())
             .fetch_one(&mut *tx)
             .await?;
-            sqlx::query(
-                "INSERT INTO audit_log (at, actor, action, kind, record_id, detail) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(now)
-            .bind(c.actor)
-            .bind("claim")
-            .bind(c.record_kind)
-            .bind(c.record_id)
-            .bind(format!("claim #{id}"))
-            .execute(&mut *tx)
-            .await?;
+            crate::audit::append_audit!(tx, [crate::AuditEntry {
+                actor: c.actor.to_string(),
+                action: "claim".to_string(),
+                kind: c.record_kind.to_string(),
+                record_id: Some(c.record_id),
+                detail: Some(format!("claim #{id}")),
+            }]);
             tx.commit().await?;
             Ok(id)
         })
@@ -99,17 +95,13 @@ impl Store {
             let Some((kind, record_id)) = row else {
                 return Ok(false);
             };
-            sqlx::query(
-                "INSERT INTO audit_log (at, actor, action, kind, record_id, detail) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(now)
-            .bind(actor)
-            .bind(format!("claim_{status}"))
-            .bind(kind)
-            .bind(record_id)
-            .bind(format!("claim #{id}"))
-            .execute(&mut *tx)
-            .await?;
+            crate::audit::append_audit!(tx, [crate::AuditEntry {
+                actor: actor.to_string(),
+                action: format!("claim_{status}"),
+                kind: kind.to_string(),
+                record_id: Some(record_id),
+                detail: Some(format!("claim #{id}")),
+            }]);
             tx.commit().await?;
             Ok(true)
         })

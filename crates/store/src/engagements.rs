@@ -7,7 +7,6 @@
 //! it or not at all. Which moves are allowed is not decided here: the engine checks the workflow
 //! definition first.
 
-use chrono::Utc;
 use sha2::{Digest, Sha256};
 
 use crate::notices::{insert_notices, NewNotice};
@@ -244,16 +243,16 @@ macro_rules! append_event {
 
 macro_rules! audit_row {
     ($tx:expr, $actor:expr, $action:expr, $id:expr, $detail:expr) => {
-        sqlx::query(
-            "INSERT INTO audit_log (at, actor, action, kind, record_id, detail) VALUES ($1, $2, $3, 'engagement', $4, $5)",
+        crate::audit::append_audit!(
+            $tx,
+            [crate::AuditEntry {
+                actor: ($actor).to_string(),
+                action: ($action).to_string(),
+                kind: "engagement".into(),
+                record_id: Some($id),
+                detail: Some(($detail).to_string()),
+            }]
         )
-        .bind(Utc::now())
-        .bind($actor)
-        .bind($action)
-        .bind($id)
-        .bind($detail)
-        .execute(&mut *$tx)
-        .await?
     };
 }
 

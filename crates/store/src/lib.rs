@@ -8,9 +8,12 @@
 
 mod accounts;
 mod admin;
+mod audit;
 mod chains;
+mod challenges;
 mod claims;
 mod clock;
+mod contests;
 mod deals;
 mod demands;
 mod embeddings;
@@ -36,8 +39,14 @@ use std::time::Duration;
 
 pub use accounts::{NewUser, User};
 pub use admin::Grant;
+pub use audit::{AuditCheck, AuditEntry};
 pub use chains::{ChainAssignmentRow, ChainOverride, Replace, MANUAL_EVIDENCE};
+pub use challenges::{ChallengeEventRow, ChallengeFields, ChallengeMove, ChallengeRow, Written};
 pub use claims::{Claim, NewClaim};
+pub use contests::{
+    ApplicationRow, ChallengeFile, ChallengeOp, ChallengeWrite, EvidenceRow, InvitationRow,
+    MarketRow, MemberRow, MilestoneRow, ObjectionRow, ReviewerRow, ScoreRow,
+};
 pub use deals::{sha256_hex, BrokerRow, LabelRow, NdaText, SignatureRow};
 pub use demands::{DemandFilter, DemandNarrowing};
 pub use embeddings::text_hash;
@@ -255,6 +264,7 @@ impl Store {
                 }
             }
         };
+        store.seal_audit().await?;
         Ok(store)
     }
 

@@ -26,6 +26,8 @@ pub struct NoticeRow {
     pub from_stage: Option<String>,
     pub to_stage: Option<String>,
     pub read_at: Option<i64>,
+    /// The challenge or scenario it concerns (challenge events).
+    pub challenge_id: Option<i64>,
 }
 
 /// A delivery waiting to be sent, with its notification.
@@ -42,6 +44,7 @@ pub struct DeliveryRow {
     pub engagement_id: Option<i64>,
     pub from_stage: Option<String>,
     pub to_stage: Option<String>,
+    pub challenge_id: Option<i64>,
 }
 
 /// A delivery is given up after this many failed attempts.
@@ -79,7 +82,39 @@ macro_rules! insert_notices {
 }
 pub(crate) use insert_notices;
 
-const NOTICE_COLUMNS: &str = "id, user_id, at, event, engagement_id, from_stage, to_stage, read_at";
+/// Writes notifications about a challenge (and their deliveries) inside a write transaction.
+macro_rules! insert_challenge_notices {
+    ($tx:expr, $now:expr, $challenge:expr, $to:expr, $notices:expr) => {
+        for n in $notices.iter() {
+            let nid: i64 = sqlx::query_scalar(
+                "INSERT INTO notifications (user_id, at, event, challenge_id, to_stage) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(n.user_id)
+            .bind($now)
+            .bind(&n.event)
+            .bind($challenge)
+            .bind($to)
+            .fetch_one(&mut *$tx)
+            .await?;
+            for (channel, target) in &n.deliveries {
+                sqlx::query(
+                    "INSERT INTO deliveries (notification_id, channel, target, next_at) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(nid)
+                .bind(channel)
+                .bind(target)
+                .bind($now)
+                .execute(&mut *$tx)
+                .await?;
+            }
+        }
+    };
+}
+pub(crate) use insert_challenge_notices;
+
+const NOTICE_COLUMNS: &str =
+    "id, user_id, at, event, engagement_id, from_stage, to_stage, read_at, challenge_id";
 
 impl Store {
     /// A user's newest notifications, at most `limit`.
@@ -115,7 +150,7 @@ impl Store {
     /// Deliveries due at `now`, oldest first, at most `limit`.
     pub async fn due_deliveries(&self, now: i64, limit: i64) -> Result<Vec<DeliveryRow>> {
         let sql = "SELECT d.id, d.channel, d.target, d.attempts, n.id AS notification_id, n.user_id, n.at, \
-                   n.event, n.engagement_id, n.from_stage, n.to_stage \
+                   n.event, n.engagement_id, n.from_stage, n.to_stage, n.challenge_id \
                    FROM deliveries d JOIN notifications n ON n.id = d.notification_id \
                    WHERE d.status = 'pending' AND d.next_at <= $1 ORDER BY d.next_at, d.id LIMIT $2";
         Ok(

@@ -330,17 +330,18 @@ impl Store {
                     q = q.bind(*kind_s).bind(*id).bind(*op).bind(now);
                 }
                 q.execute(&mut *tx).await?;
-
-                let mut sql = String::from(
-                    "INSERT INTO audit_log (at, actor, action, kind, record_id, detail) VALUES ",
-                );
-                push_values(&mut sql, chunk.len(), 6);
-                let mut q = sqlx::query(&sql);
-                for (kind_s, id, op, key) in chunk {
-                    q = q.bind(now).bind(actor).bind(*op).bind(*kind_s).bind(*id).bind(key.as_str());
-                }
-                q.execute(&mut *tx).await?;
             }
+            let entries: Vec<crate::AuditEntry> = changes
+                .iter()
+                .map(|(kind_s, id, op, key)| crate::AuditEntry {
+                    actor: actor.to_string(),
+                    action: op.to_string(),
+                    kind: kind_s.to_string(),
+                    record_id: Some(*id),
+                    detail: Some(key.to_string()),
+                })
+                .collect();
+            crate::audit::append_audit!(tx, entries);
             tx.commit().await?;
             Ok(results)
         })
@@ -373,8 +374,7 @@ impl Store {
             }
             sqlx::query("INSERT INTO outbox (kind, record_id, op, created_at) VALUES ($1, $2, 'update', $3)")
                 .bind(kind_s).bind(id).bind(now).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO audit_log (at, actor, action, kind, record_id, detail) VALUES ($1, $2, 'update', $3, $4, $5)")
-                .bind(now).bind(actor).bind(kind_s).bind(id).bind(&keys[0]).execute(&mut *tx).await?;
+            crate::audit::append_audit!(tx, [crate::AuditEntry::new(actor, "update", kind_s, Some(id), &keys[0])]);
             tx.commit().await?;
         });
         Ok(true)

@@ -1,68 +1,14 @@
 //! The store's test suite. Every test runs on SQLite; when `SHUANGLIAN_TEST_DATABASE_URL` names a
 //! PostgreSQL server (CI sets it), the same test also runs there, each in a schema of its own.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use model::{
     BudgetRange, Confidentiality, Demand, OrgKind, Organization, Outcome, OutcomeKind, Person,
     PersonKind, Record, RecordKind,
 };
 use store::{Store, Target, WriteOutcome};
 
-/// A store under test, with what must be cleaned up afterwards.
-struct Backend {
-    store: Store,
-    _dir: Option<tempfile::TempDir>,
-    pg_cleanup: Option<(String, String)>,
-}
-
-static SCHEMA_SEQ: AtomicUsize = AtomicUsize::new(0);
-
-async fn backends() -> Vec<Backend> {
-    let dir = tempfile::tempdir().unwrap();
-    let sqlite = Store::open(&Target::Sqlite(dir.path().join("t.db")))
-        .await
-        .unwrap();
-    let mut out = vec![Backend {
-        store: sqlite,
-        _dir: Some(dir),
-        pg_cleanup: None,
-    }];
-    if let Ok(url) = std::env::var("SHUANGLIAN_TEST_DATABASE_URL") {
-        let schema = format!(
-            "t_{}_{}_{}",
-            std::process::id(),
-            SCHEMA_SEQ.fetch_add(1, Ordering::SeqCst),
-            chrono::Utc::now().timestamp_micros()
-        );
-        let store = Store::open(&Target::Postgres {
-            url: url.clone(),
-            schema: Some(schema.clone()),
-        })
-        .await
-        .unwrap_or_else(|e| panic!("SHUANGLIAN_TEST_DATABASE_URL is set but unusable: {e}"));
-        out.push(Backend {
-            store,
-            _dir: None,
-            pg_cleanup: Some((url, schema)),
-        });
-    }
-    out
-}
-
-async fn cleanup(backends: Vec<Backend>) {
-    for b in backends {
-        b.store.close().await;
-        if let Some((url, schema)) = b.pg_cleanup {
-            use sqlx::Connection;
-            let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
-            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-                .execute(&mut c)
-                .await
-                .unwrap();
-        }
-    }
-}
+mod common;
+use common::{backends, cleanup};
 
 fn paper(title: &str, year: i32) -> Outcome {
     let mut o = Outcome::new(OutcomeKind::Paper, title);

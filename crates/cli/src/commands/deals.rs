@@ -317,3 +317,26 @@ pub async fn nda(global: &Global, cmd: NdaCommand) -> anyhow::Result<u8> {
         }
     }
 }
+
+/// `audit verify`: 0 when the chain holds, 4 when a row does not verify.
+pub async fn audit(global: &Global, cmd: crate::deal_args::AuditCommand) -> anyhow::Result<u8> {
+    let crate::deal_args::AuditCommand::Verify { json } = cmd;
+    let store = super::open_store(global).await?;
+    let check = store.verify_audit().await?;
+    if json {
+        println!("{}", serde_json::to_string(&check)?);
+    } else {
+        match &check.broken {
+            None => println!(
+                "audit chain holds: {} rows; head row {} with hash {}",
+                check.rows, check.head_id, check.head_hash
+            ),
+            Some((row, why)) => println!(
+                "audit chain broken at row {row}: {why} ({} rows read). Restore the audit_log table \
+                 from a backup taken before the change, or investigate who wrote to the database.",
+                check.rows
+            ),
+        }
+    }
+    Ok(if check.broken.is_some() { 4 } else { 0 })
+}

@@ -132,6 +132,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Contracts { command } => deals::contracts(&cli.global, command).await,
         Command::Labels { command } => deals::labels(&cli.global, command).await,
         Command::Nda { command } => deals::nda(&cli.global, command).await,
+        Command::Audit { command } => deals::audit(&cli.global, command).await,
     }
 }
 
