@@ -31,8 +31,9 @@ pub use moves::{
 };
 pub use review::{conflict_words, ScoreInput};
 pub use view::{
-    ApplicationFace, ChallengeSummary, ChallengeView, FeedbackFace, MarketFace, MilestoneFace,
-    ObjectionFace, ReviewerFace, StandingFace,
+    ApplicationFace, ChallengeSummary, ChallengeView, CriterionMean, EvidenceFace, FeedbackFace,
+    InvitationFace, MarketFace, MemberFace, MilestoneFace, ObjectionFace, ReviewerFace, SheetFace,
+    StandingFace, TimelineFace,
 };
 
 /// Parties the workflow definitions name, and the guards the engine evaluates.
@@ -260,11 +261,11 @@ impl Board {
         p
     }
 
-    /// Whether the actor may see the challenge at all: drafts by their poster and operators; a
+    /// Whether the actor may see the challenge at all: drafts by their poster, end user and the
+    /// operators; a
     /// `registered` one by signed-in users; a public one by anyone.
     pub fn visible(&self, actor: Option<&Actor>, c: &ChallengeRow) -> bool {
-        let parties = self.parties(actor, c);
-        if parties.contains("poster") || parties.contains("operator") {
+        if !self.parties(actor, c).is_empty() {
             return true;
         }
         if matches!(c.stage.as_str(), "draft" | "refining") {

@@ -12,6 +12,7 @@ pub mod cpu;
 pub mod credit;
 pub mod deliver;
 pub mod embed;
+pub mod challenges;
 pub mod engagements;
 pub mod error;
 pub mod metrics;
@@ -200,6 +201,48 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/organizations/me/webhook",
             axum::routing::put(engagements::put_webhook),
         )
+        .route("/challenges", get(challenges::list).post(challenges::create))
+        .route(
+            "/challenges/{id}",
+            get(challenges::show).put(challenges::edit),
+        )
+        .route("/challenges/{id}/transitions", post(challenges::transition))
+        .route("/challenges/{id}/applications", post(challenges::apply))
+        .route("/challenges/{id}/reviewers", post(challenges::assign_reviewer))
+        .route("/challenges/{id}/recusal", post(challenges::recuse))
+        .route("/challenges/{id}/objections", post(challenges::object))
+        .route(
+            "/challenges/{id}/objections/{objection}/resolution",
+            post(challenges::resolve),
+        )
+        .route("/challenges/{id}/milestones", post(challenges::set_milestones))
+        .route(
+            "/challenges/{id}/milestones/{milestone}/report",
+            post(challenges::report),
+        )
+        .route(
+            "/challenges/{id}/milestones/{milestone}/decision",
+            post(challenges::decide),
+        )
+        .route("/challenges/{id}/market", post(challenges::market))
+        .route(
+            "/challenges/{id}/evidence",
+            post(challenges::add_evidence).layer(axum::extract::DefaultBodyLimit::max(
+                state.board.settings.evidence_max_bytes + 1024,
+            )),
+        )
+        .route("/challenges/{id}/candidates", get(challenges::candidates))
+        .route("/challenges/{id}/invitations", post(challenges::invite))
+        .route(
+            "/scenarios",
+            get(challenges::list_scenarios).post(challenges::create_scenario),
+        )
+        .route("/scenarios/{id}", get(challenges::show_scenario))
+        .route("/applications/{id}", axum::routing::put(challenges::edit_application))
+        .route("/applications/{id}/withdraw", post(challenges::withdraw))
+        .route("/applications/{id}/confirm", post(challenges::confirm))
+        .route("/applications/{id}/scores", post(challenges::score))
+        .route("/evidence/{id}", get(challenges::evidence))
         .route("/openapi.json", get(openapi::document));
     Router::new()
         .nest("/api/v1", api)

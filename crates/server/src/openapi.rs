@@ -2,7 +2,9 @@
 
 use utoipa::OpenApi;
 
-use crate::{api, auth, chains, claims, credit, engagements, error, nda, search_api, tiers};
+use crate::{
+    api, auth, chains, challenges, claims, credit, engagements, error, nda, search_api, tiers,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -29,6 +31,13 @@ use crate::{api, auth, chains, claims, credit, engagements, error, nda, search_a
         engagements::contracts, engagements::broker_performance, engagements::put_broker,
         engagements::put_webhook, nda::signatures, nda::revoke_signature,
         engagements::put_contact, nda::put_nda_text,
+        challenges::list, challenges::list_scenarios, challenges::create, challenges::create_scenario,
+        challenges::show, challenges::show_scenario, challenges::edit, challenges::transition,
+        challenges::apply, challenges::edit_application, challenges::withdraw, challenges::confirm,
+        challenges::score, challenges::assign_reviewer, challenges::recuse, challenges::object,
+        challenges::resolve, challenges::set_milestones, challenges::report, challenges::decide,
+        challenges::market, challenges::add_evidence, challenges::evidence, challenges::candidates,
+        challenges::invite,
     ),
     components(schemas(
         error::ErrorBody, error::ErrorDetail, auth::LoginRequest, auth::LoginResponse, auth::UserView,
@@ -52,6 +61,19 @@ use crate::{api, auth, chains, claims, credit, engagements, error, nda, search_a
         engagements::ReadRequest, engagements::ReadDone, engagements::ContractList, engagements::BrokerProfile,
         engagements::WebhookRequest, nda::SignatureView, nda::SignatureList,
         engagements::ContactRequest, nda::NdaTextRequest, nda::NdaTextView,
+        engine::challenges::ChallengeInput, engine::challenges::Detail, engine::challenges::TargetMetric,
+        engine::challenges::ChallengeView, engine::challenges::ChallengeSummary, engine::challenges::ApplicationFace,
+        engine::challenges::MemberFace, engine::challenges::ReviewerFace, engine::challenges::StandingFace,
+        engine::challenges::FeedbackFace, engine::challenges::CriterionMean, engine::challenges::ObjectionFace,
+        engine::challenges::MilestoneFace, engine::challenges::EvidenceFace, engine::challenges::MarketFace,
+        engine::challenges::TimelineFace, engine::challenges::SheetFace, engine::challenges::InvitationFace,
+        engine::challenges::MoveRequest, engine::challenges::AcceptanceInput, engine::challenges::Measurement,
+        engine::challenges::ApplicationInput, engine::challenges::TeamMember, engine::challenges::BudgetLine,
+        engine::challenges::ScoreInput, engine::challenges::ObjectionInput, engine::challenges::ResolveInput,
+        engine::challenges::MilestoneInput, engine::challenges::MilestoneItem,
+        challenges::ChallengeList, challenges::VersionRequest, challenges::ReviewerRequest,
+        challenges::RecusalRequest, challenges::ReportRequest, challenges::DecisionRequest,
+        challenges::MarketRequest,
     )),
     tags(
         (name = "auth", description = "Sign-in and sessions"),
@@ -63,6 +85,7 @@ use crate::{api, auth, chains, claims, credit, engagements, error, nda, search_a
         (name = "tiers", description = "Enterprise tiers (梯度培育): profiles, evaluation, funnel"),
         (name = "credit", description = "Tech credit (知识价值信用): scores, stored evaluations, risk-sharing simulation"),
         (name = "engagements", description = "From match to contract (对接): engagements, NDA, brokers, inbox, technology contracts"),
+        (name = "challenges", description = "揭榜挂帅 challenges and open application scenarios: post, apply, review, notice, milestones, acceptance, market grade"),
     )
 )]
 pub struct ApiDoc;

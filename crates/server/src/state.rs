@@ -156,6 +156,8 @@ pub struct AppState {
     pub policy: crate::access::Policy,
     /// Engagements: the workflow and its use cases (see `engine::engagements`).
     pub desk: engine::engagements::Desk,
+    /// Challenges and scenarios: the workflows and their use cases (see `engine::challenges`).
+    pub board: engine::challenges::Board,
     /// Wakes the delivery worker (a notification was queued).
     pub(crate) deliveries: Arc<tokio::sync::Notify>,
 }
@@ -202,6 +204,13 @@ impl AppState {
         if let Some(d) = config.reminder_days {
             desk.reminder_days = d;
         }
+        let board = engine::challenges::Board::new(
+            store.clone(),
+            policy.platform_demand_pass(),
+            policy.platform_demand_pass(),
+            config.smtp_url.is_some(),
+            Some(config.data_dir.join("evidence")),
+        )?;
         let state = Arc::new(AppState {
             policy,
             store,
@@ -223,6 +232,7 @@ impl AppState {
             rulebook,
             card: credit::shipped(),
             desk,
+            board,
             deliveries: Arc::new(tokio::sync::Notify::new()),
         });
         {

@@ -48,3 +48,6 @@ mod nda;
 
 #[path = "api/engagement_rules.rs"]
 mod engagement_rules;
+
+#[path = "api/challenges.rs"]
+mod challenges;

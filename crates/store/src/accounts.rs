@@ -101,7 +101,7 @@ impl Store {
     /// The user of a live session: not revoked, not expired at `now`, user not disabled.
     pub async fn session_user(&self, token_hash: &str, now: i64) -> Result<Option<User>> {
         let sql = "SELECT u.id, u.username, u.display_name, u.role, u.organization_id, u.password_hash, u.disabled, \
-                   u.email, u.phone \
+                   u.email, u.phone, u.expert_id \
                    FROM sessions s JOIN users u ON u.id = s.user_id \
                    WHERE s.token_hash = $1 AND s.revoked = 0 AND s.expires_at > $2 AND u.disabled = 0";
         Ok(

@@ -48,6 +48,7 @@ pub struct ApplicationFace {
     pub content_hash: Option<String>,
     pub submitted_at: Option<i64>,
     /// For a reviewer: why they may not score it (empty: they may).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub conflicts: Vec<contest::Conflict>,
 }
 
@@ -91,8 +92,8 @@ pub struct FeedbackFace {
     pub total: f64,
     pub place: usize,
     pub of: usize,
-    /// (criterion, mean on the criterion's own scale).
-    pub criteria: Vec<(String, f64)>,
+    /// Each criterion's mean on its own scale.
+    pub criteria: Vec<CriterionMean>,
     /// Reviewers' comments, unattributed.
     pub comments: Vec<String>,
     pub trimmed: bool,
@@ -122,8 +123,7 @@ pub struct MilestoneFace {
     pub status: String,
     pub report: Option<String>,
     pub decision_note: Option<String>,
-    /// Evidence files (id, name, size).
-    pub evidence: Vec<(i64, String, i64)>,
+    pub evidence: Vec<EvidenceFace>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -162,8 +162,8 @@ pub struct ChallengeView {
     pub detail: Detail,
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub form: contest::Form,
-    /// (at, from, to, note), oldest first.
-    pub timeline: Vec<(i64, Option<String>, String, String)>,
+    /// Stage moves, oldest first.
+    pub timeline: Vec<TimelineFace>,
     /// The reader's roles: poster, end_user, operator, applicant, reviewer, winner.
     pub my_roles: Vec<String>,
     /// Stages the reader may move the challenge to now (guards checked on submission).
@@ -175,9 +175,8 @@ pub struct ChallengeView {
     pub reviewers: Vec<ReviewerFace>,
     pub standings: Vec<StandingFace>,
     pub feedback: Vec<FeedbackFace>,
-    /// A reviewer's own sheets: (application, sheet, comment).
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
-    pub my_sheets: Vec<(i64, contest::Sheet, String)>,
+    /// A reviewer's own sheets.
+    pub my_sheets: Vec<SheetFace>,
     pub objections: Vec<ObjectionFace>,
     pub milestones: Vec<MilestoneFace>,
     pub market: Vec<MarketFace>,
@@ -185,8 +184,50 @@ pub struct ChallengeView {
     pub grade: Option<contest::Grade>,
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub acceptance: Option<serde_json::Value>,
-    /// Organizations invited (operators only): (org, item kind, item id).
-    pub invitations: Vec<(OrgFace, String, i64)>,
+    /// Organizations invited (operators only).
+    pub invitations: Vec<InvitationFace>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CriterionMean {
+    pub code: String,
+    pub mean: f64,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EvidenceFace {
+    pub id: i64,
+    pub name: String,
+    pub size: i64,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TimelineFace {
+    pub at: i64,
+    pub from: Option<String>,
+    pub to: String,
+    /// Why (shown to the poster, the end user and the operators).
+    pub note: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SheetFace {
+    pub application_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub scores: contest::Sheet,
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvitationFace {
+    pub org: OrgFace,
+    pub item_kind: String,
+    pub item_id: i64,
 }
 
 /// Stages from the public notice on: winners are public, applicants get their feedback.
@@ -407,7 +448,10 @@ impl Board {
                             .2
                             .per_criterion
                             .iter()
-                            .map(|(k, v)| (k.clone(), *v as f64 / 100.0))
+                            .map(|(k, v)| CriterionMean {
+                                code: k.clone(),
+                                mean: *v as f64 / 100.0,
+                            })
                             .collect(),
                         comments,
                         trimmed: s.2.trimmed,
@@ -419,12 +463,10 @@ impl Board {
             file.scores
                 .iter()
                 .filter(|s| Some(s.reviewer_user) == me)
-                .map(|s| {
-                    (
-                        s.application_id,
-                        serde_json::from_str(&s.sheet).unwrap_or_default(),
-                        s.comment.clone(),
-                    )
+                .map(|s| SheetFace {
+                    application_id: s.application_id,
+                    scores: serde_json::from_str(&s.sheet).unwrap_or_default(),
+                    comment: s.comment.clone(),
                 })
                 .collect()
         } else {
@@ -464,7 +506,11 @@ impl Board {
                         .evidence
                         .iter()
                         .filter(|e| e.milestone_id == Some(m.id))
-                        .map(|e| (e.id, e.name.clone(), e.size))
+                        .map(|e| EvidenceFace {
+                            id: e.id,
+                            name: e.name.clone(),
+                            size: e.size,
+                        })
                         .collect(),
                 });
             }
@@ -482,11 +528,11 @@ impl Board {
         let mut invitations = vec![];
         if op {
             for i in &file.invitations {
-                invitations.push((
-                    self.deals.org_face(i.org_id).await?,
-                    i.item_kind.clone(),
-                    i.item_id,
-                ));
+                invitations.push(InvitationFace {
+                    org: self.deals.org_face(i.org_id).await?,
+                    item_kind: i.item_kind.clone(),
+                    item_id: i.item_id,
+                });
             }
         }
         let timeline = self
@@ -494,13 +540,11 @@ impl Board {
             .challenge_events(c.id)
             .await?
             .into_iter()
-            .map(|e| {
-                (
-                    e.at,
-                    e.from_stage,
-                    e.to_stage,
-                    if op || owner { e.note } else { String::new() },
-                )
+            .map(|e| TimelineFace {
+                at: e.at,
+                from: e.from_stage,
+                to: e.to_stage,
+                note: if op || owner { e.note } else { String::new() },
             })
             .collect();
         let notice_until = c.notice_from.map(|f| {

@@ -1,0 +1,426 @@
+//! The challenge API (揭榜挂帅 and open application scenarios): post, list, read, move; apply and
+//! confirm; assign reviewers (409 with the conflict's reason), score; object and resolve; milestones,
+//! reports and decisions; market records; evidence files; candidate solvers and invitations. Each
+//! handler turns the viewer into an engine actor (none for the anonymous), calls one board use case
+//! and answers JSON: rights are decided by the board from stored facts.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use engine::challenges::{
+    ApplicationInput, ChallengeInput, ChallengeSummary, ChallengeView, MilestoneInput,
+    MoveRequest, ObjectionInput, ResolveInput, ScoreInput,
+};
+use engine::engagements::{Actor, ItemRef};
+
+use crate::access::Viewer;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::state::AppState;
+use crate::{ApiJson, ApiPath, ApiQuery};
+
+/// The viewer as an actor, or none when signed out.
+pub fn maybe_actor(viewer: &Viewer) -> Option<Actor> {
+    crate::engagements::actor(viewer).ok()
+}
+
+fn actor(viewer: &Viewer) -> ApiResult<Actor> {
+    crate::engagements::actor(viewer)
+}
+
+/// `GET /api/v1/challenges` parameters.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    /// Only this stage.
+    pub stage: Option<String>,
+    /// At most this many (1–500, default 100).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ChallengeList {
+    pub challenges: Vec<ChallengeSummary>,
+}
+
+fn limit(l: Option<i64>) -> ApiResult<i64> {
+    match l.unwrap_or(100) {
+        n @ 1..=500 => Ok(n),
+        _ => Err(ApiError::invalid("limit: give 1 to 500")),
+    }
+}
+
+async fn list_kind(state: &AppState, viewer: &Viewer, kind: &str, p: ListParams) -> ApiResult<Json<ChallengeList>> {
+    let a = maybe_actor(viewer);
+    let challenges = state
+        .board
+        .list(a.as_ref(), kind, p.stage.as_deref(), limit(p.limit)?)
+        .await?;
+    Ok(Json(ChallengeList { challenges }))
+}
+
+/// The challenges (榜单) the caller may see: published public ones for everyone, `registered` ones
+/// for signed-in users, drafts for their poster and the operators.
+#[utoipa::path(get, path = "/api/v1/challenges", tag = "challenges", params(ListParams),
+    responses((status = 200, body = ChallengeList), (status = 400, body = ErrorBody)))]
+pub async fn list(State(state): State<Arc<AppState>>, viewer: Viewer, ApiQuery(p): ApiQuery<ListParams>) -> ApiResult<Json<ChallengeList>> {
+    list_kind(&state, &viewer, "challenge", p).await
+}
+
+/// Open application scenarios (开放应用场景), as challenges are listed.
+#[utoipa::path(get, path = "/api/v1/scenarios", tag = "challenges", params(ListParams),
+    responses((status = 200, body = ChallengeList), (status = 400, body = ErrorBody)))]
+pub async fn list_scenarios(State(state): State<Arc<AppState>>, viewer: Viewer, ApiQuery(p): ApiQuery<ListParams>) -> ApiResult<Json<ChallengeList>> {
+    list_kind(&state, &viewer, "scenario", p).await
+}
+
+/// Posts a challenge (a draft the operators refine and publish): an enterprise from its need, a
+/// department for a chain, or an operator on their behalf (`poster_org_id`).
+#[utoipa::path(post, path = "/api/v1/challenges", tag = "challenges", request_body = ChallengeInput,
+    responses((status = 201, body = ChallengeView), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn create(State(state): State<Arc<AppState>>, viewer: Viewer, ApiJson(req): ApiJson<ChallengeInput>) -> ApiResult<Response> {
+    let a = actor(&viewer)?;
+    let view = state.board.create(&a, &req).await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+/// Posts an open application scenario (site, period, what is offered).
+#[utoipa::path(post, path = "/api/v1/scenarios", tag = "challenges", request_body = ChallengeInput,
+    responses((status = 201, body = ChallengeView), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn create_scenario(State(state): State<Arc<AppState>>, viewer: Viewer, ApiJson(mut req): ApiJson<ChallengeInput>) -> ApiResult<Response> {
+    let a = actor(&viewer)?;
+    req.kind = Some("scenario".into());
+    let view = state.board.create(&a, &req).await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+/// One challenge or scenario with what the caller may see of it (404 for anyone who may not).
+#[utoipa::path(get, path = "/api/v1/challenges/{id}", tag = "challenges",
+    params(("id" = i64, Path, description = "Challenge id")),
+    responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn show(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<ChallengeView>> {
+    let a = maybe_actor(&viewer);
+    Ok(Json(state.board.show(a.as_ref(), id).await?))
+}
+
+/// One scenario (the same view as a challenge).
+#[utoipa::path(get, path = "/api/v1/scenarios/{id}", tag = "challenges",
+    params(("id" = i64, Path, description = "Scenario id")),
+    responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn show_scenario(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<ChallengeView>> {
+    let a = maybe_actor(&viewer);
+    let v = state.board.show(a.as_ref(), id).await?;
+    if v.kind != "scenario" {
+        return Err(ApiError::not_found(format!("no scenario #{id}")));
+    }
+    Ok(Json(v))
+}
+
+/// Edits a challenge before publication (poster, operators); `version` as read.
+#[utoipa::path(put, path = "/api/v1/challenges/{id}", tag = "challenges",
+    params(("id" = i64, Path, description = "Challenge id")), request_body = ChallengeInput,
+    responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn edit(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<ChallengeInput>) -> ApiResult<Json<ChallengeView>> {
+    let a = actor(&viewer)?;
+    Ok(Json(state.board.edit(&a, id, &req).await?))
+}
+
+/// Moves a challenge. 403: the caller's side does not make this move; 409: stale version or a move
+/// the stage does not allow; 400: what the move needs is missing (reviewers, scores, winners, the
+/// notice's days, resolved objections, milestones, the measurements, a reason).
+#[utoipa::path(post, path = "/api/v1/challenges/{id}/transitions", tag = "challenges",
+    params(("id" = i64, Path, description = "Challenge id")), request_body = MoveRequest,
+    responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn transition(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<MoveRequest>) -> ApiResult<Json<ChallengeView>> {
+    let a = actor(&viewer)?;
+    let v = state.board.transition(&a, id, &req).await?;
+    state.deliveries_due();
+    Ok(Json(v))
+}
+
+/// Answers a challenge as the caller's organization (alone, or leading a consortium whose members
+/// each confirm); a draft unless `submit`.
+#[utoipa::path(post, path = "/api/v1/challenges/{id}/applications", tag = "challenges",
+    params(("id" = i64, Path, description = "Challenge id")), request_body = ApplicationInput,
+    responses((status = 201, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
+pub async fn apply(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<ApplicationInput>) -> ApiResult<Response> {
+    let a = actor(&viewer)?;
+    let v = state.board.apply(&a, id, &req).await?;
+    state.deliveries_due();
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+/// Edits (and with `submit` submits) an application: the lead's users, until the deadline.
+#[utoipa::path(put, path = "/api/v1/applications/{id}", tag = "challenges",
+    params(("id" = i64, Path, description = "Application id")), request_body = ApplicationInput,
+    responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn edit_application(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<ApplicationInput>) -> ApiResult<Json<ChallengeView>> {
+    let a = actor(&viewer)?;
+    let v = state.board.edit_application(&a, id, &req).await?;
+    state.deliveries_due();
+    Ok(Json(v))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VersionRequest {
+    pub version: i64,
+}
+
+/// Withdraws an application (the lead, until the deadline).
+#[utoipa::path(post, path = "/api/v1/applications/{id}/withdraw", tag = "challenges",
+    params(("id" = i64, Path, description = "Application id")), request_body = VersionRequest,
+    responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn withdraw(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<VersionRequest>) -> ApiResult<Json<ChallengeView>> {
+    let a = actor(&viewer)?;
+    Ok(Json(state.board.withdraw_application(&a, id, req.version).await?))
+}
+
+/// A consortium member confirms for its own organization.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/confirm", tag = "challenges",
+    params(("id" = i64, Path, description = "Application id")),
+    responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn confirm(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<ChallengeView>> {
+    let a = actor(&viewer)?;
+    let v = state.board.confirm_membership(&a, id).await?;
+    state.deliveries_due();
+    Ok(Json(v))
+}
+
+/// A reviewer's sheet for one application (409 when conflicted or out of the review stage).
+#[utoipa::path(post, path = "/api/v1/applications/{id}/scores", tag = "challenges",
+    params(("id" = i64, Path, description = "Application id")), request_body = ScoreInput,
+    responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn score(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<ScoreInput>) -> ApiResult<Json<ChallengeView>> {
+    let a = actor(&viewer)?;
+    Ok(Json(state.board.score(&a, id, &req).await?))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewerRequest {
+    /// An expert of the registry with a linked account.
+    pub expert_id: i64,
+}
+
+/// Assigns a reviewer (operators). 409 names every conflict: same organization as an applicant or
+/// consortium member, co-authorship with a team member, a recent engagement or contract, a recusal.
+#[utoipa::path(post, path = "/api/v1/challenges/{id}/reviewers", tag = "challenges",
+    params(("id" = i64, Path, description = "Challenge id")), request_body = ReviewerRequest,
+    responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn assign_reviewer(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<ReviewerRequest>) -> ApiResult<Json<ChallengeView>> {
+    let a = actor(&viewer)?;
+    let v = state.board.assign_reviewer(&a, id, req.expert_id).await?;
+    state.deliveries_due();
+    Ok(Json(v))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecusalRequest {
+    pub reason: String,
+}
+
+/// A reviewer declares a recusal and leaves the panel.
+#[utoipa::path(post, path = "/api/v1/challenges/{id}/recusal", tag = "challenges",
+    params(("id" = i64, Path, description = "Challenge id")), request_body = RecusalRequest,
+    responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn recuse(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<RecusalRequest>) -> ApiResult<Json<ChallengeView>> {
+    let a = actor(&viewer)?;
+    Ok(Json(state.board.recuse(&a, id, &req.reason).await?))
+}
+
+/// An objection during the public notice (any signed-in user).
+#[utoipa::path(post, path = "/api/v1/challenges/{id}/objections", tag = "challenges",
+    params(("id" = i64, Path, description = "Challenge id")), request_body = ObjectionInput,
+    responses((status = 201, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn object(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<ObjectionInput>) -> ApiResult<Response> {
+    let a = actor(&viewer)?;
+    let v = state.board.object(&a, id, &req).await?;
+    state.deliveries_due();
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+/// The operator resolves an objection: `upheld` or `dismissed`, with the resolution.
+#[utoipa::path(post, path = "/api/v1/challenges/{id}/objections/{objection}/resolution", tag = "challenges",
+    params(("id" = i64, Path, description = "Challenge id"), ("objection" = i64, Path, description = "Objection id")),
+    request_body = ResolveInput,
+    responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn resolve(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath((id, objection)): ApiPath<(i64, i64)>, ApiJson(req): ApiJson<ResolveInput>) -> ApiResult<Json<ChallengeView>> {
+    let a = actor(&viewer)?;
+    Ok(Json(state.board.resolve(&a, id, objection, &req).await?))
+}
+
+/// A winner's milestones with their tranches (operators or the poster; replaces pending ones).
+#[utoipa::path(post, path = "/api/v1/challenges/{id}/milestones", tag = "challenges",
+    params(("id" = i64, Path, description = "Challenge id")), request_body = MilestoneInput,
+    responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn set_milestones(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<MilestoneInput>) -> ApiResult<Json<ChallengeView>> {
+    let a = actor(&viewer)?;
+    Ok(Json(state.board.set_milestones(&a, id, &req).await?))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportRequest {
+    pub report: String,
+}
+
+/// The winning team reports a milestone.
+#[utoipa::path(post, path = "/api/v1/challenges/{id}/milestones/{milestone}/report", tag = "challenges",
+    params(("id" = i64, Path, description = "Challenge id"), ("milestone" = i64, Path, description = "Milestone id")),
+    request_body = ReportRequest,
+    responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn report(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath((id, milestone)): ApiPath<(i64, i64)>, ApiJson(req): ApiJson<ReportRequest>) -> ApiResult<Json<ChallengeView>> {
+    let a = actor(&viewer)?;
+    let v = state.board.report_milestone(&a, id, milestone, &req.report).await?;
+    state.deliveries_due();
+    Ok(Json(v))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRequest {
+    pub accept: bool,
+    #[serde(default)]
+    pub note: String,
+    /// With a rejection: the team stops (a horse-race team that failed its milestone).
+    #[serde(default)]
+    pub stop: bool,
+}
+
+/// The end user accepts or rejects a reported milestone.
+#[utoipa::path(post, path = "/api/v1/challenges/{id}/milestones/{milestone}/decision", tag = "challenges",
+    params(("id" = i64, Path, description = "Challenge id"), ("milestone" = i64, Path, description = "Milestone id")),
+    request_body = DecisionRequest,
+    responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn decide(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath((id, milestone)): ApiPath<(i64, i64)>, ApiJson(req): ApiJson<DecisionRequest>) -> ApiResult<Json<ChallengeView>> {
+    let a = actor(&viewer)?;
+    let v = state.board.decide_milestone(&a, id, milestone, req.accept, &req.note, req.stop).await?;
+    state.deliveries_due();
+    Ok(Json(v))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MarketRequest {
+    /// 6, 12 or 24 months after acceptance.
+    pub months: i64,
+    /// adopters, revenue_fen, cost_saved_fen, orders → value.
+    #[schema(value_type = Object)]
+    pub figures: std::collections::BTreeMap<String, i64>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Records the market's indicators (市场阅卷; operators or the end user, after acceptance).
+#[utoipa::path(post, path = "/api/v1/challenges/{id}/market", tag = "challenges",
+    params(("id" = i64, Path, description = "Challenge id")), request_body = MarketRequest,
+    responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn market(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<MarketRequest>) -> ApiResult<Json<ChallengeView>> {
+    let a = actor(&viewer)?;
+    Ok(Json(state.board.record_market(&a, id, req.months, &req.figures, &req.note).await?))
+}
+
+/// Where an evidence file goes, and its name.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceParams {
+    pub milestone_id: Option<i64>,
+    pub market_months: Option<i64>,
+    /// The file's name (shown; the type is read from the content).
+    pub name: String,
+}
+
+/// Files an evidence file (the body is the file, at most 10 MiB: PDF, PNG, JPEG, text or CSV).
+#[utoipa::path(post, path = "/api/v1/challenges/{id}/evidence", tag = "challenges",
+    params(("id" = i64, Path, description = "Challenge id"), EvidenceParams),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 413, body = ErrorBody)))]
+pub async fn add_evidence(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>, ApiQuery(p): ApiQuery<EvidenceParams>, body: axum::body::Bytes) -> ApiResult<Response> {
+    let a = actor(&viewer)?;
+    let v = state.board.add_evidence(&a, id, p.milestone_id, p.market_months, &p.name, &body).await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+/// An evidence file, for the team that filed it, the poster, the end user and the operators.
+#[utoipa::path(get, path = "/api/v1/evidence/{id}", tag = "challenges",
+    params(("id" = i64, Path, description = "Evidence file id")),
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn evidence(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
+    let a = maybe_actor(&viewer);
+    let (e, bytes) = state.board.evidence_file(a.as_ref(), id).await?;
+    evidence_response(&e, bytes)
+}
+
+/// The file as an attachment, typed by its sniffed content, never rendered by the browser.
+pub fn evidence_response(e: &store::EvidenceRow, bytes: Vec<u8>) -> ApiResult<Response> {
+    let ascii: String = e.name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' }).collect();
+    let encoded: String = e.name.bytes().map(|b| if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, e.mime.clone()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+            (axum::http::header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Candidate solvers for a challenge (operators): the matching engine's answer to its task.
+#[utoipa::path(get, path = "/api/v1/challenges/{id}/candidates", tag = "challenges",
+    params(("id" = i64, Path, description = "Challenge id")),
+    responses((status = 200, body = crate::api::AnswerView), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn candidates(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<crate::api::AnswerView>> {
+    let a = actor(&viewer)?;
+    let v = state.board.show(Some(&a), id).await?;
+    if !a.operator {
+        return Err(ApiError::new(crate::error::Code::Forbidden, "the operators look for candidate solvers"));
+    }
+    Ok(Json(crate::api::match_for(&state, &task_text(&v), None, None, 20).await?))
+}
+
+/// The words a challenge's task is matched with: title, summary, target metrics.
+pub fn task_text(v: &ChallengeView) -> String {
+    let targets: Vec<String> = v.detail.targets.iter().map(|t| format!("{} {}", t.name, t.method)).collect();
+    format!("{}\n{}\n{}", v.title, v.summary, targets.join("\n"))
+}
+
+/// Invites a candidate solver's organization (operators; an inbox notice).
+#[utoipa::path(post, path = "/api/v1/challenges/{id}/invitations", tag = "challenges",
+    params(("id" = i64, Path, description = "Challenge id")), request_body = ItemRef,
+    responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn invite(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>, ApiJson(item): ApiJson<ItemRef>) -> ApiResult<Json<ChallengeView>> {
+    let a = actor(&viewer)?;
+    let v = state.board.invite(&a, id, &item).await?;
+    state.deliveries_due();
+    Ok(Json(v))
+}
