@@ -11,8 +11,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use engine::challenges::{
-    ApplicationInput, ChallengeInput, ChallengeSummary, ChallengeView, MilestoneInput,
-    MoveRequest, ObjectionInput, ResolveInput, ScoreInput,
+    ApplicationInput, ChallengeInput, ChallengeSummary, ChallengeView, MilestoneInput, MoveRequest,
+    ObjectionInput, ResolveInput, ScoreInput,
 };
 use engine::engagements::{Actor, ItemRef};
 
@@ -53,7 +53,12 @@ fn limit(l: Option<i64>) -> ApiResult<i64> {
     }
 }
 
-async fn list_kind(state: &AppState, viewer: &Viewer, kind: &str, p: ListParams) -> ApiResult<Json<ChallengeList>> {
+async fn list_kind(
+    state: &AppState,
+    viewer: &Viewer,
+    kind: &str,
+    p: ListParams,
+) -> ApiResult<Json<ChallengeList>> {
     let a = maybe_actor(viewer);
     let challenges = state
         .board
@@ -66,14 +71,22 @@ async fn list_kind(state: &AppState, viewer: &Viewer, kind: &str, p: ListParams)
 /// for signed-in users, drafts for their poster and the operators.
 #[utoipa::path(get, path = "/api/v1/challenges", tag = "challenges", params(ListParams),
     responses((status = 200, body = ChallengeList), (status = 400, body = ErrorBody)))]
-pub async fn list(State(state): State<Arc<AppState>>, viewer: Viewer, ApiQuery(p): ApiQuery<ListParams>) -> ApiResult<Json<ChallengeList>> {
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> ApiResult<Json<ChallengeList>> {
     list_kind(&state, &viewer, "challenge", p).await
 }
 
 /// Open application scenarios (开放应用场景), as challenges are listed.
 #[utoipa::path(get, path = "/api/v1/scenarios", tag = "challenges", params(ListParams),
     responses((status = 200, body = ChallengeList), (status = 400, body = ErrorBody)))]
-pub async fn list_scenarios(State(state): State<Arc<AppState>>, viewer: Viewer, ApiQuery(p): ApiQuery<ListParams>) -> ApiResult<Json<ChallengeList>> {
+pub async fn list_scenarios(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> ApiResult<Json<ChallengeList>> {
     list_kind(&state, &viewer, "scenario", p).await
 }
 
@@ -82,7 +95,11 @@ pub async fn list_scenarios(State(state): State<Arc<AppState>>, viewer: Viewer, 
 #[utoipa::path(post, path = "/api/v1/challenges", tag = "challenges", request_body = ChallengeInput,
     responses((status = 201, body = ChallengeView), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn create(State(state): State<Arc<AppState>>, viewer: Viewer, ApiJson(req): ApiJson<ChallengeInput>) -> ApiResult<Response> {
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiJson(req): ApiJson<ChallengeInput>,
+) -> ApiResult<Response> {
     let a = actor(&viewer)?;
     let view = state.board.create(&a, &req).await?;
     Ok((StatusCode::CREATED, Json(view)).into_response())
@@ -92,7 +109,11 @@ pub async fn create(State(state): State<Arc<AppState>>, viewer: Viewer, ApiJson(
 #[utoipa::path(post, path = "/api/v1/scenarios", tag = "challenges", request_body = ChallengeInput,
     responses((status = 201, body = ChallengeView), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn create_scenario(State(state): State<Arc<AppState>>, viewer: Viewer, ApiJson(mut req): ApiJson<ChallengeInput>) -> ApiResult<Response> {
+pub async fn create_scenario(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiJson(mut req): ApiJson<ChallengeInput>,
+) -> ApiResult<Response> {
     let a = actor(&viewer)?;
     req.kind = Some("scenario".into());
     let view = state.board.create(&a, &req).await?;
@@ -103,7 +124,11 @@ pub async fn create_scenario(State(state): State<Arc<AppState>>, viewer: Viewer,
 #[utoipa::path(get, path = "/api/v1/challenges/{id}", tag = "challenges",
     params(("id" = i64, Path, description = "Challenge id")),
     responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn show(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<ChallengeView>> {
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<ChallengeView>> {
     let a = maybe_actor(&viewer);
     Ok(Json(state.board.show(a.as_ref(), id).await?))
 }
@@ -112,7 +137,11 @@ pub async fn show(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id
 #[utoipa::path(get, path = "/api/v1/scenarios/{id}", tag = "challenges",
     params(("id" = i64, Path, description = "Scenario id")),
     responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn show_scenario(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<ChallengeView>> {
+pub async fn show_scenario(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<ChallengeView>> {
     let a = maybe_actor(&viewer);
     let v = state.board.show(a.as_ref(), id).await?;
     if v.kind != "scenario" {
@@ -126,7 +155,12 @@ pub async fn show_scenario(State(state): State<Arc<AppState>>, viewer: Viewer, A
     params(("id" = i64, Path, description = "Challenge id")), request_body = ChallengeInput,
     responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn edit(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<ChallengeInput>) -> ApiResult<Json<ChallengeView>> {
+pub async fn edit(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<ChallengeInput>,
+) -> ApiResult<Json<ChallengeView>> {
     let a = actor(&viewer)?;
     Ok(Json(state.board.edit(&a, id, &req).await?))
 }
@@ -138,7 +172,12 @@ pub async fn edit(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id
     params(("id" = i64, Path, description = "Challenge id")), request_body = MoveRequest,
     responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn transition(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<MoveRequest>) -> ApiResult<Json<ChallengeView>> {
+pub async fn transition(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<MoveRequest>,
+) -> ApiResult<Json<ChallengeView>> {
     let a = actor(&viewer)?;
     let v = state.board.transition(&a, id, &req).await?;
     state.deliveries_due();
@@ -152,7 +191,12 @@ pub async fn transition(State(state): State<Arc<AppState>>, viewer: Viewer, ApiP
     responses((status = 201, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
               (status = 429, body = ErrorBody)))]
-pub async fn apply(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<ApplicationInput>) -> ApiResult<Response> {
+pub async fn apply(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<ApplicationInput>,
+) -> ApiResult<Response> {
     let a = actor(&viewer)?;
     let v = state.board.apply(&a, id, &req).await?;
     state.deliveries_due();
@@ -164,7 +208,12 @@ pub async fn apply(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(i
     params(("id" = i64, Path, description = "Application id")), request_body = ApplicationInput,
     responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn edit_application(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<ApplicationInput>) -> ApiResult<Json<ChallengeView>> {
+pub async fn edit_application(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<ApplicationInput>,
+) -> ApiResult<Json<ChallengeView>> {
     let a = actor(&viewer)?;
     let v = state.board.edit_application(&a, id, &req).await?;
     state.deliveries_due();
@@ -182,9 +231,19 @@ pub struct VersionRequest {
     params(("id" = i64, Path, description = "Application id")), request_body = VersionRequest,
     responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn withdraw(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<VersionRequest>) -> ApiResult<Json<ChallengeView>> {
+pub async fn withdraw(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<VersionRequest>,
+) -> ApiResult<Json<ChallengeView>> {
     let a = actor(&viewer)?;
-    Ok(Json(state.board.withdraw_application(&a, id, req.version).await?))
+    Ok(Json(
+        state
+            .board
+            .withdraw_application(&a, id, req.version)
+            .await?,
+    ))
 }
 
 /// A consortium member confirms for its own organization.
@@ -192,7 +251,11 @@ pub async fn withdraw(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPat
     params(("id" = i64, Path, description = "Application id")),
     responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn confirm(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<ChallengeView>> {
+pub async fn confirm(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<ChallengeView>> {
     let a = actor(&viewer)?;
     let v = state.board.confirm_membership(&a, id).await?;
     state.deliveries_due();
@@ -204,7 +267,12 @@ pub async fn confirm(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath
     params(("id" = i64, Path, description = "Application id")), request_body = ScoreInput,
     responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn score(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<ScoreInput>) -> ApiResult<Json<ChallengeView>> {
+pub async fn score(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<ScoreInput>,
+) -> ApiResult<Json<ChallengeView>> {
     let a = actor(&viewer)?;
     Ok(Json(state.board.score(&a, id, &req).await?))
 }
@@ -222,7 +290,12 @@ pub struct ReviewerRequest {
     params(("id" = i64, Path, description = "Challenge id")), request_body = ReviewerRequest,
     responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn assign_reviewer(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<ReviewerRequest>) -> ApiResult<Json<ChallengeView>> {
+pub async fn assign_reviewer(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<ReviewerRequest>,
+) -> ApiResult<Json<ChallengeView>> {
     let a = actor(&viewer)?;
     let v = state.board.assign_reviewer(&a, id, req.expert_id).await?;
     state.deliveries_due();
@@ -240,7 +313,12 @@ pub struct RecusalRequest {
     params(("id" = i64, Path, description = "Challenge id")), request_body = RecusalRequest,
     responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn recuse(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<RecusalRequest>) -> ApiResult<Json<ChallengeView>> {
+pub async fn recuse(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<RecusalRequest>,
+) -> ApiResult<Json<ChallengeView>> {
     let a = actor(&viewer)?;
     Ok(Json(state.board.recuse(&a, id, &req.reason).await?))
 }
@@ -250,7 +328,12 @@ pub async fn recuse(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(
     params(("id" = i64, Path, description = "Challenge id")), request_body = ObjectionInput,
     responses((status = 201, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn object(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<ObjectionInput>) -> ApiResult<Response> {
+pub async fn object(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<ObjectionInput>,
+) -> ApiResult<Response> {
     let a = actor(&viewer)?;
     let v = state.board.object(&a, id, &req).await?;
     state.deliveries_due();
@@ -263,7 +346,12 @@ pub async fn object(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(
     request_body = ResolveInput,
     responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn resolve(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath((id, objection)): ApiPath<(i64, i64)>, ApiJson(req): ApiJson<ResolveInput>) -> ApiResult<Json<ChallengeView>> {
+pub async fn resolve(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiPath((id, objection)): ApiPath<(i64, i64)>,
+    ApiJson(req): ApiJson<ResolveInput>,
+) -> ApiResult<Json<ChallengeView>> {
     let a = actor(&viewer)?;
     Ok(Json(state.board.resolve(&a, id, objection, &req).await?))
 }
@@ -273,7 +361,12 @@ pub async fn resolve(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath
     params(("id" = i64, Path, description = "Challenge id")), request_body = MilestoneInput,
     responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn set_milestones(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<MilestoneInput>) -> ApiResult<Json<ChallengeView>> {
+pub async fn set_milestones(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<MilestoneInput>,
+) -> ApiResult<Json<ChallengeView>> {
     let a = actor(&viewer)?;
     Ok(Json(state.board.set_milestones(&a, id, &req).await?))
 }
@@ -290,9 +383,17 @@ pub struct ReportRequest {
     request_body = ReportRequest,
     responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn report(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath((id, milestone)): ApiPath<(i64, i64)>, ApiJson(req): ApiJson<ReportRequest>) -> ApiResult<Json<ChallengeView>> {
+pub async fn report(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiPath((id, milestone)): ApiPath<(i64, i64)>,
+    ApiJson(req): ApiJson<ReportRequest>,
+) -> ApiResult<Json<ChallengeView>> {
     let a = actor(&viewer)?;
-    let v = state.board.report_milestone(&a, id, milestone, &req.report).await?;
+    let v = state
+        .board
+        .report_milestone(&a, id, milestone, &req.report)
+        .await?;
     state.deliveries_due();
     Ok(Json(v))
 }
@@ -314,9 +415,17 @@ pub struct DecisionRequest {
     request_body = DecisionRequest,
     responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn decide(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath((id, milestone)): ApiPath<(i64, i64)>, ApiJson(req): ApiJson<DecisionRequest>) -> ApiResult<Json<ChallengeView>> {
+pub async fn decide(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiPath((id, milestone)): ApiPath<(i64, i64)>,
+    ApiJson(req): ApiJson<DecisionRequest>,
+) -> ApiResult<Json<ChallengeView>> {
     let a = actor(&viewer)?;
-    let v = state.board.decide_milestone(&a, id, milestone, req.accept, &req.note, req.stop).await?;
+    let v = state
+        .board
+        .decide_milestone(&a, id, milestone, req.accept, &req.note, req.stop)
+        .await?;
     state.deliveries_due();
     Ok(Json(v))
 }
@@ -338,9 +447,19 @@ pub struct MarketRequest {
     params(("id" = i64, Path, description = "Challenge id")), request_body = MarketRequest,
     responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn market(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<MarketRequest>) -> ApiResult<Json<ChallengeView>> {
+pub async fn market(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<MarketRequest>,
+) -> ApiResult<Json<ChallengeView>> {
     let a = actor(&viewer)?;
-    Ok(Json(state.board.record_market(&a, id, req.months, &req.figures, &req.note).await?))
+    Ok(Json(
+        state
+            .board
+            .record_market(&a, id, req.months, &req.figures, &req.note)
+            .await?,
+    ))
 }
 
 /// Where an evidence file goes, and its name.
@@ -360,9 +479,18 @@ pub struct EvidenceParams {
     responses((status = 201, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
               (status = 413, body = ErrorBody)))]
-pub async fn add_evidence(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>, ApiQuery(p): ApiQuery<EvidenceParams>, body: axum::body::Bytes) -> ApiResult<Response> {
+pub async fn add_evidence(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(p): ApiQuery<EvidenceParams>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
     let a = actor(&viewer)?;
-    let v = state.board.add_evidence(&a, id, p.milestone_id, p.market_months, &p.name, &body).await?;
+    let v = state
+        .board
+        .add_evidence(&a, id, p.milestone_id, p.market_months, &p.name, &body)
+        .await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
@@ -371,7 +499,11 @@ pub async fn add_evidence(State(state): State<Arc<AppState>>, viewer: Viewer, Ap
     params(("id" = i64, Path, description = "Evidence file id")),
     responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 400, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
-pub async fn evidence(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
+pub async fn evidence(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Response> {
     let a = maybe_actor(&viewer);
     let (e, bytes) = state.board.evidence_file(a.as_ref(), id).await?;
     evidence_response(&e, bytes)
@@ -379,14 +511,37 @@ pub async fn evidence(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPat
 
 /// The file as an attachment, typed by its sniffed content, never rendered by the browser.
 pub fn evidence_response(e: &store::EvidenceRow, bytes: Vec<u8>) -> ApiResult<Response> {
-    let ascii: String = e.name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' }).collect();
-    let encoded: String = e.name.bytes().map(|b| if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+    let ascii: String = e
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = e
+        .name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
     let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, e.mime.clone()),
             (axum::http::header::CONTENT_DISPOSITION, disposition),
-            (axum::http::header::CACHE_CONTROL, "private, no-store".to_string()),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "private, no-store".to_string(),
+            ),
         ],
         bytes,
     )
@@ -398,18 +553,32 @@ pub fn evidence_response(e: &store::EvidenceRow, bytes: Vec<u8>) -> ApiResult<Re
     params(("id" = i64, Path, description = "Challenge id")),
     responses((status = 200, body = crate::api::AnswerView), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn candidates(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<crate::api::AnswerView>> {
+pub async fn candidates(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<crate::api::AnswerView>> {
     let a = actor(&viewer)?;
     let v = state.board.show(Some(&a), id).await?;
     if !a.operator {
-        return Err(ApiError::new(crate::error::Code::Forbidden, "the operators look for candidate solvers"));
+        return Err(ApiError::new(
+            crate::error::Code::Forbidden,
+            "the operators look for candidate solvers",
+        ));
     }
-    Ok(Json(crate::api::match_for(&state, &task_text(&v), None, None, 20).await?))
+    Ok(Json(
+        crate::api::match_for(&state, &task_text(&v), None, None, 20).await?,
+    ))
 }
 
 /// The words a challenge's task is matched with: title, summary, target metrics.
 pub fn task_text(v: &ChallengeView) -> String {
-    let targets: Vec<String> = v.detail.targets.iter().map(|t| format!("{} {}", t.name, t.method)).collect();
+    let targets: Vec<String> = v
+        .detail
+        .targets
+        .iter()
+        .map(|t| format!("{} {}", t.name, t.method))
+        .collect();
     format!("{}\n{}\n{}", v.title, v.summary, targets.join("\n"))
 }
 
@@ -418,7 +587,12 @@ pub fn task_text(v: &ChallengeView) -> String {
     params(("id" = i64, Path, description = "Challenge id")), request_body = ItemRef,
     responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn invite(State(state): State<Arc<AppState>>, viewer: Viewer, ApiPath(id): ApiPath<i64>, ApiJson(item): ApiJson<ItemRef>) -> ApiResult<Json<ChallengeView>> {
+pub async fn invite(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(item): ApiJson<ItemRef>,
+) -> ApiResult<Json<ChallengeView>> {
     let a = actor(&viewer)?;
     let v = state.board.invite(&a, id, &item).await?;
     state.deliveries_due();

@@ -7,12 +7,12 @@ pub mod api;
 pub mod auth;
 pub mod caps;
 pub mod chains;
+pub mod challenges;
 pub mod claims;
 pub mod cpu;
 pub mod credit;
 pub mod deliver;
 pub mod embed;
-pub mod challenges;
 pub mod engagements;
 pub mod error;
 pub mod metrics;
@@ -201,21 +201,30 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/organizations/me/webhook",
             axum::routing::put(engagements::put_webhook),
         )
-        .route("/challenges", get(challenges::list).post(challenges::create))
+        .route(
+            "/challenges",
+            get(challenges::list).post(challenges::create),
+        )
         .route(
             "/challenges/{id}",
             get(challenges::show).put(challenges::edit),
         )
         .route("/challenges/{id}/transitions", post(challenges::transition))
         .route("/challenges/{id}/applications", post(challenges::apply))
-        .route("/challenges/{id}/reviewers", post(challenges::assign_reviewer))
+        .route(
+            "/challenges/{id}/reviewers",
+            post(challenges::assign_reviewer),
+        )
         .route("/challenges/{id}/recusal", post(challenges::recuse))
         .route("/challenges/{id}/objections", post(challenges::object))
         .route(
             "/challenges/{id}/objections/{objection}/resolution",
             post(challenges::resolve),
         )
-        .route("/challenges/{id}/milestones", post(challenges::set_milestones))
+        .route(
+            "/challenges/{id}/milestones",
+            post(challenges::set_milestones),
+        )
         .route(
             "/challenges/{id}/milestones/{milestone}/report",
             post(challenges::report),
@@ -238,7 +247,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(challenges::list_scenarios).post(challenges::create_scenario),
         )
         .route("/scenarios/{id}", get(challenges::show_scenario))
-        .route("/applications/{id}", axum::routing::put(challenges::edit_application))
+        .route(
+            "/applications/{id}",
+            axum::routing::put(challenges::edit_application),
+        )
         .route("/applications/{id}/withdraw", post(challenges::withdraw))
         .route("/applications/{id}/confirm", post(challenges::confirm))
         .route("/applications/{id}/scores", post(challenges::score))

@@ -51,3 +51,6 @@ mod engagement_rules;
 
 #[path = "api/challenges.rs"]
 mod challenges;
+
+#[path = "api/challenge_matrix.rs"]
+mod challenge_matrix;
