@@ -54,3 +54,6 @@ mod challenges;
 
 #[path = "api/challenge_matrix.rs"]
 mod challenge_matrix;
+
+#[path = "api/challenge_secrets.rs"]
+mod challenge_secrets;
