@@ -41,8 +41,13 @@ pub fn notice_parts(
     to: Option<&str>,
     lang: Lang,
 ) -> (String, String) {
+    let prefix = if event.starts_with("challenge_") {
+        "ch_stage_"
+    } else {
+        "stage_"
+    };
     let stage = to
-        .map(|s| t(&format!("stage_{s}"), lang).to_string())
+        .map(|s| t(&format!("{prefix}{s}"), lang).to_string())
         .unwrap_or_default();
     let text = t(&format!("notice_{event}"), lang)
         .replace(
@@ -106,22 +111,33 @@ async fn deliver_due(
 ) -> engine::Result<()> {
     let due = state.store.due_deliveries(crate::auth::now(), 50).await?;
     for d in due {
-        let item = match d.engagement_id {
-            Some(id) => match state.store.engagement(id).await? {
+        let item = match (d.engagement_id, d.challenge_id) {
+            (Some(id), _) => match state.store.engagement(id).await? {
                 Some(e) => state.desk.item_title(&e.item_kind, e.item_id).await?,
                 None => String::new(),
             },
-            None => String::new(),
+            // Challenge notices go to its parties only: its title is theirs to read.
+            (None, Some(id)) => state
+                .store
+                .challenge(id)
+                .await?
+                .map(|c| c.title)
+                .unwrap_or_default(),
+            (None, None) => String::new(),
         };
+        let subject_id = d.engagement_id.or(d.challenge_id);
         let to = d.to_stage.as_deref();
         let result = match d.channel.as_str() {
             "email" => match smtp {
                 Some(s) => {
-                    let zh = notice_text(&d.event, d.engagement_id, to, &item, Lang::Zh);
-                    let en = notice_text(&d.event, d.engagement_id, to, &item, Lang::En);
-                    let link = match (&state.config.public_url, d.engagement_id) {
-                        (Some(base), Some(id)) => {
+                    let zh = notice_text(&d.event, subject_id, to, &item, Lang::Zh);
+                    let en = notice_text(&d.event, subject_id, to, &item, Lang::En);
+                    let link = match (&state.config.public_url, d.engagement_id, d.challenge_id) {
+                        (Some(base), Some(id), _) => {
                             format!("\n\n{}/engagements/{id}", base.trim_end_matches('/'))
+                        }
+                        (Some(base), None, Some(id)) => {
+                            format!("\n\n{}/challenges/{id}", base.trim_end_matches('/'))
                         }
                         _ => String::new(),
                     };
@@ -138,6 +154,7 @@ async fn deliver_due(
                 let json = serde_json::json!({
                     "event": d.event,
                     "engagement_id": d.engagement_id,
+                    "challenge_id": d.challenge_id,
                     "from": d.from_stage,
                     "to": d.to_stage,
                     "at": d.at,

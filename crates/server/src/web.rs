@@ -18,6 +18,8 @@ use crate::state::AppState;
 mod admin;
 mod broker_pages;
 mod chains;
+mod challenge_posts;
+mod challenges;
 mod credit;
 mod deal_form;
 mod deal_posts;
@@ -163,6 +165,14 @@ impl Frame {
     pub fn tk(&self, prefix: &str, code: &str) -> String {
         t(&format!("{prefix}{code}"), self.lang).to_string()
     }
+    /// An amount kept in integer fen, in the page's words.
+    pub fn fen(&self, amount: &i64) -> String {
+        format::fen(*amount, self.lang)
+    }
+    /// A Unix time in China time.
+    pub fn time(&self, unix: &i64) -> String {
+        format::china_time(*unix)
+    }
     pub fn html_lang(&self) -> &'static str {
         match self.lang {
             Lang::Zh => "zh-CN",
@@ -237,6 +247,7 @@ fn menu(v: &Viewer) -> Vec<(&'static str, &'static str)> {
         m.push(("/demands/new", "nav_post"));
     }
     m.push(("/chains", "nav_chains"));
+    m.push(("/challenges", "nav_challenges"));
     if v.is_official() {
         m.push(("/tiers", "nav_tiers"));
     } else if role == Some(Role::Enterprise) {
@@ -421,6 +432,29 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route(
             "/admin/accounts/grants",
             axum::routing::post(admin::grant_action),
+        )
+        .route("/challenges", get(challenges::list_page))
+        .route(
+            "/challenges/new",
+            get(challenges::new_form).post(challenge_posts::create_post),
+        )
+        .route("/challenges/{id}", get(challenges::detail_page))
+        .route(
+            "/challenges/{id}/edit",
+            get(challenges::edit_form).post(challenge_posts::edit_post),
+        )
+        .route(
+            "/challenges/{id}/do",
+            axum::routing::post(challenge_posts::act_post),
+        )
+        .route(
+            "/challenges/{id}/evidence",
+            axum::routing::post(challenge_posts::evidence_post)
+                .layer(axum::extract::DefaultBodyLimit::max(11 * 1024 * 1024)),
+        )
+        .route(
+            "/challenges/evidence/{id}",
+            get(challenge_posts::evidence_get),
         )
         .route("/engagements", get(deals::board))
         .route(

@@ -194,6 +194,14 @@ impl Store {
         )
     }
 
+    /// The active accounts linked to an expert of the registry (the reviewers one may assign).
+    pub async fn expert_accounts(&self) -> Result<Vec<User>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE expert_id IS NOT NULL AND disabled = 0 ORDER BY id LIMIT 1000"
+        );
+        Ok(dispatch!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await?))
+    }
+
     /// The active users of an organization, by id.
     pub async fn users_of_org(&self, org_id: i64) -> Result<Vec<User>> {
         let sql = format!(

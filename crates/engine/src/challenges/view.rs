@@ -243,7 +243,7 @@ pub(crate) const AFTER_REVIEW: &[&str] = &[
 pub(crate) const REVIEWING: &[&str] = &["under_review", "notice"];
 
 impl Board {
-    pub(crate) async fn summary(&self, c: &ChallengeRow) -> Result<ChallengeSummary> {
+    pub async fn summary(&self, c: &ChallengeRow) -> Result<ChallengeSummary> {
         Ok(ChallengeSummary {
             id: c.id,
             kind: c.kind.clone(),
@@ -611,7 +611,7 @@ impl Board {
         })
     }
 
-    pub(crate) async fn expert_name(&self, expert_id: i64) -> Result<String> {
+    pub async fn expert_name(&self, expert_id: i64) -> Result<String> {
         Ok(
             match self.store.get(model::RecordKind::Person, expert_id).await? {
                 Some(s) => match s.record {

@@ -21,6 +21,8 @@ pub struct NoticeFace {
     /// `opened`, `moved`, `nda_signed`, `broker_assigned`, `reminder`, `escalated`.
     pub event: String,
     pub engagement_id: Option<i64>,
+    /// The challenge it concerns (challenge events; `item` then holds the challenge's title).
+    pub challenge_id: Option<i64>,
     pub from: Option<String>,
     pub to: Option<String>,
     /// The engagement's supply item (public registry data; never the need's text).
@@ -147,7 +149,14 @@ impl Desk {
                         None => None,
                     },
                 },
-                None => None,
+                None => match n.challenge_id {
+                    Some(cid) => self.store.challenge(cid).await?.map(|c| ItemFace {
+                        kind: c.kind,
+                        id: c.id,
+                        title: c.title,
+                    }),
+                    None => None,
+                },
             };
             out.push(NoticeFace {
                 id: n.id,
@@ -155,6 +164,7 @@ impl Desk {
                 read: n.read_at.is_some(),
                 event: n.event,
                 engagement_id: n.engagement_id,
+                challenge_id: n.challenge_id,
                 from: n.from_stage,
                 to: n.to_stage,
                 item,

@@ -208,8 +208,8 @@ struct DetailPage {
 
 #[derive(serde::Deserialize, Default)]
 pub(super) struct DetailQuery {
-    lang: Option<String>,
-    done: Option<String>,
+    pub lang: Option<String>,
+    pub done: Option<String>,
 }
 
 pub(super) async fn detail(

@@ -64,7 +64,8 @@ pub(super) async fn inbox(
     let notices = list
         .iter()
         .map(|n| {
-            let (before, after) = notice_parts(&n.event, n.engagement_id, n.to.as_deref(), l);
+            let subject = n.engagement_id.or(n.challenge_id);
+            let (before, after) = notice_parts(&n.event, subject, n.to.as_deref(), l);
             (n, before, after)
         })
         .map(|(n, before, after)| NoticeShow {
@@ -72,7 +73,11 @@ pub(super) async fn inbox(
             before,
             after,
             item: n.item.as_ref().map_or(String::new(), |i| i.title.clone()),
-            href: n.engagement_id.map(|id| format!("/engagements/{id}")),
+            href: match (n.engagement_id, n.challenge_id) {
+                (Some(id), _) => Some(format!("/engagements/{id}")),
+                (None, Some(id)) => Some(format!("/challenges/{id}")),
+                _ => None,
+            },
             unread: !n.read,
         })
         .collect();

@@ -28,7 +28,9 @@ async fn registered_and_blind_challenges_keep_their_promises() {
         // Signed out: not in the list, no page, no scenario leak, nothing on the web list either.
         let (_, list) = p.call("GET", "/api/v1/challenges", None, None).await;
         assert!(!list.to_string().contains("XYZ"), "{list}");
-        let (s, _) = p.call("GET", &format!("/api/v1/challenges/{id}"), None, None).await;
+        let (s, _) = p
+            .call("GET", &format!("/api/v1/challenges/{id}"), None, None)
+            .await;
         assert_eq!(s, StatusCode::NOT_FOUND);
         let (s, _, page) = p.raw("GET", "/challenges", None, None).await;
         assert!(s.is_success() || s == StatusCode::NOT_FOUND);
@@ -36,7 +38,9 @@ async fn registered_and_blind_challenges_keep_their_promises() {
         let (s, _, page) = p.raw("GET", &format!("/challenges/{id}"), None, None).await;
         assert!(!String::from_utf8_lossy(&page).contains("XYZ"), "{s}");
         // Signed in: visible.
-        let (_, list) = p.call("GET", "/api/v1/challenges", Some(tk.of("ent-d")), None).await;
+        let (_, list) = p
+            .call("GET", "/api/v1/challenges", Some(tk.of("ent-d")), None)
+            .await;
         assert!(list.to_string().contains("XYZ"));
 
         // A blind review: reviewers read plans, never who applied.
@@ -46,20 +50,43 @@ async fn registered_and_blind_challenges_keep_their_promises() {
         let app = v["applications"][0]["id"].as_i64().unwrap();
         let (_, experts) = p.call("GET", "/api/v1/experts?limit=50", None, None).await;
         for n in ["赵评审", "钱评审", "孙评审"] {
-            let e = experts["items"].as_array().unwrap().iter().find(|e| e["record"]["name"] == n).unwrap()["id"].clone();
-            let (s, v) = post(&p, &tk, "op", &format!("/api/v1/challenges/{id}/reviewers"), json!({"expert_id": e})).await;
+            let e = experts["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["record"]["name"] == n)
+                .unwrap()["id"]
+                .clone();
+            let (s, v) = post(
+                &p,
+                &tk,
+                "op",
+                &format!("/api/v1/challenges/{id}/reviewers"),
+                json!({"expert_id": e}),
+            )
+            .await;
             assert_eq!(s, StatusCode::OK, "{v}");
         }
         p.state.store.set_clock_offset(11 * 86_400);
         go(&p, &tk, "op", id, json!({"to": "applications_closed"})).await;
         let (s, _) = go(&p, &tk, "op", id, json!({"to": "under_review"})).await;
         assert_eq!(s, StatusCode::OK);
-        let (_, v) = p.call("GET", &format!("/api/v1/challenges/{id}"), Some(tk.of("rev1")), None).await;
+        let (_, v) = p
+            .call(
+                "GET",
+                &format!("/api/v1/challenges/{id}"),
+                Some(tk.of("rev1")),
+                None,
+            )
+            .await;
         let a = &v["applications"][0];
         assert_eq!(a["content"]["plan"], "盲审方案甲");
         let text = v["applications"].to_string();
         for secret in ["重庆示例大学", "王芳"] {
-            assert!(!text.contains(secret), "a blind reviewer learns {secret}: {text}");
+            assert!(
+                !text.contains(secret),
+                "a blind reviewer learns {secret}: {text}"
+            );
         }
         assert!(a["lead"].is_null());
         // Nor does a reviewer read the poster's need, or other reviewers' sheets.
@@ -69,26 +96,73 @@ async fn registered_and_blind_challenges_keep_their_promises() {
                 json!({"scores": {"technical_route": x, "target_fit": x, "team": x, "budget_plan": x, "pledge": x}, "comment": format!("意见{r}")})).await;
             assert_eq!(s, StatusCode::OK, "{v}");
         }
-        let (_, v) = p.call("GET", &format!("/api/v1/challenges/{id}"), Some(tk.of("rev1")), None).await;
+        let (_, v) = p
+            .call(
+                "GET",
+                &format!("/api/v1/challenges/{id}"),
+                Some(tk.of("rev1")),
+                None,
+            )
+            .await;
         assert_eq!(v["my_sheets"].as_array().unwrap().len(), 1);
-        assert!(!v.to_string().contains("意见rev2"), "a reviewer reads another's sheet");
+        assert!(
+            !v.to_string().contains("意见rev2"),
+            "a reviewer reads another's sheet"
+        );
         assert!(v["standings"].as_array().unwrap().is_empty());
         // An applicant sees no sheet, no reviewer, no standing before the notice.
-        let (_, v) = p.call("GET", &format!("/api/v1/challenges/{id}"), Some(tk.of("inst")), None).await;
+        let (_, v) = p
+            .call(
+                "GET",
+                &format!("/api/v1/challenges/{id}"),
+                Some(tk.of("inst")),
+                None,
+            )
+            .await;
         let text = v.to_string();
         for secret in ["意见rev1", "赵评审", "my_sheets\":[{"] {
             assert!(!text.contains(secret), "an applicant learns {secret}");
         }
-        assert!(v["feedback"].as_array().unwrap().is_empty(), "no feedback before the notice");
+        assert!(
+            v["feedback"].as_array().unwrap().is_empty(),
+            "no feedback before the notice"
+        );
         // An outsider reads no application at all.
-        let (_, v) = p.call("GET", &format!("/api/v1/challenges/{id}"), Some(tk.of("ent-d")), None).await;
+        let (_, v) = p
+            .call(
+                "GET",
+                &format!("/api/v1/challenges/{id}"),
+                Some(tk.of("ent-d")),
+                None,
+            )
+            .await;
         assert!(v["applications"].as_array().unwrap().is_empty());
         assert!(!v.to_string().contains("盲审方案甲"));
         // Ids of things one may not see answer like ids that do not exist.
-        let (s1, a1) = p.call("POST", &format!("/api/v1/applications/{app}/confirm"), Some(tk.of("ent-d")), None).await;
-        let (s2, _) = p.call("POST", "/api/v1/applications/987654/confirm", Some(tk.of("ent-d")), None).await;
-        assert_eq!((s1, s2), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND), "{a1}");
-        let (s, _, _) = p.raw("GET", "/api/v1/evidence/1", Some(tk.of("ent-d")), None).await;
+        let (s1, a1) = p
+            .call(
+                "POST",
+                &format!("/api/v1/applications/{app}/confirm"),
+                Some(tk.of("ent-d")),
+                None,
+            )
+            .await;
+        let (s2, _) = p
+            .call(
+                "POST",
+                "/api/v1/applications/987654/confirm",
+                Some(tk.of("ent-d")),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (s1, s2),
+            (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND),
+            "{a1}"
+        );
+        let (s, _, _) = p
+            .raw("GET", "/api/v1/evidence/1", Some(tk.of("ent-d")), None)
+            .await;
         assert_eq!(s, StatusCode::NOT_FOUND);
         let _ = in_days(0);
         p.close().await;

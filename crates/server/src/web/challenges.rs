@@ -1,0 +1,629 @@
+//! The challenge pages: the public list (榜单) and scenarios, one challenge with what the reader's
+//! roles let them see and do (the applicant's workspace, the reviewer's queue with the scoring form,
+//! the operator's board, the public notice, milestones, the market grade), and the posting form.
+//! Pages read through the same board use cases as the API, so a page cannot show what the API hides.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use engine::challenges::{ApplicationFace, ChallengeSummary, ChallengeView};
+use engine::EngineError;
+
+use super::{ctx, not_found_page, respond, t, Choice, Ctx, Frame, Lang};
+use crate::challenges::maybe_actor;
+use crate::state::AppState;
+use crate::{ApiPath, ApiQuery};
+
+#[derive(serde::Deserialize, Default)]
+pub(super) struct ListQuery {
+    lang: Option<String>,
+    kind: Option<String>,
+    stage: Option<String>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "challenges.html")]
+struct ListPage {
+    f: Frame,
+    scenario: bool,
+    rows: Vec<ChallengeSummary>,
+    mine: Vec<ChallengeSummary>,
+    stages: Vec<Choice>,
+    may_post: bool,
+}
+
+pub(crate) const STAGES: [&str; 12] = [
+    "draft",
+    "refining",
+    "published",
+    "applications_closed",
+    "under_review",
+    "notice",
+    "contracted",
+    "in_progress",
+    "accepted",
+    "terminated",
+    "market_graded",
+    "closed",
+];
+
+/// Who may post: enterprises, departments (government) and operators.
+fn may_post(c: &Ctx) -> bool {
+    use crate::access::Role;
+    matches!(
+        c.viewer
+            .user()
+            .map(|u| (u.role, u.organization_id.is_some())),
+        Some(
+            (Role::Enterprise | Role::Government, true) | (Role::PlatformOperator | Role::Admin, _)
+        )
+    )
+}
+
+pub(super) async fn list_page(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Response {
+    let c = ctx(&state, &headers, q.lang.as_deref()).await;
+    let l = c.lang;
+    let scenario = q.kind.as_deref() == Some("scenario");
+    let kind = if scenario { "scenario" } else { "challenge" };
+    let stage = q.stage.as_deref().filter(|s| STAGES.contains(s));
+    let a = maybe_actor(&c.viewer);
+    let rows = match state.board.list(a.as_ref(), kind, stage, 200).await {
+        Ok(r) => r,
+        Err(e) => return crate::ApiError::from(e).into_response(),
+    };
+    let mut mine = vec![];
+    if let Some(a) = &a {
+        let ids = state
+            .store
+            .challenges_touching(a.org, a.user_id)
+            .await
+            .unwrap_or_default();
+        for id in ids.into_iter().take(50) {
+            if let Ok(Some(row)) = state.store.challenge(id).await {
+                if row.kind == kind && state.board.visible(Some(a), &row) {
+                    if let Ok(s) = state.board.summary(&row).await {
+                        mine.push(s);
+                    }
+                }
+            }
+        }
+    }
+    let mut stages = vec![Choice {
+        value: String::new(),
+        label: t("ch_all_stages", l).into(),
+        selected: stage.is_none(),
+    }];
+    stages.extend(Choice::coded(l, "ch_stage_", &STAGES, stage));
+    let title = t(
+        if scenario {
+            "ch_kind_scenario"
+        } else {
+            "ch_kind_challenge"
+        },
+        l,
+    );
+    let page = ListPage {
+        f: c.frame(title),
+        scenario,
+        rows,
+        mine,
+        stages,
+        may_post: may_post(&c),
+    };
+    respond(&c, StatusCode::OK, &page)
+}
+
+/// One criterion of the scoring form as the page shows it.
+pub(super) struct CriterionShow {
+    pub code: String,
+    pub label: String,
+    pub max: u32,
+    pub weight: u32,
+}
+
+/// An application in the reviewer's queue, with the reviewer's own sheet if any.
+pub(super) struct QueueItem {
+    pub app: ApplicationFace,
+    pub conflicts: Vec<String>,
+    pub scores: Vec<(String, String)>,
+    pub comment: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "challenge.html")]
+pub(super) struct DetailPage {
+    pub f: Frame,
+    pub v: ChallengeView,
+    pub done: bool,
+    pub error: Option<String>,
+    pub roles: Vec<String>,
+    pub is_op: bool,
+    pub is_poster: bool,
+    pub is_end_user: bool,
+    pub signed_in: bool,
+    pub can_apply: bool,
+    /// The application my organization leads, and those it was named a member of.
+    pub my_app: Option<ApplicationFace>,
+    pub member_apps: Vec<ApplicationFace>,
+    pub queue: Vec<QueueItem>,
+    pub criteria: Vec<CriterionShow>,
+    /// Experts with an account an operator may assign: (expert id, name).
+    pub experts: Vec<(i64, String)>,
+    pub market_codes: Vec<String>,
+    pub grade_pct: Vec<(String, String, String, String, String)>,
+    /// The end user's final measurements: (metric, value).
+    pub acceptance: Vec<(String, String)>,
+}
+
+impl DetailPage {
+    /// A text field of an application's content.
+    pub fn text(&self, a: &ApplicationFace, key: &str) -> String {
+        content_text(a, key)
+    }
+    pub fn team(&self, a: &ApplicationFace) -> String {
+        team_lines(a)
+    }
+    pub fn budget(&self, a: &ApplicationFace) -> String {
+        budget_lines(a)
+    }
+}
+
+/// A text field of the application content.
+pub(super) fn content_text(a: &ApplicationFace, key: &str) -> String {
+    a.content
+        .as_ref()
+        .and_then(|c| c.get(key))
+        .and_then(|v| v.as_str())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// The team as the form's lines: `name，role`.
+pub(super) fn team_lines(a: &ApplicationFace) -> String {
+    a.content
+        .as_ref()
+        .and_then(|c| c.get("team"))
+        .and_then(|t| t.as_array())
+        .map(|t| {
+            t.iter()
+                .map(|m| {
+                    let n = m.get("name").and_then(|v| v.as_str()).unwrap_or("");
+                    let r = m.get("role").and_then(|v| v.as_str()).unwrap_or("");
+                    if r.is_empty() {
+                        n.to_string()
+                    } else {
+                        format!("{n}，{r}")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
+}
+
+/// The budget split as the form's lines: `item，yuan`.
+pub(super) fn budget_lines(a: &ApplicationFace) -> String {
+    a.content
+        .as_ref()
+        .and_then(|c| c.get("budget"))
+        .and_then(|t| t.as_array())
+        .map(|t| {
+            t.iter()
+                .map(|b| {
+                    let i = b.get("item").and_then(|v| v.as_str()).unwrap_or("");
+                    let f = b.get("amount_fen").and_then(|v| v.as_i64()).unwrap_or(0);
+                    format!(
+                        "{i}，{}",
+                        super::format::trim_zeros(&format!("{:.2}", f as f64 / 100.0))
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
+}
+
+pub(super) fn criterion_label(l: Lang, c: &contest::Criterion) -> String {
+    match &c.label {
+        Some(x) => x.clone(),
+        None => t(&format!("ch_criterion_{}", c.code), l).to_string(),
+    }
+}
+
+pub(super) async fn detail_page(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<super::deals::DetailQuery>,
+) -> Response {
+    let c = ctx(&state, &headers, q.lang.as_deref()).await;
+    render_challenge(&state, &c, id, None, q.done.is_some(), StatusCode::OK).await
+}
+
+pub(super) async fn render_challenge(
+    state: &AppState,
+    c: &Ctx,
+    id: i64,
+    error: Option<String>,
+    done: bool,
+    status: StatusCode,
+) -> Response {
+    let l = c.lang;
+    let a = maybe_actor(&c.viewer);
+    let v = match state.board.show(a.as_ref(), id).await {
+        Ok(v) => v,
+        Err(EngineError::NotFound(_)) => return not_found_page(c),
+        Err(e) => return crate::ApiError::from(e).into_response(),
+    };
+    let has = |r: &str| v.my_roles.iter().any(|x| x == r);
+    let my_org = a.as_ref().and_then(|a| a.org);
+    let my_app = v
+        .applications
+        .iter()
+        .find(|x| x.lead.as_ref().map(|o| Some(o.id)) == Some(my_org) && my_org.is_some())
+        .cloned();
+    let member_apps: Vec<ApplicationFace> = v
+        .applications
+        .iter()
+        .filter(|x| x.members.iter().any(|m| Some(m.org.id) == my_org))
+        .cloned()
+        .collect();
+    let official_or_broker = a.as_ref().is_some_and(|a| a.official || a.broker);
+    let can_apply = v.stage == "published"
+        && my_org.is_some()
+        && !official_or_broker
+        && !has("poster")
+        && !has("end_user")
+        && my_app.is_none()
+        && member_apps.is_empty();
+    let form = state.board.form.clone();
+    let form = if v.form.criteria.is_empty() {
+        form
+    } else {
+        v.form.clone()
+    };
+    let criteria: Vec<CriterionShow> = form
+        .criteria
+        .iter()
+        .map(|k| CriterionShow {
+            code: k.code.clone(),
+            label: criterion_label(l, k),
+            max: k.max,
+            weight: k.weight,
+        })
+        .collect();
+    let mut queue = vec![];
+    if has("reviewer") && !has("operator") {
+        for app in &v.applications {
+            let sheet = v.my_sheets.iter().find(|s| s.application_id == app.id);
+            queue.push(QueueItem {
+                app: app.clone(),
+                conflicts: app
+                    .conflicts
+                    .iter()
+                    .map(|k| {
+                        format!(
+                            "{}（{}）",
+                            t(&format!("ch_conflict_{}", k.reason), l),
+                            k.detail
+                        )
+                    })
+                    .collect(),
+                scores: criteria
+                    .iter()
+                    .map(|k| {
+                        (
+                            k.code.clone(),
+                            sheet
+                                .and_then(|s| s.scores.get(&k.code))
+                                .map(|x| x.to_string())
+                                .unwrap_or_default(),
+                        )
+                    })
+                    .collect(),
+                comment: sheet.map(|s| s.comment.clone()).unwrap_or_default(),
+            });
+        }
+    }
+    let mut experts = vec![];
+    if has("operator")
+        && matches!(
+            v.stage.as_str(),
+            "published" | "applications_closed" | "under_review"
+        )
+    {
+        for u in state.store.expert_accounts().await.unwrap_or_default() {
+            if let Some(e) = u.expert_id {
+                if v.reviewers.iter().any(|r| r.expert_id == e) {
+                    continue;
+                }
+                let name = state.board.expert_name(e).await.unwrap_or_default();
+                experts.push((e, name));
+            }
+        }
+    }
+    let grade_pct = v
+        .grade
+        .as_ref()
+        .map(|g| {
+            g.parts
+                .iter()
+                .map(|p| {
+                    let money = p.code.ends_with("_fen");
+                    let show = |x: i64| {
+                        if money {
+                            super::format::fen(x, l)
+                        } else {
+                            x.to_string()
+                        }
+                    };
+                    (
+                        t(&format!("ch_ind_{}", p.code), l).to_string(),
+                        show(p.value),
+                        show(p.target),
+                        super::format::percent(p.attainment),
+                        super::format::percent(p.share),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let acceptance = v
+        .acceptance
+        .as_ref()
+        .and_then(|a| a.get("measurements"))
+        .and_then(|m| m.as_array())
+        .map(|m| {
+            m.iter()
+                .map(|x| {
+                    let name = x
+                        .get("name")
+                        .and_then(|n| n.as_str())
+                        .unwrap_or("")
+                        .to_string();
+                    let value = x.get("value").map(|n| n.to_string()).unwrap_or_default();
+                    (name, value)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let page = DetailPage {
+        acceptance,
+        f: c.frame(&v.title),
+        roles: v
+            .my_roles
+            .iter()
+            .map(|r| t(&format!("ch_role_{r}"), l).to_string())
+            .collect(),
+        is_op: has("operator"),
+        is_poster: has("poster"),
+        is_end_user: has("end_user"),
+        signed_in: a.is_some(),
+        can_apply,
+        my_app,
+        member_apps,
+        queue,
+        criteria,
+        experts,
+        market_codes: state
+            .board
+            .market
+            .codes()
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        grade_pct,
+        v,
+        done,
+        error,
+    };
+    respond(c, status, &page)
+}
+
+#[derive(askama::Template)]
+#[template(path = "challenge_form.html")]
+pub(super) struct FormPage {
+    pub f: Frame,
+    pub action: String,
+    pub scenario: bool,
+    pub error: Option<String>,
+    pub title: String,
+    pub summary: String,
+    pub demands: Vec<Choice>,
+    pub end_user: String,
+    pub budget_yuan: String,
+    pub matching_yuan: String,
+    pub deadline: String,
+    pub winners_max: i64,
+    pub visibilities: Vec<Choice>,
+    pub blind: bool,
+    /// Target rows: (name, unit, threshold, direction choices, method).
+    pub targets: Vec<(String, String, String, Vec<Choice>, String)>,
+    pub adopters: String,
+    pub revenue_yuan: String,
+    pub ip_terms: String,
+    pub offer: String,
+    pub version: i64,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(super) struct NewQuery {
+    lang: Option<String>,
+    kind: Option<String>,
+    demand: Option<i64>,
+}
+
+fn yuan_of(fen: i64) -> String {
+    if fen == 0 {
+        String::new()
+    } else {
+        super::format::trim_zeros(&format!("{:.2}", fen as f64 / 100.0))
+    }
+}
+
+/// The posting form, empty or filled from a challenge.
+pub(super) async fn form_page(
+    state: &AppState,
+    c: &Ctx,
+    v: Option<&ChallengeView>,
+    scenario: bool,
+    demand: Option<i64>,
+    error: Option<String>,
+) -> FormPage {
+    let l = c.lang;
+    let mut demands = vec![Choice {
+        value: String::new(),
+        label: "—".into(),
+        selected: true,
+    }];
+    let own = match c.viewer.user().and_then(|u| u.organization_id) {
+        Some(org) => state
+            .store
+            .get(model::RecordKind::Organization, org)
+            .await
+            .ok()
+            .flatten(),
+        None => None,
+    };
+    if let Some(model::Record::Organization(own)) = own.map(|s| s.record) {
+        let narrow = store::DemandNarrowing {
+            owner: Some((own.name.clone(), own.uscc.as_ref().map(|u| u.to_string()))),
+            status: Some("open".into()),
+            ..Default::default()
+        };
+        if let Ok((rows, _, _)) =
+            crate::api::visible_demands_where(state, &c.viewer, None, narrow, 0, 100, true).await
+        {
+            let chosen = v.and_then(|v| v.demand_id).or(demand);
+            for r in rows {
+                demands.push(Choice {
+                    value: r.id.to_string(),
+                    label: r.record["title"].as_str().unwrap_or_default().to_string(),
+                    selected: Some(r.id) == chosen,
+                });
+            }
+            if demands.iter().skip(1).any(|d| d.selected) {
+                demands[0].selected = false;
+            }
+        }
+    }
+    let dir = |d: &str| Choice::coded(l, "ch_dir_", &["at_least", "at_most"], Some(d));
+    let mut targets: Vec<(String, String, String, Vec<Choice>, String)> = v
+        .map(|v| {
+            v.detail
+                .targets
+                .iter()
+                .map(|t| {
+                    (
+                        t.name.clone(),
+                        t.unit.clone(),
+                        super::format::trim_zeros(&format!("{}", t.threshold)),
+                        dir(&t.direction),
+                        t.method.clone(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    while targets.len() < 3 {
+        targets.push((
+            String::new(),
+            String::new(),
+            String::new(),
+            dir("at_least"),
+            String::new(),
+        ));
+    }
+    let vis = v.map(|v| v.visibility.as_str()).unwrap_or("public");
+    FormPage {
+        f: c.frame(t(
+            if v.is_some() {
+                "ch_edit"
+            } else if scenario {
+                "ch_post_scenario"
+            } else {
+                "ch_post"
+            },
+            l,
+        )),
+        action: match v {
+            Some(v) => format!("/challenges/{}/edit", v.id),
+            None => "/challenges/new".into(),
+        },
+        scenario: v.map(|v| v.kind == "scenario").unwrap_or(scenario),
+        error,
+        title: v.map(|v| v.title.clone()).unwrap_or_default(),
+        summary: v.map(|v| v.summary.clone()).unwrap_or_default(),
+        demands,
+        end_user: v
+            .filter(|v| v.end_user.id != v.poster.id)
+            .map(|v| v.end_user.name.clone())
+            .unwrap_or_default(),
+        budget_yuan: v.map(|v| yuan_of(v.budget_fen)).unwrap_or_default(),
+        matching_yuan: v.map(|v| yuan_of(v.matching_fen)).unwrap_or_default(),
+        deadline: v.and_then(|v| v.deadline.clone()).unwrap_or_default(),
+        winners_max: v.map(|v| v.winners_max).unwrap_or(1),
+        visibilities: Choice::coded(l, "ch_visibility_", &["public", "registered"], Some(vis)),
+        blind: v.is_some_and(|v| v.blind),
+        targets,
+        adopters: v
+            .and_then(|v| v.detail.market_targets.get("adopters"))
+            .map(|x| x.to_string())
+            .unwrap_or_default(),
+        revenue_yuan: v
+            .and_then(|v| v.detail.market_targets.get("revenue_fen"))
+            .map(|x| yuan_of(*x))
+            .unwrap_or_default(),
+        ip_terms: v.map(|v| v.detail.ip_terms.clone()).unwrap_or_default(),
+        offer: v.map(|v| v.detail.offer.clone()).unwrap_or_default(),
+        version: v.map(|v| v.version).unwrap_or(0),
+    }
+}
+
+pub(super) async fn new_form(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<NewQuery>,
+) -> Response {
+    let c = ctx(&state, &headers, q.lang.as_deref()).await;
+    if let Some(r) = super::gate(&c, t("ch_post", c.lang), may_post(&c), "forbidden") {
+        return r;
+    }
+    let page = form_page(
+        &state,
+        &c,
+        None,
+        q.kind.as_deref() == Some("scenario"),
+        q.demand,
+        None,
+    )
+    .await;
+    respond(&c, StatusCode::OK, &page)
+}
+
+pub(super) async fn edit_form(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<NewQuery>,
+) -> Response {
+    let c = ctx(&state, &headers, q.lang.as_deref()).await;
+    let a = maybe_actor(&c.viewer);
+    let v = match state.board.show(a.as_ref(), id).await {
+        Ok(v) => v,
+        Err(_) => return not_found_page(&c),
+    };
+    let allowed = v.my_roles.iter().any(|r| r == "poster" || r == "operator")
+        && matches!(v.stage.as_str(), "draft" | "refining");
+    if let Some(r) = super::gate(&c, t("ch_edit", c.lang), allowed, "forbidden") {
+        return r;
+    }
+    let page = form_page(&state, &c, Some(&v), false, None, None).await;
+    respond(&c, StatusCode::OK, &page)
+}
