@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { JOURNEYS, checkPage } from './journeys.mjs';
 import { dealLoop } from './deal-loop.mjs';
+import { challengeLoop } from './challenge-loop.mjs';
 
 const BASE = process.env.BASE_URL ?? 'http://127.0.0.1:8080';
 const PASSWORD = process.env.SHUANGLIAN_DEMO_PASSWORD;
@@ -112,6 +113,10 @@ await test('home page shows counts in Chinese and switches to English', async (p
 
 await test('from an NDA need to a contract: engagement, NDA, inbox and mail', async () => {
   await dealLoop({ browser, BASE, signIn, SHOTS, MAIL_DIR: process.env.MAIL_DIR });
+});
+
+await test('揭榜挂帅: post, publish, apply, review, notice, milestones, acceptance, market grade', async () => {
+  await challengeLoop({ browser, BASE, signIn, SHOTS, PASSWORD });
 });
 
 await test('a wrong password is refused with a message', async (page) => {

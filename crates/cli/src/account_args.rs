@@ -39,6 +39,15 @@ pub enum UserCommand {
         #[arg(long)]
         phone: Option<String>,
     },
+    /// Link an account to the expert of the registry it reviews challenges as (揭榜挂帅 reviewers);
+    /// `--unlink` removes the link.
+    Expert {
+        username: String,
+        /// The expert's registry id (`shuanglian search --kind expert` shows it).
+        expert_id: Option<i64>,
+        #[arg(long)]
+        unlink: bool,
+    },
     /// Give a user a new password (random and printed once, or --password-stdin); their sessions end.
     ResetPassword {
         username: String,

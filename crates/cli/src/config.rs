@@ -73,6 +73,10 @@ pub fn server_config(
             format!("SHUANGLIAN_REMINDER_DAYS={days}: give a whole number of days")
         })?);
     }
+    if var("SHUANGLIAN_TEST_CLOCK").as_deref() == Some("1") {
+        tracing::warn!("SHUANGLIAN_TEST_CLOCK=1: operators may move the workflow clock; test set-ups only");
+        cfg.test_clock = true;
+    }
     if var("SHUANGLIAN_WEBHOOK_ALLOW_PRIVATE").as_deref() == Some("1") {
         cfg.webhook_allow_private = true;
     }

@@ -407,7 +407,8 @@ impl Board {
             title,
             summary: req.summary.trim().to_string(),
             demand_id: req.demand_id,
-            end_user_org: req.end_user_org_id,
+            // No end user named: the poster uses the result itself.
+            end_user_org: req.end_user_org_id.or(Some(poster)),
             budget_fen: req.budget_fen,
             matching_fen: req.matching_fen,
             deadline: req.deadline.as_ref().map(|d| d.trim().to_string()),

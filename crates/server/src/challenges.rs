@@ -598,3 +598,22 @@ pub async fn invite(
     state.deliveries_due();
     Ok(Json(v))
 }
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockRequest {
+    /// Days the workflow clock runs ahead of the wall clock (0 to 400).
+    pub days: i64,
+}
+
+/// Test set-ups only (`SHUANGLIAN_TEST_CLOCK=1`, else the route does not exist): an operator moves
+/// the workflow clock ahead, so a browser test passes a deadline or a notice period.
+pub async fn test_clock(State(state): State<Arc<AppState>>, viewer: Viewer, ApiJson(req): ApiJson<ClockRequest>) -> ApiResult<StatusCode> {
+    let a = actor(&viewer)?;
+    if !a.operator || !(0..=400).contains(&req.days) {
+        return Err(ApiError::new(crate::error::Code::Forbidden, "operators move the test clock by 0 to 400 days"));
+    }
+    tracing::warn!(days = req.days, by = %a.username, "test clock moved");
+    state.store.set_clock_offset(req.days * 86_400);
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -256,6 +256,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/applications/{id}/scores", post(challenges::score))
         .route("/evidence/{id}", get(challenges::evidence))
         .route("/openapi.json", get(openapi::document));
+    let api = if state.config.test_clock {
+        api.route("/test/clock", post(challenges::test_clock))
+    } else {
+        api
+    };
     Router::new()
         .nest("/api/v1", api)
         .merge(web::routes())

@@ -60,6 +60,10 @@ pub struct ServerConfig {
     pub webhook_allow_private: bool,
     /// Days without a move before an engagement's awaited side is reminded (default: the workflow's).
     pub reminder_days: Option<i64>,
+    /// Lets operators move the workflow clock forward (`POST /api/v1/test/clock`) so a browser
+    /// test can pass a deadline or a notice period. Test set-ups only (env
+    /// `SHUANGLIAN_TEST_CLOCK=1`); never in production.
+    pub test_clock: bool,
     /// Where users reach the platform, for links in notification mail.
     pub public_url: Option<String>,
 }
@@ -83,6 +87,7 @@ impl Default for ServerConfig {
             mail_from: "noreply@shuanglian.local".into(),
             webhook_allow_private: false,
             reminder_days: None,
+            test_clock: false,
             public_url: None,
         }
     }

@@ -82,6 +82,32 @@ pub async fn user(global: &Global, command: UserCommand) -> anyhow::Result<u8> {
                 .await?;
             println!("contact of {username} set");
         }
+        UserCommand::Expert {
+            username,
+            expert_id,
+            unlink,
+        } => {
+            let Some(u) = store.user_by_name(&username).await? else {
+                anyhow::bail!("no user {username}");
+            };
+            let expert = match (expert_id, unlink) {
+                (Some(e), false) => {
+                    let is_expert = matches!(
+                        store.get(model::RecordKind::Person, e).await?.map(|s| s.record),
+                        Some(model::Record::Person(p)) if p.kind == model::PersonKind::Expert
+                    );
+                    anyhow::ensure!(is_expert, "#{e} is not an expert of the registry");
+                    Some(e)
+                }
+                (None, true) => None,
+                _ => anyhow::bail!("give an expert id, or --unlink"),
+            };
+            store.set_user_expert(u.id, expert).await?;
+            store
+                .audit(ACTOR, "user_expert", "user", Some(u.id), &format!("expert {expert:?}"))
+                .await?;
+            println!("{username} reviews as expert {expert:?}");
+        }
         UserCommand::Enable { username } => {
             engine::accounts::set_disabled(&store, &username, false, ACTOR).await?;
             println!("user {username} enabled");

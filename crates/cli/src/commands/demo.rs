@@ -175,6 +175,11 @@ pub async fn run(global: &Global, args: &DemoArgs) -> anyhow::Result<u8> {
         "  {:<22} {:>5} engagements with their history, NDAs, contracts and brokers (示例数据)",
         "engagements", deals
     );
+    let challenges = super::demo_challenges::seed(&store, &issuer).await?;
+    println!(
+        "  {:<22} {:>5} challenges and scenarios at every stage (示例数据)",
+        "challenges", challenges
+    );
     println!(
         "\ndemo accounts (password {}):",
         if given {

@@ -5,6 +5,7 @@ mod chain_eval;
 mod credit;
 mod deals;
 mod demo;
+mod demo_challenges;
 mod demo_deals;
 mod encode;
 mod eval;

@@ -157,29 +157,14 @@ impl Board {
                 expert.name
             )));
         }
-        let facts = self.reviewer_facts(&c, user.id, expert_id, &file).await?;
-        let mut reasons = vec![];
-        if let Some(why) = &facts.recusal {
-            reasons.push(format!("declared a recusal ({why})"));
-        }
-        for a in file.applications.iter().filter(|a| a.status == "submitted") {
-            for k in contest::conflicts_of(&facts, &self.party_of(&file, a).await?) {
-                if k.reason == "recused" {
-                    continue;
-                }
-                reasons.push(format!(
-                    "application #{}: {} ({})",
-                    a.id,
-                    conflict_words(&k.reason),
-                    k.detail
-                ));
-            }
-        }
-        // Poster and end user judge the market, not the review.
-        let owners = [Some(c.poster_org), c.end_user_org];
-        if user.organization_id.is_some() && owners.contains(&user.organization_id) {
-            reasons.push("works for the poster or the end user".into());
-        }
+        let conflicts = self.expert_conflicts(&c, &file, user.id, user.organization_id, expert_id).await?;
+        let reasons: Vec<String> = conflicts
+            .iter()
+            .map(|(app, k)| match app {
+                Some(a) => format!("application #{a}: {} ({})", conflict_words(&k.reason), k.detail),
+                None => format!("{} ({})", conflict_words(&k.reason), k.detail),
+            })
+            .collect();
         if !reasons.is_empty() {
             return Err(EngineError::Conflict(format!(
                 "{} may not review this challenge: {}",
@@ -211,6 +196,51 @@ impl Board {
             .await?;
         written(w, id, "assigning a reviewer")?;
         self.show(Some(actor), id).await
+    }
+
+    /// Every conflict an expert (acting through account `user`) has with this challenge: with each
+    /// submitted application, `(Some(application), conflict)`; with the challenge itself (a recusal,
+    /// working for the poster or the end user), `(None, conflict)`.
+    pub async fn expert_conflicts(
+        &self,
+        c: &ChallengeRow,
+        file: &ChallengeFile,
+        user: i64,
+        user_org: Option<i64>,
+        expert_id: i64,
+    ) -> Result<Vec<(Option<i64>, contest::Conflict)>> {
+        let facts = self.reviewer_facts(c, user, expert_id, file).await?;
+        let mut out = vec![];
+        if let Some(why) = &facts.recusal {
+            out.push((None, contest::Conflict { reason: "recused".into(), detail: why.clone() }));
+        }
+        for a in file.applications.iter().filter(|a| a.status == "submitted") {
+            for k in contest::conflicts_of(&facts, &self.party_of(file, a).await?) {
+                if k.reason != "recused" {
+                    out.push((Some(a.id), k));
+                }
+            }
+        }
+        // Poster and end user judge the market, not the review.
+        if user_org.is_some() && [Some(c.poster_org), c.end_user_org].contains(&user_org) {
+            let name = self.deals.org_face(user_org.unwrap_or_default()).await?.name;
+            out.push((None, contest::Conflict { reason: "poster_side".into(), detail: name }));
+        }
+        Ok(out)
+    }
+
+    /// The conflicts that keep an expert off this challenge's panel, for a page to word them
+    /// (operators only; empty for anyone else).
+    pub async fn assignment_conflicts(&self, actor: &Actor, id: i64, expert_id: i64) -> Result<Vec<(Option<i64>, contest::Conflict)>> {
+        let c = self.challenge_for(Some(actor), id).await?;
+        if !actor.operator {
+            return Ok(vec![]);
+        }
+        let Some(user) = self.store.user_of_expert(expert_id).await? else {
+            return Ok(vec![]);
+        };
+        let file = self.store.challenge_file(id).await?;
+        self.expert_conflicts(&c, &file, user.id, user.organization_id, expert_id).await
     }
 
     /// A reviewer declares a recusal (主动回避): they leave the panel and their sheets are dropped.
@@ -393,6 +423,7 @@ pub fn conflict_words(reason: &str) -> &'static str {
         "coauthor" => "co-author of an outcome with a team member",
         "recent_deal" => "an engagement or contract with an applicant in recent years",
         "recused" => "declared a recusal",
+        "poster_side" => "works for the poster or the end user",
         _ => "conflict of interest",
     }
 }

@@ -374,8 +374,28 @@ pub(super) async fn act_post(
                 .await
             }
             "assign" => {
-                b.assign_reviewer(&a, id, f.int("expert").unwrap_or(0))
-                    .await
+                let expert = f.int("expert").unwrap_or(0);
+                // A conflicted expert is refused in the page's words, each conflict with its reason.
+                if let Ok(found) = b.assignment_conflicts(&a, id, expert).await {
+                    if !found.is_empty() {
+                        let words: Vec<String> = found
+                            .iter()
+                            .map(|(app, k)| {
+                                let why = format!(
+                                    "{}（{}）",
+                                    t(&format!("ch_conflict_{}", k.reason), l),
+                                    k.detail
+                                );
+                                match app {
+                                    Some(x) => format!("#{x} {why}"),
+                                    None => why,
+                                }
+                            })
+                            .collect();
+                        return Err(format!("{}：{}", t("ch_assign_refused", l), words.join("；")));
+                    }
+                }
+                b.assign_reviewer(&a, id, expert).await
             }
             "recuse" => b.recuse(&a, id, &f.get("reason")).await,
             "score" => {

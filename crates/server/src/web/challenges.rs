@@ -153,8 +153,8 @@ pub(super) struct DetailPage {
     pub member_apps: Vec<ApplicationFace>,
     pub queue: Vec<QueueItem>,
     pub criteria: Vec<CriterionShow>,
-    /// Experts with an account an operator may assign: (expert id, name).
-    pub experts: Vec<(i64, String)>,
+    /// Experts with an account an operator may assign: (expert id, name, account).
+    pub experts: Vec<(i64, String, String)>,
     pub market_codes: Vec<String>,
     pub grade_pct: Vec<(String, String, String, String, String)>,
     /// The end user's final measurements: (metric, value).
@@ -344,7 +344,7 @@ pub(super) async fn render_challenge(
                     continue;
                 }
                 let name = state.board.expert_name(e).await.unwrap_or_default();
-                experts.push((e, name));
+                experts.push((e, name, u.username.clone()));
             }
         }
     }
