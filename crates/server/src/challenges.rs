@@ -579,7 +579,7 @@ pub fn task_text(v: &ChallengeView) -> String {
         .iter()
         .map(|t| format!("{} {}", t.name, t.method))
         .collect();
-    format!("{}\n{}\n{}", v.title, v.summary, targets.join("\n"))
+    format!("{}\n{}\n{}\n{}", v.title, v.summary, v.detail.offer, targets.join("\n"))
 }
 
 /// Invites a candidate solver's organization (operators; an inbox notice).

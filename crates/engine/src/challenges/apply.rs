@@ -190,7 +190,8 @@ impl Board {
 
     fn own_org(actor: &Actor) -> Result<i64> {
         match actor.org {
-            Some(o) if !actor.official && !actor.broker => Ok(o),
+            // Operators run the review: they do not answer.
+            Some(o) if !actor.official && !actor.broker && !actor.operator => Ok(o),
             _ => Err(EngineError::Forbidden(
                 "an enterprise, university or institute answers a challenge, as its own organization".into(),
             )),

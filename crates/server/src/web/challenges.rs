@@ -159,6 +159,9 @@ pub(super) struct DetailPage {
     pub grade_pct: Vec<(String, String, String, String, String)>,
     /// The end user's final measurements: (metric, value).
     pub acceptance: Vec<(String, String)>,
+    /// Candidate solvers the matching engine proposes (operators, while published): (item kind,
+    /// id, label, matched words, invited already).
+    pub candidates: Vec<(String, i64, String, String, bool)>,
 }
 
 impl DetailPage {
@@ -278,6 +281,7 @@ pub(super) async fn render_challenge(
     let can_apply = v.stage == "published"
         && my_org.is_some()
         && !official_or_broker
+        && !has("operator")
         && !has("poster")
         && !has("end_user")
         && my_app.is_none()
@@ -374,6 +378,24 @@ pub(super) async fn render_challenge(
                 .collect()
         })
         .unwrap_or_default();
+    let mut candidates = vec![];
+    if has("operator") && v.stage == "published" {
+        if let Ok(answer) = crate::api::match_for(state, &crate::challenges::task_text(&v), None, None, 8).await {
+            for h in answer.hits {
+                let kind = match h.record_kind {
+                    model::RecordKind::Outcome => "outcome",
+                    model::RecordKind::Person => "expert",
+                    model::RecordKind::Organization => "organization",
+                    _ => continue,
+                };
+                if kind == "organization" && [v.poster.id, v.end_user.id].contains(&(h.id as i64)) {
+                    continue;
+                }
+                let invited = v.invitations.iter().any(|i| i.item_kind == kind && i.item_id == h.id as i64);
+                candidates.push((kind.to_string(), h.id as i64, h.label.clone(), h.matched_terms.join("、"), invited));
+            }
+        }
+    }
     let acceptance = v
         .acceptance
         .as_ref()
@@ -395,6 +417,7 @@ pub(super) async fn render_challenge(
         .unwrap_or_default();
     let page = DetailPage {
         acceptance,
+        candidates,
         f: c.frame(&v.title),
         roles: v
             .my_roles
