@@ -74,7 +74,9 @@ pub fn server_config(
         })?);
     }
     if var("SHUANGLIAN_TEST_CLOCK").as_deref() == Some("1") {
-        tracing::warn!("SHUANGLIAN_TEST_CLOCK=1: operators may move the workflow clock; test set-ups only");
+        tracing::warn!(
+            "SHUANGLIAN_TEST_CLOCK=1: operators may move the workflow clock; test set-ups only"
+        );
         cfg.test_clock = true;
     }
     if var("SHUANGLIAN_WEBHOOK_ALLOW_PRIVATE").as_deref() == Some("1") {

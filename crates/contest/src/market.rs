@@ -143,16 +143,16 @@ mod tests {
         let r = MarketRules::shipped();
         let t = vals(&[
             ("adopters", 4),
-            ("revenue_fen", 100_000_00),
-            ("cost_saved_fen", 50_000_00),
+            ("revenue_fen", 10_000_000),
+            ("cost_saved_fen", 5_000_000),
             ("orders", 10),
         ]);
         let g = grade(&r, &t, &t).unwrap();
         assert_eq!((g.score, g.letter.as_str()), (100.0, "A"));
         let half = vals(&[
             ("adopters", 2),
-            ("revenue_fen", 50_000_00),
-            ("cost_saved_fen", 25_000_00),
+            ("revenue_fen", 5_000_000),
+            ("cost_saved_fen", 2_500_000),
             ("orders", 5),
         ]);
         let g = grade(&r, &t, &half).unwrap();

@@ -10,7 +10,9 @@
 //! its poster and the operators only. Someone who may not see a challenge is told it does not exist.
 
 mod apply;
+mod delivery;
 mod evidence;
+mod faces;
 mod moves;
 mod review;
 mod view;
@@ -24,11 +26,9 @@ use crate::engagements::{Actor, Desk};
 use crate::{EngineError, Result};
 
 pub use apply::{ApplicationInput, BudgetLine, TeamMember};
+pub use delivery::{MilestoneInput, MilestoneItem, ObjectionInput, ResolveInput};
 pub use evidence::sniff;
-pub use moves::{
-    guard_words, AcceptanceInput, Measurement, MilestoneInput, MilestoneItem, MoveRequest,
-    ObjectionInput, ResolveInput,
-};
+pub use moves::{guard_words, AcceptanceInput, Measurement, MoveRequest};
 pub use review::{conflict_words, ScoreInput};
 pub use view::{
     ApplicationFace, ChallengeSummary, ChallengeView, CriterionMean, EvidenceFace, FeedbackFace,

@@ -579,7 +579,13 @@ pub fn task_text(v: &ChallengeView) -> String {
         .iter()
         .map(|t| format!("{} {}", t.name, t.method))
         .collect();
-    format!("{}\n{}\n{}\n{}", v.title, v.summary, v.detail.offer, targets.join("\n"))
+    format!(
+        "{}\n{}\n{}\n{}",
+        v.title,
+        v.summary,
+        v.detail.offer,
+        targets.join("\n")
+    )
 }
 
 /// Invites a candidate solver's organization (operators; an inbox notice).
@@ -608,10 +614,17 @@ pub struct ClockRequest {
 
 /// Test set-ups only (`SHUANGLIAN_TEST_CLOCK=1`, else the route does not exist): an operator moves
 /// the workflow clock ahead, so a browser test passes a deadline or a notice period.
-pub async fn test_clock(State(state): State<Arc<AppState>>, viewer: Viewer, ApiJson(req): ApiJson<ClockRequest>) -> ApiResult<StatusCode> {
+pub async fn test_clock(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiJson(req): ApiJson<ClockRequest>,
+) -> ApiResult<StatusCode> {
     let a = actor(&viewer)?;
     if !a.operator || !(0..=400).contains(&req.days) {
-        return Err(ApiError::new(crate::error::Code::Forbidden, "operators move the test clock by 0 to 400 days"));
+        return Err(ApiError::new(
+            crate::error::Code::Forbidden,
+            "operators move the test clock by 0 to 400 days",
+        ));
     }
     tracing::warn!(days = req.days, by = %a.username, "test clock moved");
     state.store.set_clock_offset(req.days * 86_400);

@@ -18,6 +18,7 @@ use crate::state::AppState;
 mod admin;
 mod broker_pages;
 mod chains;
+mod challenge_form;
 mod challenge_posts;
 mod challenges;
 mod credit;
@@ -436,12 +437,12 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/challenges", get(challenges::list_page))
         .route(
             "/challenges/new",
-            get(challenges::new_form).post(challenge_posts::create_post),
+            get(challenge_form::new_form).post(challenge_posts::create_post),
         )
         .route("/challenges/{id}", get(challenges::detail_page))
         .route(
             "/challenges/{id}/edit",
-            get(challenges::edit_form).post(challenge_posts::edit_post),
+            get(challenge_form::edit_form).post(challenge_posts::edit_post),
         )
         .route(
             "/challenges/{id}/do",

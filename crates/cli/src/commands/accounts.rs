@@ -104,7 +104,13 @@ pub async fn user(global: &Global, command: UserCommand) -> anyhow::Result<u8> {
             };
             store.set_user_expert(u.id, expert).await?;
             store
-                .audit(ACTOR, "user_expert", "user", Some(u.id), &format!("expert {expert:?}"))
+                .audit(
+                    ACTOR,
+                    "user_expert",
+                    "user",
+                    Some(u.id),
+                    &format!("expert {expert:?}"),
+                )
                 .await?;
             println!("{username} reviews as expert {expert:?}");
         }

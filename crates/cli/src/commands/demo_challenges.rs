@@ -20,25 +20,128 @@ const DAY: i64 = 86_400;
 /// Days after posting of each step; a challenge that stops at step `k` was posted `T[k] + 2` days ago.
 const T: [i64; 14] = [0, 2, 5, 8, 36, 38, 45, 53, 55, 120, 130, 310, 315, 320];
 const STEPS: [&str; 14] = [
-    "draft", "refining", "published", "applied", "applications_closed", "under_review", "notice",
-    "contracted", "in_progress", "milestones", "accepted", "market", "market_graded", "closed",
+    "draft",
+    "refining",
+    "published",
+    "applied",
+    "applications_closed",
+    "under_review",
+    "notice",
+    "contracted",
+    "in_progress",
+    "milestones",
+    "accepted",
+    "market",
+    "market_graded",
+    "closed",
 ];
 
 /// (title, summary, target name, unit, threshold, end state).
 const CHALLENGES: [(&str, &str, &str, &str, f64, &str); 13] = [
-    ("固态电池电解质界面稳定性攻关（示例）", "面向 400 Wh/kg 固态电池，解决电解质与正极界面副反应。", "循环寿命", "次", 1000.0, "draft"),
-    ("电驱系统 SiC 模块国产化封装（示例）", "车规级 SiC 功率模块封装与可靠性验证。", "结温", "°C", 175.0, "refining"),
-    ("动力电池包热失控早期预警（示例）", "电池包级热失控提前 5 分钟以上预警，误报率低。", "预警提前时间", "min", 5.0, "published"),
-    ("一体化压铸铝合金免热处理材料（示例）", "大型一体化压铸件用免热处理铝合金。", "屈服强度", "MPa", 130.0, "applications_closed"),
-    ("高镍正极材料包覆工艺（示例）", "提升高镍正极的热稳定性与循环寿命。", "能量密度", "Wh/kg", 300.0, "under_review"),
-    ("智能网联汽车高精度定位模组（示例）", "城区复杂环境下的车道级定位。", "定位误差", "cm", 10.0, "notice"),
-    ("工业机器人高精度减速器（示例）", "谐波减速器寿命与精度保持。", "传动误差", "arcsec", 30.0, "contracted"),
-    ("生物药连续流制造工艺（示例）", "单抗连续流纯化工艺放大。", "收率", "%", 85.0, "in_progress"),
-    ("柔性显示用 PI 基膜（示例）", "耐高温透明聚酰亚胺薄膜国产化。", "透光率", "%", 88.0, "accepted"),
-    ("功率半导体晶圆减薄设备（示例）", "8 英寸晶圆超薄减薄与应力控制。", "厚度偏差", "μm", 2.0, "market_graded"),
-    ("汽车轻量化碳纤维复合材料（示例）", "车身结构件用快速成型碳纤维复合材料。", "成型周期", "min", 5.0, "closed"),
-    ("工业软件 CAE 求解器（示例）", "结构仿真求解器国产化替代。", "计算误差", "%", 3.0, "terminated"),
-    ("氢燃料电池膜电极（示例）", "低铂载量膜电极批量制备。", "功率密度", "W/cm²", 1.2, "closed"),
+    (
+        "固态电池电解质界面稳定性攻关（示例）",
+        "面向 400 Wh/kg 固态电池，解决电解质与正极界面副反应。",
+        "循环寿命",
+        "次",
+        1000.0,
+        "draft",
+    ),
+    (
+        "电驱系统 SiC 模块国产化封装（示例）",
+        "车规级 SiC 功率模块封装与可靠性验证。",
+        "结温",
+        "°C",
+        175.0,
+        "refining",
+    ),
+    (
+        "动力电池包热失控早期预警（示例）",
+        "电池包级热失控提前 5 分钟以上预警，误报率低。",
+        "预警提前时间",
+        "min",
+        5.0,
+        "published",
+    ),
+    (
+        "一体化压铸铝合金免热处理材料（示例）",
+        "大型一体化压铸件用免热处理铝合金。",
+        "屈服强度",
+        "MPa",
+        130.0,
+        "applications_closed",
+    ),
+    (
+        "高镍正极材料包覆工艺（示例）",
+        "提升高镍正极的热稳定性与循环寿命。",
+        "能量密度",
+        "Wh/kg",
+        300.0,
+        "under_review",
+    ),
+    (
+        "智能网联汽车高精度定位模组（示例）",
+        "城区复杂环境下的车道级定位。",
+        "定位误差",
+        "cm",
+        10.0,
+        "notice",
+    ),
+    (
+        "工业机器人高精度减速器（示例）",
+        "谐波减速器寿命与精度保持。",
+        "传动误差",
+        "arcsec",
+        30.0,
+        "contracted",
+    ),
+    (
+        "生物药连续流制造工艺（示例）",
+        "单抗连续流纯化工艺放大。",
+        "收率",
+        "%",
+        85.0,
+        "in_progress",
+    ),
+    (
+        "柔性显示用 PI 基膜（示例）",
+        "耐高温透明聚酰亚胺薄膜国产化。",
+        "透光率",
+        "%",
+        88.0,
+        "accepted",
+    ),
+    (
+        "功率半导体晶圆减薄设备（示例）",
+        "8 英寸晶圆超薄减薄与应力控制。",
+        "厚度偏差",
+        "μm",
+        2.0,
+        "market_graded",
+    ),
+    (
+        "汽车轻量化碳纤维复合材料（示例）",
+        "车身结构件用快速成型碳纤维复合材料。",
+        "成型周期",
+        "min",
+        5.0,
+        "closed",
+    ),
+    (
+        "工业软件 CAE 求解器（示例）",
+        "结构仿真求解器国产化替代。",
+        "计算误差",
+        "%",
+        3.0,
+        "terminated",
+    ),
+    (
+        "氢燃料电池膜电极（示例）",
+        "低铂载量膜电极批量制备。",
+        "功率密度",
+        "W/cm²",
+        1.2,
+        "closed",
+    ),
 ];
 
 fn stop_index(stage: &str) -> usize {
@@ -78,7 +181,10 @@ fn actor(u: &store::User, operator: bool) -> Actor {
 /// Writes the challenges and scenarios; how many.
 pub async fn seed(store: &Store, issuer: &PassIssuer) -> anyhow::Result<usize> {
     let user = |name: &'static str| async move {
-        store.user_by_name(name).await?.with_context(|| format!("demo account {name}"))
+        store
+            .user_by_name(name)
+            .await?
+            .with_context(|| format!("demo account {name}"))
     };
     let board = Board::new(
         store.clone(),
@@ -106,7 +212,13 @@ pub async fn seed(store: &Store, issuer: &PassIssuer) -> anyhow::Result<usize> {
         }
     };
     let find = |name: &'static str| async move {
-        anyhow::Ok(store.find_organization(name, None).await?.with_context(|| format!("demo organization {name}"))?.id)
+        anyhow::Ok(
+            store
+                .find_organization(name, None)
+                .await?
+                .with_context(|| format!("demo organization {name}"))?
+                .id,
+        )
     };
     let lab = find("先进电池材料重点实验室（示例）").await.ok();
     let mut s = Seeder {
@@ -114,7 +226,10 @@ pub async fn seed(store: &Store, issuer: &PassIssuer) -> anyhow::Result<usize> {
         op: actor(&user("admin").await?, true),
         poster: actor(&user("ent-a").await?, false),
         gov: actor(&user("gov").await?, false),
-        end_user: user("ent-b").await?.organization_id.context("ent-b's organization")?,
+        end_user: user("ent-b")
+            .await?
+            .organization_id
+            .context("ent-b's organization")?,
         applicants: vec![actor(&user("inst").await?, false)],
         member: match (store.user_by_name("lab").await?, lab) {
             (Some(u), _) => actor(&u, false),
@@ -140,7 +255,9 @@ pub async fn seed(store: &Store, issuer: &PassIssuer) -> anyhow::Result<usize> {
     s.reviewers().await?;
     let mut n = 0;
     for (i, c) in CHALLENGES.iter().enumerate() {
-        s.play(i, c).await.with_context(|| format!("demo challenge {i} ({})", c.0))?;
+        s.play(i, c)
+            .await
+            .with_context(|| format!("demo challenge {i} ({})", c.0))?;
         n += 1;
     }
     n += s.scenarios().await?;
@@ -151,12 +268,19 @@ pub async fn seed(store: &Store, issuer: &PassIssuer) -> anyhow::Result<usize> {
 impl Seeder<'_> {
     /// Accounts for the experts of the registry.
     async fn reviewers(&mut self) -> anyhow::Result<()> {
-        let applicant_orgs: Vec<i64> = self.applicants.iter().filter_map(|a| a.org).chain(self.member.org).collect();
+        let applicant_orgs: Vec<i64> = self
+            .applicants
+            .iter()
+            .filter_map(|a| a.org)
+            .chain(self.member.org)
+            .collect();
         // The demo logins `expert`, `expert2`, `expert3` act for the first three experts no demo
         // applicant is conflicted with; the others get accounts nobody signs in to.
         let mut logins = vec!["expert3", "expert2", "expert"];
         for p in self.store.list(RecordKind::Person, 0, 200).await? {
-            let Record::Person(person) = &p.record else { continue };
+            let Record::Person(person) = &p.record else {
+                continue;
+            };
             if person.kind != model::PersonKind::Expert {
                 continue;
             }
@@ -164,10 +288,16 @@ impl Seeder<'_> {
                 Some(a) => self.store.find_organization(a, None).await?.map(|o| o.id),
                 None => None,
             };
-            let conflicted = aff.is_some_and(|o| applicant_orgs.contains(&o) || Some(o) == self.poster.org || o == self.end_user);
+            let conflicted = aff.is_some_and(|o| {
+                applicant_orgs.contains(&o) || Some(o) == self.poster.org || o == self.end_user
+            });
             let login = if conflicted { None } else { logins.pop() };
             let uid = if let Some(name) = login {
-                self.store.user_by_name(name).await?.with_context(|| format!("demo account {name}"))?.id
+                self.store
+                    .user_by_name(name)
+                    .await?
+                    .with_context(|| format!("demo account {name}"))?
+                    .id
             } else {
                 self.store
                     .upsert_user(
@@ -187,7 +317,10 @@ impl Seeder<'_> {
                 self.experts.push(p.id);
             }
         }
-        anyhow::ensure!(self.experts.len() >= 3, "the demo registry needs 3 experts free of conflicts");
+        anyhow::ensure!(
+            self.experts.len() >= 3,
+            "the demo registry needs 3 experts free of conflicts"
+        );
         Ok(())
     }
 
@@ -195,27 +328,54 @@ impl Seeder<'_> {
         self.store.set_clock_offset(-days_ago * DAY);
     }
 
-    async fn go(&self, who: &Actor, id: i64, to: &str, extra: impl FnOnce(&mut MoveRequest)) -> anyhow::Result<()> {
+    async fn go(
+        &self,
+        who: &Actor,
+        id: i64,
+        to: &str,
+        extra: impl FnOnce(&mut MoveRequest),
+    ) -> anyhow::Result<()> {
         let v = self.board.show(Some(&self.op), id).await?;
-        let mut req = MoveRequest { to: to.into(), version: v.version, note: None, winners: None, acceptance: None };
+        let mut req = MoveRequest {
+            to: to.into(),
+            version: v.version,
+            note: None,
+            winners: None,
+            acceptance: None,
+        };
         extra(&mut req);
         self.board.transition(who, id, &req).await?;
         Ok(())
     }
 
     async fn reviewer(&self, expert: i64) -> anyhow::Result<Actor> {
-        let u = self.store.user_of_expert(expert).await?.context("expert account")?;
+        let u = self
+            .store
+            .user_of_expert(expert)
+            .await?
+            .context("expert account")?;
         Ok(actor(&u, false))
     }
 
-    async fn play(&mut self, i: usize, c: &(&str, &str, &str, &str, f64, &str)) -> anyhow::Result<()> {
+    async fn play(
+        &mut self,
+        i: usize,
+        c: &(&str, &str, &str, &str, f64, &str),
+    ) -> anyhow::Result<()> {
         let (title, summary, target, unit, threshold, end) = *c;
         let stop = stop_index(end);
         let base = T[stop] + 2;
         let day = |k: usize| base - T[k];
         self.at(day(0));
-        let poster = if i % 4 == 3 { self.gov.clone() } else { self.poster.clone() };
-        let deadline = (chrono::Utc::now() + chrono::Duration::hours(8) - chrono::Duration::days(day(2)) + chrono::Duration::days(30)).date_naive();
+        let poster = if i % 4 == 3 {
+            self.gov.clone()
+        } else {
+            self.poster.clone()
+        };
+        let deadline = (chrono::Utc::now() + chrono::Duration::hours(8)
+            - chrono::Duration::days(day(2))
+            + chrono::Duration::days(30))
+        .date_naive();
         let mut market = BTreeMap::new();
         market.insert("adopters".to_string(), 5);
         market.insert("revenue_fen".to_string(), 2_000_000_000);
@@ -230,7 +390,7 @@ impl Seeder<'_> {
             matching_fen: 100_000_000,
             deadline: Some(deadline.to_string()),
             visibility: Some(if i % 5 == 4 { "registered" } else { "public" }.into()),
-            winners_max: if i % 2 == 0 { 2 } else { 1 },
+            winners_max: if i.is_multiple_of(2) { 2 } else { 1 },
             blind: i % 3 == 2,
             notice_days: None,
             detail: Detail {
@@ -238,11 +398,20 @@ impl Seeder<'_> {
                     name: target.into(),
                     unit: unit.into(),
                     threshold,
-                    direction: if ["定位误差", "传动误差", "厚度偏差", "成型周期", "计算误差"].contains(&target) { "at_most" } else { "at_least" }.into(),
+                    direction: if ["定位误差", "传动误差", "厚度偏差", "成型周期", "计算误差"]
+                        .contains(&target)
+                    {
+                        "at_most"
+                    } else {
+                        "at_least"
+                    }
+                    .into(),
                     method: "第三方检测机构按国家或行业标准测试（示例）".into(),
                 }],
                 market_targets: market,
-                ip_terms: "背景知识产权归各方所有；攻关中产生的知识产权由发榜方与揭榜方共有（示例）。".into(),
+                ip_terms:
+                    "背景知识产权归各方所有；攻关中产生的知识产权由发榜方与揭榜方共有（示例）。"
+                        .into(),
                 form: None,
                 offer: String::new(),
             },
@@ -251,9 +420,9 @@ impl Seeder<'_> {
         let v = self.board.create(&poster, &input).await?;
         let id = v.id;
         let mut apps: Vec<(Actor, i64)> = vec![];
-        for k in 1..=stop {
+        for (k, step) in STEPS.iter().enumerate().take(stop + 1).skip(1) {
             self.at(day(k));
-            match STEPS[k] {
+            match *step {
                 "refining" => self.go(&poster, id, "refining", |_| {}).await?,
                 "published" => self.go(&self.op, id, "published", |_| {}).await?,
                 "applied" => apps = self.apply(id, i).await?,
@@ -270,12 +439,25 @@ impl Seeder<'_> {
                             let rev = self.reviewer(*e).await?;
                             for (j, (_, app)) in apps.iter().enumerate() {
                                 let x = (9 - j as u32 - (r as u32 % 2)).min(10);
-                                let scores = ["technical_route", "target_fit", "team", "budget_plan", "pledge"]
-                                    .iter()
-                                    .map(|c| (c.to_string(), x))
-                                    .collect();
-                                let comment = ["技术路线清晰，建议补充中试验证计划。", "团队基础扎实，经费安排合理。", "指标论证充分，风险应对需细化。"][r].to_string();
-                                self.board.score(&rev, *app, &ScoreInput { scores, comment }).await?;
+                                let scores = [
+                                    "technical_route",
+                                    "target_fit",
+                                    "team",
+                                    "budget_plan",
+                                    "pledge",
+                                ]
+                                .iter()
+                                .map(|c| (c.to_string(), x))
+                                .collect();
+                                let comment = [
+                                    "技术路线清晰，建议补充中试验证计划。",
+                                    "团队基础扎实，经费安排合理。",
+                                    "指标论证充分，风险应对需细化。",
+                                ][r]
+                                    .to_string();
+                                self.board
+                                    .score(&rev, *app, &ScoreInput { scores, comment })
+                                    .await?;
                             }
                         }
                     }
@@ -284,15 +466,33 @@ impl Seeder<'_> {
                     self.go(&self.op, id, "notice", |_| {}).await?;
                     let v = self.board.show(Some(&self.op), id).await?;
                     for w in &v.winners {
-                        let due = |d: i64| (chrono::Utc::now() - chrono::Duration::days(day(k) - d)).date_naive().to_string();
+                        let due = |d: i64| {
+                            (chrono::Utc::now() - chrono::Duration::days(day(k) - d))
+                                .date_naive()
+                                .to_string()
+                        };
                         self.board
-                            .set_milestones(&self.op, id, &MilestoneInput {
-                                application_id: w.id,
-                                milestones: vec![
-                                    MilestoneItem { title: "样品验证".into(), due_on: due(60), metric: format!("{target} 达到目标的 90%"), tranche_fen: 100_000_000 },
-                                    MilestoneItem { title: "中试与终验".into(), due_on: due(120), metric: format!("{target} 达到目标值"), tranche_fen: 150_000_000 },
-                                ],
-                            })
+                            .set_milestones(
+                                &self.op,
+                                id,
+                                &MilestoneInput {
+                                    application_id: w.id,
+                                    milestones: vec![
+                                        MilestoneItem {
+                                            title: "样品验证".into(),
+                                            due_on: due(60),
+                                            metric: format!("{target} 达到目标的 90%"),
+                                            tranche_fen: 100_000_000,
+                                        },
+                                        MilestoneItem {
+                                            title: "中试与终验".into(),
+                                            due_on: due(120),
+                                            metric: format!("{target} 达到目标值"),
+                                            tranche_fen: 150_000_000,
+                                        },
+                                    ],
+                                },
+                            )
                             .await?;
                     }
                 }
@@ -300,36 +500,85 @@ impl Seeder<'_> {
                 "in_progress" => self.go(&poster, id, "in_progress", |_| {}).await?,
                 "milestones" => {
                     if end == "terminated" {
-                        self.go(&self.op, id, "terminated", |r| r.note = Some("揭榜方技术路线未能达到样品验证指标，经发榜方同意终止（示例）".into())).await?;
+                        self.go(&self.op, id, "terminated", |r| {
+                            r.note = Some(
+                                "揭榜方技术路线未能达到样品验证指标，经发榜方同意终止（示例）"
+                                    .into(),
+                            )
+                        })
+                        .await?;
                         continue;
                     }
                     let v = self.board.show(Some(&self.op), id).await?;
                     let end_user = self.end_user_actor().await?;
                     for (j, m) in v.milestones.iter().enumerate() {
-                        let team = apps.iter().find(|(_, a)| *a == m.application_id).map(|(t, _)| t.clone()).context("milestone team")?;
+                        let team = apps
+                            .iter()
+                            .find(|(_, a)| *a == m.application_id)
+                            .map(|(t, _)| t.clone())
+                            .context("milestone team")?;
                         let cur = self.board.show(Some(&self.op), id).await?;
-                        let still = cur.applications.iter().any(|a| a.id == m.application_id && a.result.as_deref() == Some("winner"));
+                        let still = cur.applications.iter().any(|a| {
+                            a.id == m.application_id && a.result.as_deref() == Some("winner")
+                        });
                         if !still {
                             continue;
                         }
-                        self.board.report_milestone(&team, id, m.id, "按计划完成，检测报告见附件（示例）。").await?;
+                        self.board
+                            .report_milestone(
+                                &team,
+                                id,
+                                m.id,
+                                "按计划完成，检测报告见附件（示例）。",
+                            )
+                            .await?;
                         // In a horse race the second team stops at its first milestone.
                         let stop_team = j == 2 && v.winners.len() > 1;
-                        self.board.decide_milestone(&end_user, id, m.id, !stop_team, if stop_team { "未达样品验证指标（示例）" } else { "" }, stop_team).await?;
+                        self.board
+                            .decide_milestone(
+                                &end_user,
+                                id,
+                                m.id,
+                                !stop_team,
+                                if stop_team {
+                                    "未达样品验证指标（示例）"
+                                } else {
+                                    ""
+                                },
+                                stop_team,
+                            )
+                            .await?;
                     }
                 }
                 "accepted" => {
                     let end_user = self.end_user_actor().await?;
                     let t = &input.detail.targets[0];
-                    let value = if t.direction == "at_least" { t.threshold * 1.05 } else { t.threshold * 0.9 };
-                    self.go(&end_user, id, "accepted", |r| r.acceptance = Some(AcceptanceInput { measurements: vec![Measurement { name: t.name.clone(), value }] })).await?
+                    let value = if t.direction == "at_least" {
+                        t.threshold * 1.05
+                    } else {
+                        t.threshold * 0.9
+                    };
+                    self.go(&end_user, id, "accepted", |r| {
+                        r.acceptance = Some(AcceptanceInput {
+                            measurements: vec![Measurement {
+                                name: t.name.clone(),
+                                value,
+                            }],
+                        })
+                    })
+                    .await?
                 }
                 "market" => {
                     let mut figures = BTreeMap::new();
                     figures.insert("adopters".to_string(), 3 + i as i64 % 3);
-                    figures.insert("revenue_fen".to_string(), 1_200_000_000 + 300_000_000 * (i as i64 % 3));
+                    figures.insert(
+                        "revenue_fen".to_string(),
+                        1_200_000_000 + 300_000_000 * (i as i64 % 3),
+                    );
                     figures.insert("orders".to_string(), 12);
-                    self.board.record_market(&self.op, id, 6, &figures, "来自采用企业的销售台账（示例）").await?;
+                    self.board
+                        .record_market(&self.op, id, 6, &figures, "来自采用企业的销售台账（示例）")
+                        .await?;
                 }
                 "market_graded" => self.go(&self.op, id, "market_graded", |_| {}).await?,
                 "closed" => self.go(&self.op, id, "closed", |_| {}).await?,
@@ -359,11 +608,34 @@ impl Seeder<'_> {
                 version: None,
             };
             let v = self.board.apply(a, id, &input).await?;
-            let app = v.applications.iter().find(|x| x.lead.as_ref().map(|o| Some(o.id)) == Some(a.org)).context("application just made")?.id;
+            let app = v
+                .applications
+                .iter()
+                .find(|x| x.lead.as_ref().map(|o| Some(o.id)) == Some(a.org))
+                .context("application just made")?
+                .id;
             if with_member {
                 self.board.confirm_membership(&self.member, app).await?;
-                let ver = self.board.show(Some(&self.op), id).await?.applications.iter().find(|x| x.id == app).map(|x| x.version).unwrap_or(1);
-                self.board.edit_application(a, app, &ApplicationInput { submit: true, version: Some(ver), ..input }).await?;
+                let ver = self
+                    .board
+                    .show(Some(&self.op), id)
+                    .await?
+                    .applications
+                    .iter()
+                    .find(|x| x.id == app)
+                    .map(|x| x.version)
+                    .unwrap_or(1);
+                self.board
+                    .edit_application(
+                        a,
+                        app,
+                        &ApplicationInput {
+                            submit: true,
+                            version: Some(ver),
+                            ..input
+                        },
+                    )
+                    .await?;
             }
             out.push((a.clone(), app));
         }
@@ -374,12 +646,21 @@ impl Seeder<'_> {
     /// Two open application scenarios: one open, one with a selected trial under way.
     async fn scenarios(&self) -> anyhow::Result<usize> {
         let offers = [
-            ("两江新区自动驾驶公开测试道路（示例）", "开放 12 公里城市道路和路侧感知数据 6 个月，供车路协同与自动驾驶方案实测。"),
-            ("市级医院首台套手术机器人应用（示例）", "三甲医院提供 2 间手术室和首购承诺，验证国产手术机器人。"),
+            (
+                "两江新区自动驾驶公开测试道路（示例）",
+                "开放 12 公里城市道路和路侧感知数据 6 个月，供车路协同与自动驾驶方案实测。",
+            ),
+            (
+                "市级医院首台套手术机器人应用（示例）",
+                "三甲医院提供 2 间手术室和首购承诺，验证国产手术机器人。",
+            ),
         ];
         for (k, (title, offer)) in offers.iter().enumerate() {
             self.at(if k == 0 { 4 } else { 60 });
-            let deadline = (chrono::Utc::now() + chrono::Duration::hours(8) - chrono::Duration::days(if k == 0 { 4 } else { 60 }) + chrono::Duration::days(20)).date_naive();
+            let deadline = (chrono::Utc::now() + chrono::Duration::hours(8)
+                - chrono::Duration::days(if k == 0 { 4 } else { 60 })
+                + chrono::Duration::days(20))
+            .date_naive();
             let input = ChallengeInput {
                 kind: Some("scenario".into()),
                 title: title.to_string(),
@@ -394,7 +675,10 @@ impl Seeder<'_> {
                 winners_max: 2,
                 blind: false,
                 notice_days: None,
-                detail: Detail { offer: offer.to_string(), ..Detail::default() },
+                detail: Detail {
+                    offer: offer.to_string(),
+                    ..Detail::default()
+                },
                 version: None,
             };
             let v = self.board.create(&self.gov, &input).await?;
@@ -402,18 +686,48 @@ impl Seeder<'_> {
             if k == 1 {
                 self.at(55);
                 let a = &self.applicants[0];
-                let v = self.board.apply(a, v.id, &ApplicationInput {
-                    plan: "在开放场地完成 3 个月试用并提交临床评价报告（示例）。".into(),
-                    pledge: "按场景方要求完成试用并提交结果（示例）。".into(),
-                    team: vec![], budget: vec![], members: vec![], submit: true, version: None,
-                }).await?;
+                let v = self
+                    .board
+                    .apply(
+                        a,
+                        v.id,
+                        &ApplicationInput {
+                            plan: "在开放场地完成 3 个月试用并提交临床评价报告（示例）。".into(),
+                            pledge: "按场景方要求完成试用并提交结果（示例）。".into(),
+                            team: vec![],
+                            budget: vec![],
+                            members: vec![],
+                            submit: true,
+                            version: None,
+                        },
+                    )
+                    .await?;
                 let app = v.applications[0].id;
                 self.at(35);
                 self.go(&self.gov, v.id, "under_review", |_| {}).await?;
-                let due = (chrono::Utc::now() + chrono::Duration::days(60)).date_naive().to_string();
-                self.board.set_milestones(&self.gov, v.id, &MilestoneInput { application_id: app, milestones: vec![MilestoneItem { title: "试用报告".into(), due_on: due, metric: "完成 20 例试用".into(), tranche_fen: 0 }] }).await?;
+                let due = (chrono::Utc::now() + chrono::Duration::days(60))
+                    .date_naive()
+                    .to_string();
+                self.board
+                    .set_milestones(
+                        &self.gov,
+                        v.id,
+                        &MilestoneInput {
+                            application_id: app,
+                            milestones: vec![MilestoneItem {
+                                title: "试用报告".into(),
+                                due_on: due,
+                                metric: "完成 20 例试用".into(),
+                                tranche_fen: 0,
+                            }],
+                        },
+                    )
+                    .await?;
                 self.at(30);
-                self.go(&self.gov, v.id, "contracted", |r| r.winners = Some(vec![app])).await?;
+                self.go(&self.gov, v.id, "contracted", |r| {
+                    r.winners = Some(vec![app])
+                })
+                .await?;
             }
         }
         Ok(offers.len())

@@ -157,11 +157,17 @@ impl Board {
                 expert.name
             )));
         }
-        let conflicts = self.expert_conflicts(&c, &file, user.id, user.organization_id, expert_id).await?;
+        let conflicts = self
+            .expert_conflicts(&c, &file, user.id, user.organization_id, expert_id)
+            .await?;
         let reasons: Vec<String> = conflicts
             .iter()
             .map(|(app, k)| match app {
-                Some(a) => format!("application #{a}: {} ({})", conflict_words(&k.reason), k.detail),
+                Some(a) => format!(
+                    "application #{a}: {} ({})",
+                    conflict_words(&k.reason),
+                    k.detail
+                ),
                 None => format!("{} ({})", conflict_words(&k.reason), k.detail),
             })
             .collect();
@@ -212,7 +218,13 @@ impl Board {
         let facts = self.reviewer_facts(c, user, expert_id, file).await?;
         let mut out = vec![];
         if let Some(why) = &facts.recusal {
-            out.push((None, contest::Conflict { reason: "recused".into(), detail: why.clone() }));
+            out.push((
+                None,
+                contest::Conflict {
+                    reason: "recused".into(),
+                    detail: why.clone(),
+                },
+            ));
         }
         for a in file.applications.iter().filter(|a| a.status == "submitted") {
             for k in contest::conflicts_of(&facts, &self.party_of(file, a).await?) {
@@ -223,15 +235,30 @@ impl Board {
         }
         // Poster and end user judge the market, not the review.
         if user_org.is_some() && [Some(c.poster_org), c.end_user_org].contains(&user_org) {
-            let name = self.deals.org_face(user_org.unwrap_or_default()).await?.name;
-            out.push((None, contest::Conflict { reason: "poster_side".into(), detail: name }));
+            let name = self
+                .deals
+                .org_face(user_org.unwrap_or_default())
+                .await?
+                .name;
+            out.push((
+                None,
+                contest::Conflict {
+                    reason: "poster_side".into(),
+                    detail: name,
+                },
+            ));
         }
         Ok(out)
     }
 
     /// The conflicts that keep an expert off this challenge's panel, for a page to word them
     /// (operators only; empty for anyone else).
-    pub async fn assignment_conflicts(&self, actor: &Actor, id: i64, expert_id: i64) -> Result<Vec<(Option<i64>, contest::Conflict)>> {
+    pub async fn assignment_conflicts(
+        &self,
+        actor: &Actor,
+        id: i64,
+        expert_id: i64,
+    ) -> Result<Vec<(Option<i64>, contest::Conflict)>> {
         let c = self.challenge_for(Some(actor), id).await?;
         if !actor.operator {
             return Ok(vec![]);
@@ -240,7 +267,8 @@ impl Board {
             return Ok(vec![]);
         };
         let file = self.store.challenge_file(id).await?;
-        self.expert_conflicts(&c, &file, user.id, user.organization_id, expert_id).await
+        self.expert_conflicts(&c, &file, user.id, user.organization_id, expert_id)
+            .await
     }
 
     /// A reviewer declares a recusal (主动回避): they leave the panel and their sheets are dropped.

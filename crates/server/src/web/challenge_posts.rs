@@ -17,7 +17,8 @@ use engine::challenges::{
 };
 use engine::EngineError;
 
-use super::challenges::{form_page, render_challenge};
+use super::challenge_form::form_page;
+use super::challenges::render_challenge;
 use super::deal_posts::acting;
 use super::{not_found_page, respond, t, Ctx, Lang};
 use crate::state::AppState;
@@ -392,7 +393,11 @@ pub(super) async fn act_post(
                                 }
                             })
                             .collect();
-                        return Err(format!("{}：{}", t("ch_assign_refused", l), words.join("；")));
+                        return Err(format!(
+                            "{}：{}",
+                            t("ch_assign_refused", l),
+                            words.join("；")
+                        ));
                     }
                 }
                 b.assign_reviewer(&a, id, expert).await
