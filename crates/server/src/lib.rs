@@ -7,6 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod caps;
 pub mod chains;
+pub mod challenge_extras;
 pub mod challenges;
 pub mod claims;
 pub mod cpu;
@@ -236,12 +237,18 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/challenges/{id}/market", post(challenges::market))
         .route(
             "/challenges/{id}/evidence",
-            post(challenges::add_evidence).layer(axum::extract::DefaultBodyLimit::max(
+            post(challenge_extras::add_evidence).layer(axum::extract::DefaultBodyLimit::max(
                 state.board.settings.evidence_max_bytes + 1024,
             )),
         )
-        .route("/challenges/{id}/candidates", get(challenges::candidates))
-        .route("/challenges/{id}/invitations", post(challenges::invite))
+        .route(
+            "/challenges/{id}/candidates",
+            get(challenge_extras::candidates),
+        )
+        .route(
+            "/challenges/{id}/invitations",
+            post(challenge_extras::invite),
+        )
         .route(
             "/scenarios",
             get(challenges::list_scenarios).post(challenges::create_scenario),
@@ -254,10 +261,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/applications/{id}/withdraw", post(challenges::withdraw))
         .route("/applications/{id}/confirm", post(challenges::confirm))
         .route("/applications/{id}/scores", post(challenges::score))
-        .route("/evidence/{id}", get(challenges::evidence))
+        .route("/evidence/{id}", get(challenge_extras::evidence))
         .route("/openapi.json", get(openapi::document));
     let api = if state.config.test_clock {
-        api.route("/test/clock", post(challenges::test_clock))
+        api.route("/test/clock", post(challenge_extras::test_clock))
     } else {
         api
     };

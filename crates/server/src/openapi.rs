@@ -3,7 +3,8 @@
 use utoipa::OpenApi;
 
 use crate::{
-    api, auth, chains, challenges, claims, credit, engagements, error, nda, search_api, tiers,
+    api, auth, chains, challenge_extras, challenges, claims, credit, engagements, error, nda,
+    search_api, tiers,
 };
 
 #[derive(OpenApi)]
@@ -36,8 +37,8 @@ use crate::{
         challenges::apply, challenges::edit_application, challenges::withdraw, challenges::confirm,
         challenges::score, challenges::assign_reviewer, challenges::recuse, challenges::object,
         challenges::resolve, challenges::set_milestones, challenges::report, challenges::decide,
-        challenges::market, challenges::add_evidence, challenges::evidence, challenges::candidates,
-        challenges::invite,
+        challenges::market, challenge_extras::add_evidence, challenge_extras::evidence, challenge_extras::candidates,
+        challenge_extras::invite,
     ),
     components(schemas(
         error::ErrorBody, error::ErrorDetail, auth::LoginRequest, auth::LoginResponse, auth::UserView,

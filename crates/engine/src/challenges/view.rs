@@ -11,6 +11,9 @@ use super::Board;
 use crate::engagements::Actor;
 use crate::Result;
 
+/// The mutation check's weakened rule (every reader reads every plan); false in every build.
+const OPEN_PLANS_MUTANT: bool = cfg!(feature = "mutant-open-plans");
+
 /// Stages from the public notice on: winners are public, applicants get their feedback.
 pub(crate) const AFTER_REVIEW: &[&str] = &[
     "notice",
@@ -155,7 +158,7 @@ impl Board {
         for a in &file.applications {
             let mine = my_org.is_some_and(|o| Self::orgs_of(file, a).contains(&o));
             let won = matches!(a.result.as_deref(), Some("winner" | "stopped"));
-            if op || mine {
+            if op || mine || OPEN_PLANS_MUTANT {
                 applications.push(self.app_face(file, a, true, false).await?);
             } else if reviewer && a.status == "submitted" && REVIEWING.contains(&c.stage.as_str()) {
                 let mut f = self.app_face(file, a, true, c.blind != 0).await?;

@@ -586,9 +586,8 @@ pub(super) async fn evidence_get(
     let c = super::ctx(&state, &headers, None).await;
     let a = crate::challenges::maybe_actor(&c.viewer);
     match state.board.evidence_file(a.as_ref(), id).await {
-        Ok((e, bytes)) => {
-            crate::challenges::evidence_response(&e, bytes).unwrap_or_else(|e| e.into_response())
-        }
+        Ok((e, bytes)) => crate::challenge_extras::evidence_response(&e, bytes)
+            .unwrap_or_else(|e| e.into_response()),
         Err(_) => not_found_page(&c),
     }
 }

@@ -380,8 +380,14 @@ pub(super) async fn render_challenge(
         .unwrap_or_default();
     let mut candidates = vec![];
     if has("operator") && v.stage == "published" {
-        if let Ok(answer) =
-            crate::api::match_for(state, &crate::challenges::task_text(&v), None, None, 8).await
+        if let Ok(answer) = crate::api::match_for(
+            state,
+            &crate::challenge_extras::task_text(&v),
+            None,
+            None,
+            8,
+        )
+        .await
         {
             for h in answer.hits {
                 let kind = match h.record_kind {
