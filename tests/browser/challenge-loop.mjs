@@ -71,6 +71,7 @@ export async function challengeLoop({ browser, BASE, signIn, SHOTS, PASSWORD }) 
     await a.fill('#adopters', '3');
     await a.fill('#revenue_yuan', '10000000');
     await a.fill('#ip_terms', '新产生的知识产权由双方共有。');
+    await a.fill('#scoring', '技术路线与可行性，60，10\n团队与业绩，40，10');
     await Promise.all([a.waitForURL(/\/challenges\/\d+\?done=1/), a.click('#challenge-save')]);
     await checkPage(a, 'zh');
     const url = a.url().split('?')[0];
@@ -156,6 +157,7 @@ export async function challengeLoop({ browser, BASE, signIn, SHOTS, PASSWORD }) 
     await Promise.all([bank.waitForURL(/done=1/), bank.click('#object-form button')]);
     await go(u, path);
     assert.equal(await u.locator('.feedback').count(), 1, 'the university gets its feedback');
+    assert.match(await u.textContent('.feedback'), /团队与业绩/, 'feedback per criterion of the challenge own form');
     const mine = await u.content();
     for (const secret of ['评审专家二', '评审专家三', 'standings']) {
       assert.ok(!mine.includes(secret), `an applicant learns nothing of who scored (${secret})`);
@@ -215,6 +217,9 @@ export async function challengeLoop({ browser, BASE, signIn, SHOTS, PASSWORD }) 
     await op.fill('#market-form input[name="ind:adopters"]', '3');
     await op.fill('#market-form input[name="ind:revenue_fen"]', '6000000');
     await submit(op, op.locator('#market-form'));
+    await op.setInputFiles('#market-evidence-form input[type=file]', { name: '销售台账.csv', mimeType: 'text/csv', buffer: Buffer.from('月份,销售额\n1,600\n') });
+    await submit(op, op.locator('#market-evidence-form'));
+    assert.equal(await op.locator('a[href^="/challenges/evidence/"]', { hasText: '销售台账' }).count(), 1, 'market evidence listed for the operator');
     await move(op, 'market_graded');
     await move(op, 'closed');
 
@@ -224,6 +229,7 @@ export async function challengeLoop({ browser, BASE, signIn, SHOTS, PASSWORD }) 
     assert.match(await anon.textContent('#grade-letter'), /^[ABCD]$/);
     assert.equal(await anon.locator('#grade-inputs tbody tr').count(), 2);
     assert.ok(!(await anon.content()).includes('三电极参比'), 'the public reads no plan');
+    assert.ok(!(await anon.content()).includes('销售台账'), 'the public reads no evidence names');
     await anon.screenshot({ path: `${SHOTS}/challenge-graded.png`, fullPage: true });
     const phone = await open(null, 390);
     await go(phone, `${path}?lang=en`, 'en');

@@ -57,3 +57,6 @@ mod challenge_matrix;
 
 #[path = "api/challenge_secrets.rs"]
 mod challenge_secrets;
+
+#[path = "api/challenge_forms.rs"]
+mod challenge_forms;

@@ -128,6 +128,8 @@ pub struct MarketFace {
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub figures: serde_json::Value,
     pub note: String,
+    /// Evidence files (sales ledgers, contracts); their contents only for those with the right.
+    pub evidence: Vec<EvidenceFace>,
 }
 
 /// A challenge as the reader may read it.
@@ -187,6 +189,8 @@ pub struct ChallengeView {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CriterionMean {
     pub code: String,
+    /// The criterion's words on a challenge's own form (the shipped codes have theirs in the i18n data).
+    pub label: Option<String>,
     pub mean: f64,
 }
 

@@ -73,7 +73,11 @@ impl Board {
     }
 
     /// The applying side of an application, for conflict checks.
-    async fn party_of(&self, file: &ChallengeFile, a: &ApplicationRow) -> Result<contest::Party> {
+    pub(crate) async fn party_of(
+        &self,
+        file: &ChallengeFile,
+        a: &ApplicationRow,
+    ) -> Result<contest::Party> {
         let org_ids = Self::orgs_of(file, a);
         let mut org_names = vec![];
         for o in &org_ids {
@@ -96,6 +100,21 @@ impl Board {
         })
     }
 
+    /// What is known of the actor as a reviewer of this challenge (`None`: not a reviewer).
+    pub(crate) async fn facts_of_reviewer(
+        &self,
+        actor: &Actor,
+        c: &ChallengeRow,
+        file: &ChallengeFile,
+    ) -> Result<Option<contest::ReviewerFacts>> {
+        match file.reviewers.iter().find(|r| r.user_id == actor.user_id) {
+            Some(r) => Ok(Some(
+                self.reviewer_facts(c, r.user_id, r.expert_id, file).await?,
+            )),
+            None => Ok(None),
+        }
+    }
+
     /// The conflicts between the actor (as reviewer) and one application.
     pub(crate) async fn conflicts_for(
         &self,
@@ -104,10 +123,9 @@ impl Board {
         file: &ChallengeFile,
         a: &ApplicationRow,
     ) -> Result<Vec<contest::Conflict>> {
-        let Some(r) = file.reviewers.iter().find(|r| r.user_id == actor.user_id) else {
+        let Some(facts) = self.facts_of_reviewer(actor, c, file).await? else {
             return Ok(vec![]);
         };
-        let facts = self.reviewer_facts(c, r.user_id, r.expert_id, file).await?;
         Ok(contest::conflicts_of(
             &facts,
             &self.party_of(file, a).await?,

@@ -153,6 +153,11 @@ impl Board {
         let flow = self.flow_of(c);
         let parties = self.parties(actor, c);
 
+        // What is known of the reader as reviewer, read once for all applications.
+        let my_facts = match (reviewer && REVIEWING.contains(&c.stage.as_str()), actor) {
+            (true, Some(who)) => self.facts_of_reviewer(who, c, file).await?,
+            _ => None,
+        };
         let mut applications = vec![];
         let mut winners = vec![];
         for a in &file.applications {
@@ -162,9 +167,9 @@ impl Board {
                 applications.push(self.app_face(file, a, true, false).await?);
             } else if reviewer && a.status == "submitted" && REVIEWING.contains(&c.stage.as_str()) {
                 let mut f = self.app_face(file, a, true, c.blind != 0).await?;
-                f.conflicts = self
-                    .conflicts_for(actor.expect("a reviewer is signed in"), c, file, a)
-                    .await?;
+                if let Some(facts) = &my_facts {
+                    f.conflicts = contest::conflicts_of(facts, &self.party_of(file, a).await?);
+                }
                 applications.push(f);
             } else if owner && after && won {
                 applications.push(self.app_face(file, a, true, false).await?);
@@ -234,6 +239,11 @@ impl Board {
                             .iter()
                             .map(|(k, v)| CriterionMean {
                                 code: k.clone(),
+                                label: form
+                                    .criteria
+                                    .iter()
+                                    .find(|c| &c.code == k)
+                                    .and_then(|c| c.label.clone()),
                                 mean: *v as f64 / 100.0,
                             })
                             .collect(),
@@ -306,6 +316,17 @@ impl Board {
                 months: m.months,
                 figures: serde_json::from_str(&m.figures).unwrap_or_default(),
                 note: m.note.clone(),
+                // File names too stay with those who may open the files.
+                evidence: file
+                    .evidence
+                    .iter()
+                    .filter(|e| (op || owner) && e.market_id == Some(m.id))
+                    .map(|e| EvidenceFace {
+                        id: e.id,
+                        name: e.name.clone(),
+                        size: e.size,
+                    })
+                    .collect(),
             })
             .collect();
         let grade = self.grade_of(c, file);

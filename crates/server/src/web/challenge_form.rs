@@ -36,6 +36,10 @@ pub(super) struct FormPage {
     pub adopters: String,
     pub revenue_yuan: String,
     pub ip_terms: String,
+    /// The challenge's own scoring form as lines `criterion，weight，max` (blank: the default form).
+    pub scoring: String,
+    /// The default form, shown as a hint in the same shape.
+    pub scoring_default: String,
     pub offer: String,
     pub version: i64,
 }
@@ -169,6 +173,11 @@ pub(super) async fn form_page(
             .map(|x| yuan_of(*x))
             .unwrap_or_default(),
         ip_terms: v.map(|v| v.detail.ip_terms.clone()).unwrap_or_default(),
+        scoring: v
+            .and_then(|v| v.detail.form.as_ref())
+            .map(|f| form_lines(l, f))
+            .unwrap_or_default(),
+        scoring_default: form_lines(l, &state.board.form),
         offer: v.map(|v| v.detail.offer.clone()).unwrap_or_default(),
         version: v.map(|v| v.version).unwrap_or(0),
     }
@@ -214,4 +223,20 @@ pub(super) async fn edit_form(
     }
     let page = form_page(&state, &c, Some(&v), false, None, None).await;
     respond(&c, StatusCode::OK, &page)
+}
+
+/// A scoring form as the posting form's lines: `criterion，weight，max`.
+fn form_lines(l: super::Lang, f: &contest::Form) -> String {
+    f.criteria
+        .iter()
+        .map(|c| {
+            format!(
+                "{}，{}，{}",
+                super::challenges::criterion_label(l, c),
+                c.weight,
+                c.max
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }

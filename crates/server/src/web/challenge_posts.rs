@@ -132,11 +132,33 @@ fn challenge_input(
             targets,
             market_targets,
             ip_terms: f.get("ip_terms"),
-            form: None,
+            form: scoring_form(&f.get("scoring"), l)?,
             offer: f.get("offer"),
         },
         version: f.int("version"),
     })
+}
+
+/// A scoring form typed as lines `criterion，weight，max` (blank: the challenge uses the default).
+fn scoring_form(text: &str, l: Lang) -> Result<Option<contest::Form>, String> {
+    let rows = lines(text);
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let mut criteria = vec![];
+    for (i, p) in rows.iter().enumerate() {
+        let number = |k: usize| p.get(k).and_then(|x| x.parse::<u32>().ok());
+        let (Some(weight), Some(max)) = (number(1), number(2)) else {
+            return Err(format!("{}：{}", t("ch_scoring_line", l), i + 1));
+        };
+        criteria.push(contest::Criterion {
+            code: format!("c{}", i + 1),
+            weight,
+            max,
+            label: Some(p[0].clone()),
+        });
+    }
+    Ok(Some(contest::Form { criteria }))
 }
 
 /// The end user named on the form (blank: the poster), or the form again with why not.

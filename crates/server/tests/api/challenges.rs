@@ -616,6 +616,50 @@ async fn the_whole_loop_with_three_organizations() {
         )
         .await;
         assert_eq!(s, StatusCode::OK, "{v}");
+        // Market evidence: its name and contents stay with the end user, the poster and operators.
+        let (s, _, _) = p
+            .raw_with(
+                "POST",
+                &format!("/api/v1/challenges/{id}/evidence?market_months=12&name=销售台账.csv"),
+                &[("authorization", &format!("Bearer {}", tk.of("ent-c")))],
+                Some("月份,销售额\n1,500000\n".into()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+        let mine = get(&p, &tk, "op", id).await;
+        let ev = mine["market"][0]["evidence"][0]["id"]
+            .as_i64()
+            .expect("the operator sees the market evidence");
+        let (s, h, _) = p
+            .raw(
+                "GET",
+                &format!("/api/v1/evidence/{ev}"),
+                Some(tk.of("ent-a")),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (s, h["content-type"].to_str().unwrap()),
+            (StatusCode::OK, "text/csv")
+        );
+        for who in [Some("inst"), Some("ent-b"), None] {
+            let (s, _, _) = p
+                .raw(
+                    "GET",
+                    &format!("/api/v1/evidence/{ev}"),
+                    who.map(|w| tk.of(w)),
+                    None,
+                )
+                .await;
+            assert_eq!(s, StatusCode::NOT_FOUND, "{who:?}");
+        }
+        let (_, pubv) = p
+            .call("GET", &format!("/api/v1/challenges/{id}"), None, None)
+            .await;
+        assert!(
+            pubv["market"][0]["evidence"].as_array().unwrap().is_empty(),
+            "no file names in public"
+        );
         for to in ["market_graded", "closed"] {
             let (s, v) = go(&p, &tk, "op", id, json!({"to": to})).await;
             assert_eq!(s, StatusCode::OK, "{to}: {v}");
