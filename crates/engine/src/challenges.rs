@@ -59,11 +59,14 @@ pub const GUARDS: &[&str] = &[
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TargetMetric {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 40))]
     pub unit: String,
     pub threshold: f64,
     /// `at_least` (default) or `at_most`.
     #[serde(default = "at_least")]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(at_least|at_most)$"))]
     pub direction: String,
     /// How it is measured (test method, standard, who measures).
     #[serde(default)]
@@ -79,6 +82,7 @@ fn at_least() -> String {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Detail {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
     pub targets: Vec<TargetMetric>,
     /// Market targets by indicator (adopters, revenue_fen, cost_saved_fen, orders).
     #[serde(default)]
@@ -87,7 +91,7 @@ pub struct Detail {
     pub ip_terms: String,
     /// The scoring form (the shipped default when none is given).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub form: Option<contest::Form>,
     /// A scenario's offer: the site, the period, what is offered (test field, data, first purchase).
     #[serde(default)]
@@ -101,9 +105,12 @@ pub struct Detail {
 pub struct ChallengeInput {
     /// `challenge` (default) or `scenario`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(challenge|scenario)$"))]
     pub kind: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub title: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 4000))]
     pub summary: String,
     /// The need it starts from (企业出题): the poster's own.
     #[serde(default)]
@@ -117,24 +124,36 @@ pub struct ChallengeInput {
     pub end_user_org_id: Option<i64>,
     /// Integer fen.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 0, maximum = 100000000000000_i64)
+    )]
     pub budget_fen: i64,
     /// The poster's matching funds (配套资金), integer fen.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 0, maximum = 100000000000000_i64)
+    )]
     pub matching_fen: i64,
     /// Applications close at the end of this day (YYYY-MM-DD, Beijing time).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
     pub deadline: Option<String>,
     /// `public` (default) or `registered` (signed-in users only).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(public|registered)$"))]
     pub visibility: Option<String>,
     /// How many teams may win (赛马制), 1–10.
     #[serde(default = "one")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10))]
     pub winners_max: i64,
     /// Hide applicants' identity from reviewers.
     #[serde(default)]
     pub blind: bool,
     /// Days of public notice (default from the settings).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 60))]
     pub notice_days: Option<i64>,
     #[serde(default)]
     pub detail: Detail,

@@ -281,6 +281,7 @@ pub async fn score(
 #[serde(deny_unknown_fields)]
 pub struct ReviewerRequest {
     /// An expert of the registry with a linked account.
+    #[schema(minimum = 1)]
     pub expert_id: i64,
 }
 
@@ -305,6 +306,7 @@ pub async fn assign_reviewer(
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecusalRequest {
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
 }
 
@@ -374,6 +376,7 @@ pub async fn set_milestones(
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportRequest {
+    #[schema(min_length = 1, max_length = 4000)]
     pub report: String,
 }
 
@@ -403,6 +406,7 @@ pub async fn report(
 pub struct DecisionRequest {
     pub accept: bool,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub note: String,
     /// With a rejection: the team stops (a horse-race team that failed its milestone).
     #[serde(default)]
@@ -434,6 +438,7 @@ pub async fn decide(
 #[serde(deny_unknown_fields)]
 pub struct MarketRequest {
     /// 6, 12 or 24 months after acceptance.
+    #[schema(minimum = 6, maximum = 24)]
     pub months: i64,
     /// adopters, revenue_fen, cost_saved_fen, orders → value.
     #[schema(value_type = Object)]

@@ -19,9 +19,11 @@ pub struct TeamMember {
     #[serde(default)]
     pub person_id: Option<i64>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub name: String,
     /// What they do in the team (lead, engineer …).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub role: String,
 }
 
@@ -30,8 +32,13 @@ pub struct TeamMember {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BudgetLine {
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub item: String,
     /// Integer fen.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 0, maximum = 100000000000000_i64)
+    )]
     pub amount_fen: i64,
 }
 
@@ -42,16 +49,21 @@ pub struct BudgetLine {
 pub struct ApplicationInput {
     /// The technical plan.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 20000))]
     pub plan: String,
     /// The pledge (军令状): what the team commits to deliver and by when.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 4000))]
     pub pledge: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 50))]
     pub team: Vec<TeamMember>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 50))]
     pub budget: Vec<BudgetLine>,
     /// Consortium members (organization ids); each confirms for itself.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
     pub members: Vec<i64>,
     /// Submit now (needs a plan, a pledge and every member's confirmation).
     #[serde(default)]

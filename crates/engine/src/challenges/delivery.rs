@@ -17,6 +17,7 @@ pub struct ObjectionInput {
     /// The winning application it concerns, if one.
     #[serde(default)]
     pub application_id: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 2000))]
     pub body: String,
 }
 
@@ -26,7 +27,9 @@ pub struct ObjectionInput {
 #[serde(deny_unknown_fields)]
 pub struct ResolveInput {
     /// `upheld` or `dismissed`.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(upheld|dismissed)$"))]
     pub status: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 2000))]
     pub resolution: String,
 }
 
@@ -36,6 +39,7 @@ pub struct ResolveInput {
 #[serde(deny_unknown_fields)]
 pub struct MilestoneInput {
     pub application_id: i64,
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 20))]
     pub milestones: Vec<MilestoneItem>,
 }
 
@@ -43,13 +47,20 @@ pub struct MilestoneInput {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MilestoneItem {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub title: String,
     /// YYYY-MM-DD.
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
     pub due_on: String,
     /// The deliverable metric checked at this milestone.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 1000))]
     pub metric: String,
     /// The funding tranche released on acceptance, integer fen.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 0, maximum = 100000000000000_i64)
+    )]
     pub tranche_fen: i64,
 }
 

@@ -38,7 +38,7 @@ pub struct ApplicationFace {
     pub result: Option<String>,
     pub version: i64,
     /// Plan, pledge, team, budget split (left out for readers without the right).
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub content: Option<serde_json::Value>,
     pub content_hash: Option<String>,
     pub submitted_at: Option<i64>,
@@ -177,9 +177,9 @@ pub struct ChallengeView {
     pub objections: Vec<ObjectionFace>,
     pub milestones: Vec<MilestoneFace>,
     pub market: Vec<MarketFace>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub grade: Option<contest::Grade>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub acceptance: Option<serde_json::Value>,
     /// Organizations invited (operators only).
     pub invitations: Vec<InvitationFace>,

@@ -39,10 +39,12 @@ pub struct MoveRequest {
     pub version: i64,
     /// Why (required to terminate, and to send a notice back to review).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub note: Option<String>,
     /// The winners, for the move to `notice` (or a scenario's `contracted`): default the top K;
     /// needed when a tie straddles the cut.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 10))]
     pub winners: Option<Vec<i64>>,
     /// Final measurements, for the move to `accepted`.
     #[serde(default)]

@@ -21,6 +21,7 @@ pub struct ScoreInput {
     pub scores: contest::Sheet,
     /// Feedback for the applicant (shown to them without the reviewer's name).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub comment: String,
 }
 
