@@ -185,6 +185,9 @@ pub const MAX_TITLE: usize = 200;
 pub const MAX_SUMMARY: usize = 4_000;
 pub const MAX_TEXT: usize = 20_000;
 
+/// Most challenges and scenarios one organization posts in 24 hours (each is a page others read).
+pub const MAX_POSTED_A_DAY: i64 = 100;
+
 pub(crate) fn check_len(field: &str, text: &str, max: usize) -> Result<()> {
     let n = text.chars().count();
     if n > max {
@@ -466,6 +469,12 @@ impl Board {
                 ))
             }
         };
+        let day_ago = self.store.now_ts() - 86_400;
+        if self.store.challenges_posted_since(poster, day_ago).await? >= MAX_POSTED_A_DAY {
+            return Err(EngineError::Limited(format!(
+                "this organization posted {MAX_POSTED_A_DAY} challenges in the last 24 hours; try again later"
+            )));
+        }
         let fields = self.fields(actor, poster, &kind, req).await?;
         let track = if actor.official || (actor.operator && actor.org != Some(poster)) {
             "government"
@@ -535,12 +544,18 @@ impl Board {
         limit: i64,
     ) -> Result<Vec<ChallengeSummary>> {
         let stages: Vec<&str> = stage.into_iter().collect();
-        let rows = self.store.challenges(kind, &stages, 5_000).await?;
+        let reader = store::ChallengeReader {
+            signed_in: actor.is_some(),
+            operator: actor.is_some_and(|a| a.operator),
+            org: actor.and_then(|a| a.org),
+        };
+        let rows = self
+            .store
+            .visible_challenges(kind, &stages, reader, limit)
+            .await?;
         let mut out = vec![];
+        // The rule again, row by row: the query and `visible` must agree.
         for c in rows.iter().filter(|c| self.visible(actor, c)) {
-            if out.len() as i64 >= limit {
-                break;
-            }
             out.push(self.summary(c).await?);
         }
         Ok(out)

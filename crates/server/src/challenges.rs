@@ -303,6 +303,20 @@ pub async fn assign_reviewer(
     Ok(Json(v))
 }
 
+/// Takes a reviewer off the panel (operators): their sheets go with them.
+#[utoipa::path(delete, path = "/api/v1/challenges/{id}/reviewers/{user}", tag = "challenges",
+    params(("id" = i64, Path, description = "Challenge id"), ("user" = i64, Path, description = "The reviewer's user id")),
+    responses((status = 200, body = ChallengeView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn remove_reviewer(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    ApiPath((id, user)): ApiPath<(i64, i64)>,
+) -> ApiResult<Json<ChallengeView>> {
+    let a = actor(&viewer)?;
+    Ok(Json(state.board.remove_reviewer(&a, id, user).await?))
+}
+
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecusalRequest {

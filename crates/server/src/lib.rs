@@ -216,6 +216,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/challenges/{id}/reviewers",
             post(challenges::assign_reviewer),
         )
+        .route(
+            "/challenges/{id}/reviewers/{user}",
+            axum::routing::delete(challenges::remove_reviewer),
+        )
         .route("/challenges/{id}/recusal", post(challenges::recuse))
         .route("/challenges/{id}/objections", post(challenges::object))
         .route(

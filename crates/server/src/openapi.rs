@@ -35,7 +35,7 @@ use crate::{
         challenges::list, challenges::list_scenarios, challenges::create, challenges::create_scenario,
         challenges::show, challenges::show_scenario, challenges::edit, challenges::transition,
         challenges::apply, challenges::edit_application, challenges::withdraw, challenges::confirm,
-        challenges::score, challenges::assign_reviewer, challenges::recuse, challenges::object,
+        challenges::score, challenges::assign_reviewer, challenges::remove_reviewer, challenges::recuse, challenges::object,
         challenges::resolve, challenges::set_milestones, challenges::report, challenges::decide,
         challenges::market, challenge_extras::add_evidence, challenge_extras::evidence, challenge_extras::candidates,
         challenge_extras::invite,

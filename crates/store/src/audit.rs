@@ -164,7 +164,7 @@ impl Store {
         let mut check = AuditCheck {
             rows: 0,
             head_id,
-            head_hash: head_hash.clone(),
+            head_hash,
             broken: None,
         };
         let mut prev = String::new();
@@ -187,11 +187,19 @@ impl Store {
                     record_id: r.record_id,
                     detail: r.detail.clone(),
                 };
+                if r.id > check.head_id {
+                    // Appended since the head was read (a live server)? The head moves with
+                    // every append in the same transaction: read it again.
+                    let (id, hash): (i64, String) = dispatch!(self, pool =>
+                        sqlx::query_as("SELECT last_id, hash FROM audit_head WHERE id = 1").fetch_one(pool).await?);
+                    check.head_id = id;
+                    check.head_hash = hash;
+                }
                 let why = if r.prev_hash != prev {
                     Some("it does not follow the row before it (a row was removed, inserted or reordered)")
                 } else if row_hash(&prev, &r.at, &e) != r.hash {
                     Some("its content does not match its hash (the row was changed)")
-                } else if r.id > head_id {
+                } else if r.id > check.head_id {
                     Some("it lies beyond the chain's recorded head (written around the chain)")
                 } else {
                     None
@@ -205,9 +213,9 @@ impl Store {
             }
             after = rows.last().map(|r| r.id).unwrap_or(after);
         }
-        if last_id != head_id || prev != head_hash {
+        if last_id != check.head_id || prev != check.head_hash {
             check.broken = Some((
-                head_id,
+                check.head_id,
                 "the chain ends before its recorded head (rows at the end were removed)".into(),
             ));
         }
@@ -218,6 +226,8 @@ impl Store {
     pub(crate) async fn seal_audit(&self) -> Result<()> {
         dispatch_write!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            // The head's lock first: two servers starting together seal once.
+            sqlx::query("UPDATE audit_head SET last_id = last_id WHERE id = 1").execute(&mut *tx).await?;
             let (last, hash): (i64, String) =
                 sqlx::query_as("SELECT last_id, hash FROM audit_head WHERE id = 1").fetch_one(&mut *tx).await?;
             if last != 0 || !hash.is_empty() {

@@ -95,6 +95,14 @@ pub struct ChallengeMove {
     pub notify: Vec<NewNotice>,
 }
 
+/// Who reads a list of challenges.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ChallengeReader {
+    pub signed_in: bool,
+    pub operator: bool,
+    pub org: Option<i64>,
+}
+
 /// Whether a write took, and if not why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Written {
@@ -120,7 +128,6 @@ macro_rules! lock_stage {
         s
     }};
 }
-pub(crate) use lock_stage;
 
 impl Store {
     /// Creates a challenge or scenario in `stage` (the workflow's initial one); its id.
@@ -250,21 +257,44 @@ impl Store {
         Ok(dispatch!(self, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?))
     }
 
-    /// Challenges (or scenarios) of a kind, most recently moved first; `stages` empty: any stage.
-    pub async fn challenges(
+    /// The challenges (or scenarios) a reader may see, most recently moved first, without their
+    /// detail (a list shows summaries): operators every one; others the published ones — public, or
+    /// registered ones when signed in — and their own organization's drafts. `stages` empty: any.
+    pub async fn visible_challenges(
         &self,
         kind: &str,
         stages: &[&str],
+        reader: ChallengeReader,
         limit: i64,
     ) -> Result<Vec<ChallengeRow>> {
         let list = stages.join(",");
+        let cols = COLUMNS
+            .replace("detail,", "'{}' AS detail,")
+            .replace("acceptance", "NULL AS acceptance");
         let sql = format!(
-            "SELECT {COLUMNS} FROM challenges WHERE kind = $1 \
+            "SELECT {cols} FROM challenges WHERE kind = $1 \
              AND ($2 = '' OR ',' || $2 || ',' LIKE '%,' || stage || ',%') \
-             ORDER BY stage_at DESC, id DESC LIMIT $3"
+             AND ($3 = 1 \
+                  OR (stage NOT IN ('draft', 'refining') AND (visibility = 'public' OR $4 = 1)) \
+                  OR poster_org = $5 OR end_user_org = $5) \
+             ORDER BY stage_at DESC, id DESC LIMIT $6"
         );
+        Ok(dispatch!(self, pool => sqlx::query_as(&sql)
+            .bind(kind)
+            .bind(&list)
+            .bind(i64::from(reader.operator))
+            .bind(i64::from(reader.signed_in))
+            .bind(reader.org.unwrap_or(-1))
+            .bind(limit)
+            .fetch_all(pool)
+            .await?))
+    }
+
+    /// How many challenges an organization posted since `since` (Unix seconds).
+    pub async fn challenges_posted_since(&self, org: i64, since: i64) -> Result<i64> {
+        let sql = "SELECT COUNT(*) FROM challenges WHERE poster_org = $1 AND created_at >= $2";
         Ok(
-            dispatch!(self, pool => sqlx::query_as(&sql).bind(kind).bind(&list).bind(limit).fetch_all(pool).await?),
+            dispatch!(self, pool => sqlx::query_scalar(sql).bind(org).bind(since).fetch_one(pool).await?),
         )
     }
 

@@ -6,7 +6,7 @@
 //! with it or not at all.
 
 use crate::audit::{append_audit, AuditEntry};
-use crate::challenges::{lock_stage, Written};
+use crate::challenges::Written;
 use crate::notices::NewNotice;
 use crate::{dispatch, dispatch_write, Result, Store, WriteTx};
 
@@ -262,7 +262,11 @@ impl Store {
         let cid = w.challenge_id;
         dispatch_write!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let Some(stage) = lock_stage!(tx, cid) else { return Ok(Written::Missing) };
+            // Every change inside a challenge raises its version, so a move decided on what was
+            // read (sheets, objections, milestones) cannot commit over a change it did not see.
+            let Some(stage) = sqlx::query_scalar::<_, String>(
+                "UPDATE challenges SET version = version + 1 WHERE id = $1 RETURNING stage")
+                .bind(cid).fetch_optional(&mut *tx).await? else { return Ok(Written::Missing) };
             if !w.stages.is_empty() && !w.stages.contains(&stage) {
                 return Ok(Written::Stage(stage));
             }
@@ -285,10 +289,10 @@ impl Store {
                 ChallengeOp::EditApplication { id, version, content, members, submit, hash } => {
                     let n = sqlx::query(
                         "UPDATE applications SET content = $1, version = version + 1, updated_at = $2, \
-                         status = CASE WHEN $3 = 1 THEN 'submitted' ELSE status END, \
+                         status = CASE WHEN $3 = 1 THEN 'submitted' WHEN status = 'withdrawn' THEN 'draft' ELSE status END, \
                          submitted_at = CASE WHEN $3 = 1 THEN $2 ELSE submitted_at END, \
                          content_hash = CASE WHEN status = 'submitted' OR $3 = 1 THEN $4 ELSE content_hash END \
-                         WHERE id = $5 AND challenge_id = $6 AND version = $7 AND status <> 'withdrawn'",
+                         WHERE id = $5 AND challenge_id = $6 AND version = $7",
                     )
                     .bind(content).bind(now).bind(i64::from(*submit)).bind(hash).bind(id).bind(cid).bind(version)
                     .execute(&mut *tx).await?.rows_affected();

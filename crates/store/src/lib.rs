@@ -41,7 +41,9 @@ pub use accounts::{NewUser, User};
 pub use admin::Grant;
 pub use audit::{AuditCheck, AuditEntry};
 pub use chains::{ChainAssignmentRow, ChainOverride, Replace, MANUAL_EVIDENCE};
-pub use challenges::{ChallengeEventRow, ChallengeFields, ChallengeMove, ChallengeRow, Written};
+pub use challenges::{
+    ChallengeEventRow, ChallengeFields, ChallengeMove, ChallengeReader, ChallengeRow, Written,
+};
 pub use claims::{Claim, NewClaim};
 pub use contests::{
     ApplicationRow, ChallengeFile, ChallengeOp, ChallengeWrite, EvidenceRow, InvitationRow,

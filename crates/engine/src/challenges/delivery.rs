@@ -301,6 +301,14 @@ impl Board {
             .find(|a| a.id == m.application_id)
             .ok_or_else(missing)?;
         if actor.org != Some(a.lead_org) {
+            // Someone with no part in the work learns nothing of its milestones.
+            if self.parties(Some(actor), &c).is_empty()
+                && !actor
+                    .org
+                    .is_some_and(|o| Self::orgs_of(&file, a).contains(&o))
+            {
+                return Err(missing());
+            }
             return Err(EngineError::Forbidden(
                 "the winning team's lead reports its milestones".into(),
             ));

@@ -11,6 +11,9 @@ use super::{written, Board, ChallengeView};
 use crate::engagements::Actor;
 use crate::{EngineError, Result};
 
+/// Most evidence files one challenge holds (each up to the settings' size).
+pub const MAX_FILES: usize = 500;
+
 /// The type of a file by its first bytes (`None`: not a type evidence may have).
 pub fn sniff(name: &str, bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(b"%PDF-") {
@@ -125,6 +128,27 @@ impl Board {
                 ))
             }
         };
+        // Refused before anything is written to disk: the stage, a stopped team, the cap.
+        if !stages.contains(&c.stage) {
+            return Err(EngineError::Conflict(format!(
+                "evidence is filed while the work or the market grading runs; the challenge is at `{}`",
+                c.stage
+            )));
+        }
+        if let Some(app) = application_id {
+            let active = file
+                .applications
+                .iter()
+                .any(|a| a.id == app && a.result.as_deref() == Some("winner"));
+            if !active {
+                return Err(EngineError::Conflict("this team was stopped".into()));
+            }
+        }
+        if file.evidence.len() >= MAX_FILES {
+            return Err(EngineError::Limited(format!(
+                "a challenge holds at most {MAX_FILES} evidence files"
+            )));
+        }
         let sha = format!("{:x}", Sha256::digest(bytes));
         let path = self.evidence_path(&sha)?;
         if !path.exists() {

@@ -192,6 +192,11 @@ impl Board {
             .map(|a| a.id)
             .collect();
         let targets = Self::targets_met(&c, req.acceptance.as_ref());
+        let panel = if req.to == "under_review" && c.stage == "applications_closed" {
+            self.panel_size(&c, &file).await?
+        } else {
+            file.reviewers.len()
+        };
         let needs_scores = flow
             .check(&c.stage, &req.to, &parties, |g| g != "scores_complete")
             .is_err();
@@ -215,7 +220,7 @@ impl Board {
                 "task_defined" => task,
                 "deadline_passed" => deadline.is_some_and(|d| today > d),
                 "applications_in" => submitted > 0,
-                "reviewers_assigned" => file.reviewers.len() >= self.settings.min_reviewers,
+                "reviewers_assigned" => panel >= self.settings.min_reviewers,
                 "scores_complete" => scores_complete,
                 "winners_named" => winners.is_ok(),
                 "notice_elapsed" => c

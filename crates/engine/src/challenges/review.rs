@@ -245,7 +245,8 @@ impl Board {
                 },
             ));
         }
-        for a in file.applications.iter().filter(|a| a.status == "submitted") {
+        // Drafts too: an organization that will submit later is known already.
+        for a in file.applications.iter().filter(|a| a.status != "withdrawn") {
             for k in contest::conflicts_of(&facts, &self.party_of(file, a).await?) {
                 if k.reason != "recused" {
                     out.push((Some(a.id), k));
@@ -358,9 +359,8 @@ impl Board {
             .find(|a| a.id == application_id)
             .ok_or_else(missing)?;
         if a.status != "submitted" {
-            return Err(EngineError::Conflict(format!(
-                "application #{application_id} was not submitted"
-            )));
+            // A draft is not the reviewer's to see: answered as if it did not exist.
+            return Err(missing());
         }
         if c.stage != "under_review" {
             return Err(EngineError::Conflict(format!(
@@ -370,10 +370,10 @@ impl Board {
         }
         let conflicts = self.conflicts_for(actor, &c, &file, a).await?;
         if let Some(k) = conflicts.first() {
+            // The reason, never the name behind it (it would unmask a blind review).
             return Err(EngineError::Conflict(format!(
-                "you may not score application #{application_id}: {} ({})",
-                conflict_words(&k.reason),
-                k.detail
+                "you may not score application #{application_id}: {}",
+                conflict_words(&k.reason)
             )));
         }
         self.form_of(&c)
@@ -459,7 +459,83 @@ impl Board {
                 }
             }
         }
-        Ok(!file.reviewers.is_empty())
+        // Every application has at least one sheet, and enough reviewers stand on the panel.
+        let all_scored = file
+            .applications
+            .iter()
+            .filter(|a| a.status == "submitted")
+            .all(|a| file.scores.iter().any(|s| s.application_id == a.id));
+        Ok(all_scored && self.panel_size(c, file).await? >= self.settings.min_reviewers)
+    }
+}
+
+impl Board {
+    /// Whether a reviewer's own organization (or a recent partner) is among the applying sides:
+    /// such a reviewer reads no application and does not count towards the panel.
+    pub(crate) async fn barred(
+        &self,
+        facts: &contest::ReviewerFacts,
+        file: &ChallengeFile,
+    ) -> Result<bool> {
+        for a in file.applications.iter().filter(|a| a.status != "withdrawn") {
+            let k = contest::conflicts_of(facts, &self.party_of(file, a).await?);
+            if k.iter()
+                .any(|k| k.reason == "same_org" || k.reason == "recent_deal")
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Reviewers who count towards the panel (not barred by an applying side).
+    pub(crate) async fn panel_size(&self, c: &ChallengeRow, file: &ChallengeFile) -> Result<usize> {
+        let mut n = 0;
+        for r in &file.reviewers {
+            let facts = self.reviewer_facts(c, r.user_id, r.expert_id, file).await?;
+            if !self.barred(&facts, file).await? {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Takes a reviewer off the panel (operators; their sheets go with them).
+    pub async fn remove_reviewer(
+        &self,
+        actor: &Actor,
+        id: i64,
+        user_id: i64,
+    ) -> Result<super::ChallengeView> {
+        self.challenge_for(Some(actor), id).await?;
+        if !actor.operator {
+            return Err(EngineError::Forbidden(
+                "the operators change the panel".into(),
+            ));
+        }
+        let w = self
+            .store
+            .challenge_write(&ChallengeWrite {
+                challenge_id: id,
+                stages: ["published", "applications_closed", "under_review"]
+                    .map(String::from)
+                    .to_vec(),
+                op: ChallengeOp::RemoveReviewer { user_id },
+                actor: actor.username.clone(),
+                action: "challenge_reviewer_removed".into(),
+                detail: format!("reviewer user #{user_id} removed"),
+                notify: vec![],
+            })
+            .await?;
+        match w {
+            store::Written::Missing => Err(EngineError::NotFound(format!(
+                "user #{user_id} does not review this challenge"
+            ))),
+            other => {
+                written(other, id, "changing the panel")?;
+                self.show(Some(actor), id).await
+            }
+        }
     }
 }
 

@@ -158,6 +158,10 @@ impl Board {
             (true, Some(who)) => self.facts_of_reviewer(who, c, file).await?,
             _ => None,
         };
+        let barred = match &my_facts {
+            Some(facts) => self.barred(facts, file).await?,
+            None => false,
+        };
         let mut applications = vec![];
         let mut winners = vec![];
         for a in &file.applications {
@@ -166,11 +170,25 @@ impl Board {
             if op || mine || OPEN_PLANS_MUTANT {
                 applications.push(self.app_face(file, a, true, false).await?);
             } else if reviewer && a.status == "submitted" && REVIEWING.contains(&c.stage.as_str()) {
-                let mut f = self.app_face(file, a, true, c.blind != 0).await?;
+                // A reviewer whose own organization applied reads no application at all.
+                let mut f = self
+                    .app_face(file, a, !barred, c.blind != 0 || barred)
+                    .await?;
                 if let Some(facts) = &my_facts {
                     f.conflicts = contest::conflicts_of(facts, &self.party_of(file, a).await?);
+                    if c.blind != 0 || barred {
+                        // A conflict's detail names the applicant: not for a blind review.
+                        f.conflicts.iter_mut().for_each(|k| k.detail.clear());
+                    }
                 }
                 applications.push(f);
+            } else if owner
+                && (after || (c.kind == "scenario" && c.stage == "under_review"))
+                && (won || c.kind == "scenario")
+                && a.status == "submitted"
+            {
+                // A scenario's poster selects the trials, so it reads them from the review on.
+                applications.push(self.app_face(file, a, true, false).await?);
             } else if owner && after && won {
                 applications.push(self.app_face(file, a, true, false).await?);
             }

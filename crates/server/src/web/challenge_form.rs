@@ -35,6 +35,8 @@ pub(super) struct FormPage {
     pub targets: Vec<(String, String, String, Vec<Choice>, String)>,
     pub adopters: String,
     pub revenue_yuan: String,
+    pub cost_saved_yuan: String,
+    pub orders: String,
     pub ip_terms: String,
     /// The challenge's own scoring form as lines `criterion，weight，max` (blank: the default form).
     pub scoring: String,
@@ -166,6 +168,14 @@ pub(super) async fn form_page(
         targets,
         adopters: v
             .and_then(|v| v.detail.market_targets.get("adopters"))
+            .map(|x| x.to_string())
+            .unwrap_or_default(),
+        cost_saved_yuan: v
+            .and_then(|v| v.detail.market_targets.get("cost_saved_fen"))
+            .map(|x| yuan_of(*x))
+            .unwrap_or_default(),
+        orders: v
+            .and_then(|v| v.detail.market_targets.get("orders"))
             .map(|x| x.to_string())
             .unwrap_or_default(),
         revenue_yuan: v

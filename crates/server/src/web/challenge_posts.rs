@@ -87,7 +87,7 @@ fn challenge_input(
     state_end_user: Option<i64>,
 ) -> Result<ChallengeInput, String> {
     let mut targets = vec![];
-    for i in 1..=3 {
+    for i in 1..=20 {
         let name = f.get(&format!("t{i}_name"));
         if name.is_empty() {
             continue;
@@ -113,6 +113,12 @@ fn challenge_input(
     }
     if let Some(r) = fen_of(&f.get("revenue_yuan"), l)? {
         market_targets.insert("revenue_fen".to_string(), r);
+    }
+    if let Some(r) = fen_of(&f.get("cost_saved_yuan"), l)? {
+        market_targets.insert("cost_saved_fen".to_string(), r);
+    }
+    if let Some(o) = f.int("orders") {
+        market_targets.insert("orders".to_string(), o);
     }
     Ok(ChallengeInput {
         kind: f.opt("kind"),
@@ -269,6 +275,15 @@ pub(super) async fn edit_post(
                 .await
         }
     };
+    // What the form does not show stays as it was: the notice days, and the need when the editor
+    // (an operator) has no needs of their own to choose from.
+    let mut input = input;
+    if let Ok(old) = state.board.show(Some(&a), id).await {
+        input.notice_days = Some(old.notice_days);
+        if !f.0.iter().any(|(k, _)| k == "demand") {
+            input.demand_id = old.demand_id;
+        }
+    }
     match state.board.edit(&a, id, &input).await {
         Ok(_) => done(&state, id),
         Err(e) => refused(&state, &c, id, e).await,
@@ -310,13 +325,20 @@ fn application_input(
 
 /// Consortium members typed by name, as organization ids.
 async fn members_of(state: &AppState, f: &Fields, l: Lang) -> Result<Vec<i64>, String> {
+    let text = f.get("members");
+    let mut names: Vec<&str> = vec![];
+    for name in text.lines().map(str::trim).filter(|s| !s.is_empty()) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    // The engine's cap, before any lookup: a pasted list costs at most that many queries.
+    let cap = state.board.settings.max_members;
+    if names.len() > cap {
+        return Err(format!("{}：{cap}", t("ch_members_too_many", l)));
+    }
     let mut out = vec![];
-    for name in f
-        .get("members")
-        .lines()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    for name in names {
         match state.store.find_organization(name, None).await {
             Ok(Some(o)) => out.push(o.id),
             _ => return Err(format!("{}：{name}", t("ch_member_unknown", l))),
@@ -425,6 +447,10 @@ pub(super) async fn act_post(
                 b.assign_reviewer(&a, id, expert).await
             }
             "recuse" => b.recuse(&a, id, &f.get("reason")).await,
+            "unassign" => {
+                b.remove_reviewer(&a, id, f.int("reviewer").unwrap_or(0))
+                    .await
+            }
             "score" => {
                 let mut scores = contest::Sheet::new();
                 for (k, v) in &f.0 {

@@ -43,6 +43,48 @@ async fn registered_and_blind_challenges_keep_their_promises() {
             .await;
         assert!(list.to_string().contains("XYZ"));
 
+        // The university's expert 李示例 reviews through an account of no organization (rev6), and
+        // is assigned before the university applies.
+        let (_, experts) = p.call("GET", "/api/v1/experts?limit=50", None, None).await;
+        let expert = |n: &str| {
+            experts["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["record"]["name"] == n)
+                .unwrap()["id"]
+                .clone()
+        };
+        let li = expert("李示例").as_i64().unwrap();
+        let rev4 = p
+            .state
+            .store
+            .user_by_name("rev4")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        p.state.store.set_user_expert(rev4, None).await.unwrap();
+        p.user("rev6", "institution", None).await;
+        let rev6 = p
+            .state
+            .store
+            .user_by_name("rev6")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        p.state.store.set_user_expert(rev6, Some(li)).await.unwrap();
+        let rev6_token = p.login("rev6").await;
+        let (s, v) = post(
+            &p,
+            &tk,
+            "op",
+            &format!("/api/v1/challenges/{id}/reviewers"),
+            json!({"expert_id": expert("李示例")}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
         // A blind review: reviewers read plans, never who applied.
         let (s, v) = post(&p, &tk, "inst", &format!("/api/v1/challenges/{id}/applications"),
             json!({"plan": "盲审方案甲", "pledge": "承诺", "team": [{"name": "王芳"}], "submit": true})).await;
@@ -89,6 +131,29 @@ async fn registered_and_blind_challenges_keep_their_promises() {
             );
         }
         assert!(a["lead"].is_null());
+        // The reviewer whose own university applied reads nothing of it, not even its name.
+        let (_, v) = p
+            .call(
+                "GET",
+                &format!("/api/v1/challenges/{id}"),
+                Some(&rev6_token),
+                None,
+            )
+            .await;
+        let mine = &v["applications"][0];
+        assert!(mine["content"].is_null(), "{mine}");
+        assert_eq!(mine["conflicts"][0]["reason"], "same_org");
+        let text = v["applications"].to_string();
+        for secret in ["重庆示例大学", "盲审方案甲", "王芳"] {
+            assert!(
+                !text.contains(secret),
+                "a barred reviewer learns {secret}: {text}"
+            );
+        }
+        let (s, v) = p.call("POST", &format!("/api/v1/applications/{app}/scores"), Some(&rev6_token),
+            Some(json!({"scores": {"technical_route": 1, "target_fit": 1, "team": 1, "budget_plan": 1, "pledge": 1}}))).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert!(!v.to_string().contains("重庆示例大学"), "{v}");
         // Nor does a reviewer read the poster's need, or other reviewers' sheets.
         assert!(v["demand_id"].is_null());
         for (r, x) in [("rev1", 9), ("rev2", 3)] {

@@ -490,7 +490,11 @@ async fn the_whole_loop_with_three_organizations() {
             json!({"report": "x"}),
         )
         .await;
-        assert_eq!(s, StatusCode::FORBIDDEN, "another team's milestone");
+        assert_eq!(
+            s,
+            StatusCode::NOT_FOUND,
+            "another team's milestone is not theirs to know"
+        );
         let (s, _) = post(
             &p,
             &tk,
