@@ -20,7 +20,7 @@ pub(super) struct FormPage {
     pub f: Frame,
     pub action: String,
     pub scenario: bool,
-    pub error: Option<String>,
+    pub error: Option<super::challenges::PageError>,
     pub title: String,
     pub summary: String,
     pub demands: Vec<Choice>,
@@ -68,7 +68,7 @@ pub(super) async fn form_page(
     v: Option<&ChallengeView>,
     scenario: bool,
     demand: Option<i64>,
-    error: Option<String>,
+    error: Option<super::challenges::PageError>,
 ) -> FormPage {
     let l = c.lang;
     let mut demands = vec![Choice {

@@ -18,7 +18,7 @@ use engine::challenges::{
 use engine::EngineError;
 
 use super::challenge_form::form_page;
-use super::challenges::render_challenge;
+use super::challenges::{render_challenge, PageError};
 use super::deal_posts::acting;
 use super::{not_found_page, respond, t, Ctx, Lang};
 use crate::state::AppState;
@@ -179,9 +179,10 @@ async fn end_user_of(state: &AppState, f: &Fields, l: Lang) -> Result<Option<i64
     }
 }
 
-/// The words of an engine refusal: the class of refusal in the page's language, then the engine's
-/// detail — in the page's words where the board's refusal is one the i18n data knows.
-fn refusal_words(e: &EngineError, l: Lang) -> Option<(StatusCode, String)> {
+/// The words of an engine refusal: the class of refusal in the page's language (or, where the
+/// i18n data knows the board's refusal — a guard — its own words), and the engine's detail, which
+/// names the field and the fix in English, apart (a page folds it under 技术细节).
+fn refusal_words(e: &EngineError, l: Lang) -> Option<(StatusCode, PageError)> {
     let (status, key) = match e {
         EngineError::Conflict(_) => (StatusCode::CONFLICT, "ch_error_conflict"),
         EngineError::Forbidden(_) => (StatusCode::FORBIDDEN, "ch_error_forbidden"),
@@ -197,9 +198,11 @@ fn refusal_words(e: &EngineError, l: Lang) -> Option<(StatusCode, String)> {
     Some((
         status,
         match known {
-            Some(words) => words,
-            None if l == Lang::Zh => format!("{}（{}）", t(key, l), msg),
-            None => format!("{} ({msg})", t(key, l)),
+            Some(words) => PageError::plain(words),
+            None => PageError {
+                lead: t(key, l).to_string(),
+                detail: Some(msg),
+            },
         },
     ))
 }
@@ -237,7 +240,15 @@ pub(super) async fn create_post(
     {
         Ok(i) => i,
         Err(why) => {
-            let page = form_page(&state, &c, None, scenario, None, Some(why)).await;
+            let page = form_page(
+                &state,
+                &c,
+                None,
+                scenario,
+                None,
+                Some(PageError::plain(why)),
+            )
+            .await;
             return respond(&c, StatusCode::BAD_REQUEST, &page);
         }
     };
@@ -271,8 +282,15 @@ pub(super) async fn edit_post(
     {
         Ok(i) => i,
         Err(why) => {
-            return render_challenge(&state, &c, id, Some(why), false, StatusCode::BAD_REQUEST)
-                .await
+            return render_challenge(
+                &state,
+                &c,
+                id,
+                Some(PageError::plain(why)),
+                false,
+                StatusCode::BAD_REQUEST,
+            )
+            .await
         }
     };
     // What the form does not show stays as it was: the notice days, and the need when the editor
@@ -580,7 +598,15 @@ pub(super) async fn act_post(
         Ok(Ok(_)) => done(&state, id),
         Ok(Err(e)) => refused(&state, &c, id, e).await,
         Err(why) => {
-            render_challenge(&state, &c, id, Some(why), false, StatusCode::BAD_REQUEST).await
+            render_challenge(
+                &state,
+                &c,
+                id,
+                Some(PageError::plain(why)),
+                false,
+                StatusCode::BAD_REQUEST,
+            )
+            .await
         }
     }
 }

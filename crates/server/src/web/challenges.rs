@@ -119,6 +119,19 @@ pub(super) async fn list_page(
     respond(&c, StatusCode::OK, &page)
 }
 
+/// What went wrong, for a page: the words in the page's language, and the engine's detail (English,
+/// naming the field and the fix) folded apart.
+pub(crate) struct PageError {
+    pub lead: String,
+    pub detail: Option<String>,
+}
+
+impl PageError {
+    pub fn plain(lead: String) -> PageError {
+        PageError { lead, detail: None }
+    }
+}
+
 /// One criterion of the scoring form as the page shows it.
 pub(super) struct CriterionShow {
     pub code: String,
@@ -141,7 +154,7 @@ pub(super) struct DetailPage {
     pub f: Frame,
     pub v: ChallengeView,
     pub done: bool,
-    pub error: Option<String>,
+    pub error: Option<PageError>,
     pub roles: Vec<String>,
     pub is_op: bool,
     pub is_poster: bool,
@@ -253,7 +266,7 @@ pub(super) async fn render_challenge(
     state: &AppState,
     c: &Ctx,
     id: i64,
-    error: Option<String>,
+    error: Option<PageError>,
     done: bool,
     status: StatusCode,
 ) -> Response {

@@ -150,3 +150,100 @@ async fn market_evidence_stays_with_those_who_may_open_it() {
         p.close().await;
     }
 }
+
+#[tokio::test]
+async fn a_refused_step_on_the_page_leads_with_chinese_and_folds_the_detail() {
+    for (store, dir, pg) in backends().await {
+        let (p, need) = challenge_platform(store, dir, pg).await;
+        let tk = Tokens::all(&p).await;
+        let end_user = p.org_id("重庆丙制造有限公司").await;
+        let (_, v) = post(
+            &p,
+            &tk,
+            "ent-a",
+            "/api/v1/challenges",
+            posting(need, end_user),
+        )
+        .await;
+        let id = v["id"].as_i64().unwrap();
+        // A draft cannot be published (the operator's move from refining): 409, in words.
+        let cookie = format!("sl_session={}", tk.of("op"));
+        let csrf = server::auth::csrf_for(tk.of("op"));
+        let (s, _, page) = p
+            .raw_with(
+                "POST",
+                &format!("/challenges/{id}/do"),
+                &[("cookie", &cookie)],
+                Some(format!(
+                    "csrf={csrf}&op=move&to=published&version={}",
+                    v["version"]
+                )),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        let page = String::from_utf8_lossy(&page);
+        let error = &page[page.find("id=\"error\"").expect("the refusal is shown")..];
+        let error = &error[..error.find("</div>").unwrap()];
+        assert!(
+            error.contains("榜单已被他人更新或当前阶段不能这样操作"),
+            "{error}"
+        );
+        // The engine's English detail only inside the folded details, marked as data.
+        let lead = &error[..error.find("<details>").expect("the detail is folded")];
+        assert!(!lead.contains("cannot move"), "{lead}");
+        let (_, _, page) = p
+            .raw_with(
+                "GET",
+                &format!("/challenges/{id}"),
+                &[("cookie", &cookie)],
+                None,
+            )
+            .await;
+        let page = String::from_utf8_lossy(&page);
+        assert!(
+            !page.contains("id=\"error\""),
+            "a plain page load shows no error"
+        );
+        // Refused with a guard's own words: no English at all.
+        go(&p, &tk, "ent-a", id, json!({"to": "refining"})).await;
+        let mut body = posting(need, end_user);
+        body["version"] = json!(2);
+        body["detail"]["targets"] = json!([]);
+        let (s, _) = p
+            .call(
+                "PUT",
+                &format!("/api/v1/challenges/{id}"),
+                Some(tk.of("ent-a")),
+                Some(body),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let (_, cur) = p
+            .call(
+                "GET",
+                &format!("/api/v1/challenges/{id}"),
+                Some(tk.of("op")),
+                None,
+            )
+            .await;
+        let (s, _, page) = p
+            .raw_with(
+                "POST",
+                &format!("/challenges/{id}/do"),
+                &[("cookie", &cookie)],
+                Some(format!(
+                    "csrf={csrf}&op=move&to=published&version={}",
+                    cur["version"]
+                )),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        let page = String::from_utf8_lossy(&page);
+        assert!(page.contains("榜单还不完整"), "the guard in its own words");
+        assert!(
+            !page.contains("<details><summary>技术细节"),
+            "a guard needs no English detail"
+        );
+        p.close().await;
+    }
+}
