@@ -19,6 +19,7 @@ mod admin;
 mod broker_pages;
 mod chains;
 mod challenge_form;
+mod challenge_input;
 mod challenge_posts;
 mod challenges;
 mod credit;
