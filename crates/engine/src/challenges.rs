@@ -257,6 +257,31 @@ impl Board {
         })
     }
 
+    /// One change inside a challenge by `actor`, allowed in `stages` (empty: any), written with its
+    /// audit row (`audit`: action and detail) and notifications — every use case's one write.
+    pub(crate) async fn change(
+        &self,
+        actor: &Actor,
+        id: i64,
+        stages: Vec<String>,
+        op: store::ChallengeOp,
+        audit: (&str, String),
+        notify: Vec<store::NewNotice>,
+    ) -> Result<Written> {
+        Ok(self
+            .store
+            .challenge_write(&store::ChallengeWrite {
+                challenge_id: id,
+                stages,
+                op,
+                actor: actor.username.clone(),
+                action: audit.0.to_string(),
+                detail: audit.1,
+                notify,
+            })
+            .await?)
+    }
+
     /// The workflow of a challenge row.
     pub fn flow_of(&self, c: &ChallengeRow) -> &flow::Definition {
         if c.kind == "scenario" {

@@ -265,6 +265,12 @@ impl Store {
         Ok(())
     }
 
+    /// Number of audit-log entries (for tests and the operations page).
+    pub async fn audit_count(&self) -> Result<i64> {
+        Ok(dispatch!(self, pool =>
+            sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(pool).await?))
+    }
+
     /// Appends audit rows in their own transaction.
     pub async fn append_audit(&self, entries: &[AuditEntry]) -> Result<()> {
         dispatch_write!(self, pool => {

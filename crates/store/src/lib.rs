@@ -483,12 +483,6 @@ impl Store {
         Ok(id.unwrap_or(0))
     }
 
-    /// Number of audit-log entries (for tests and the operations page).
-    pub async fn audit_count(&self) -> Result<i64> {
-        Ok(dispatch!(self, pool =>
-            sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(pool).await?))
-    }
-
     /// Appends a finished import run.
     pub async fn record_import_run(&self, run: &ImportRun) -> Result<()> {
         let sql = "INSERT INTO import_runs (kind, file, file_sha256, started_at, finished_at, \

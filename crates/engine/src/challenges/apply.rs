@@ -5,7 +5,7 @@
 
 use model::{Record, RecordKind};
 use sha2::{Digest, Sha256};
-use store::{ChallengeOp, ChallengeWrite};
+use store::ChallengeOp;
 
 use super::{check_len, parse_date, today, written, Board, ChallengeView, MAX_TEXT};
 use crate::engagements::Actor;
@@ -254,21 +254,22 @@ impl Board {
             .notices(&members, &[], actor.user_id, "challenge_member")
             .await?;
         let w = self
-            .store
-            .challenge_write(&ChallengeWrite {
-                challenge_id: id,
-                stages: vec!["published".into()],
-                op: ChallengeOp::NewApplication {
+            .change(
+                actor,
+                id,
+                vec!["published".into()],
+                ChallengeOp::NewApplication {
                     lead_org: lead,
                     user: actor.user_id,
                     content,
                     members,
                 },
-                actor: actor.username.clone(),
-                action: "application_create".into(),
-                detail: format!("organization #{lead} applies"),
+                (
+                    "application_create",
+                    format!("organization #{lead} applies"),
+                ),
                 notify,
-            })
+            )
             .await?;
         let app = written(w, id, "applying")?;
         if req.submit {
@@ -360,11 +361,11 @@ impl Board {
             .notices(&added, &[], actor.user_id, "challenge_member")
             .await?;
         let w = self
-            .store
-            .challenge_write(&ChallengeWrite {
-                challenge_id: cid,
-                stages: vec!["published".into()],
-                op: ChallengeOp::EditApplication {
+            .change(
+                actor,
+                cid,
+                vec!["published".into()],
+                ChallengeOp::EditApplication {
                     id: app_id,
                     version,
                     content,
@@ -372,15 +373,16 @@ impl Board {
                     submit: req.submit,
                     hash: hash.clone(),
                 },
-                actor: actor.username.clone(),
-                action: if req.submit {
-                    "application_submit".into()
-                } else {
-                    "application_edit".into()
-                },
-                detail: format!("application #{app_id} content {hash}"),
+                (
+                    if req.submit {
+                        "application_submit"
+                    } else {
+                        "application_edit"
+                    },
+                    format!("application #{app_id} content {hash}"),
+                ),
                 notify,
-            })
+            )
             .await?;
         match w {
             store::Written::Stale => {
@@ -423,19 +425,20 @@ impl Board {
         }
         self.open_for_applications(&c)?;
         let w = self
-            .store
-            .challenge_write(&ChallengeWrite {
-                challenge_id: cid,
-                stages: vec!["published".into()],
-                op: ChallengeOp::WithdrawApplication {
+            .change(
+                actor,
+                cid,
+                vec!["published".into()],
+                ChallengeOp::WithdrawApplication {
                     id: app_id,
                     version,
                 },
-                actor: actor.username.clone(),
-                action: "application_withdraw".into(),
-                detail: format!("application #{app_id} withdrawn"),
-                notify: vec![],
-            })
+                (
+                    "application_withdraw",
+                    format!("application #{app_id} withdrawn"),
+                ),
+                vec![],
+            )
             .await?;
         written(w, cid, "withdrawing")?;
         self.show(Some(actor), cid).await
@@ -485,20 +488,21 @@ impl Board {
             )
             .await?;
         let w = self
-            .store
-            .challenge_write(&ChallengeWrite {
-                challenge_id: cid,
-                stages: vec!["published".into()],
-                op: ChallengeOp::ConfirmMember {
+            .change(
+                actor,
+                cid,
+                vec!["published".into()],
+                ChallengeOp::ConfirmMember {
                     application_id: app_id,
                     org_id: org,
                     user: actor.user_id,
                 },
-                actor: actor.username.clone(),
-                action: "consortium_confirm".into(),
-                detail: format!("organization #{org} joins application #{app_id}"),
+                (
+                    "consortium_confirm",
+                    format!("organization #{org} joins application #{app_id}"),
+                ),
                 notify,
-            })
+            )
             .await?;
         written(w, cid, "confirming")?;
         self.show(Some(actor), cid).await
@@ -528,21 +532,22 @@ impl Board {
             .notices(&[org], &[], actor.user_id, "challenge_invited")
             .await?;
         let w = self
-            .store
-            .challenge_write(&ChallengeWrite {
-                challenge_id: id,
-                stages: vec!["published".into()],
-                op: ChallengeOp::Invite {
+            .change(
+                actor,
+                id,
+                vec!["published".into()],
+                ChallengeOp::Invite {
                     org_id: org,
                     item_kind: item.kind.clone(),
                     item_id: item.id,
                     by: actor.user_id,
                 },
-                actor: actor.username.clone(),
-                action: "challenge_invite".into(),
-                detail: format!("organization #{org} invited for {} #{}", item.kind, item.id),
+                (
+                    "challenge_invite",
+                    format!("organization #{org} invited for {} #{}", item.kind, item.id),
+                ),
                 notify,
-            })
+            )
             .await?;
         match w {
             store::Written::Missing => Err(EngineError::Conflict(

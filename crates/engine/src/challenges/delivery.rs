@@ -3,7 +3,7 @@
 //! horse-race team stops at a failed milestone), and the market records (市场阅卷). Each is one
 //! store write that checks the challenge's stage in its transaction.
 
-use store::{ChallengeOp, ChallengeWrite, Written};
+use store::{ChallengeOp, Written};
 
 use super::{check_len, parse_date, written, Board, ChallengeView};
 use crate::engagements::Actor;
@@ -114,24 +114,25 @@ impl Board {
             .notices(&[], &op_ids, actor.user_id, "challenge_objection")
             .await?;
         let w = self
-            .store
-            .challenge_write(&ChallengeWrite {
-                challenge_id: id,
-                stages: vec!["notice".into()],
-                op: ChallengeOp::Object {
+            .change(
+                actor,
+                id,
+                vec!["notice".into()],
+                ChallengeOp::Object {
                     application_id: req.application_id,
                     by: actor.user_id,
                     body: body.into(),
                 },
-                actor: actor.username.clone(),
-                action: "challenge_objection".into(),
-                detail: format!(
-                    "objection to {}",
-                    req.application_id
-                        .map_or("the notice".into(), |a| format!("application #{a}"))
+                (
+                    "challenge_objection",
+                    format!(
+                        "objection to {}",
+                        req.application_id
+                            .map_or("the notice".into(), |a| format!("application #{a}"))
+                    ),
                 ),
                 notify,
-            })
+            )
             .await?;
         written(w, id, "an objection")?;
         self.show(Some(actor), id).await
@@ -164,21 +165,22 @@ impl Board {
         }
         check_len("resolution", text, 2_000)?;
         let w = self
-            .store
-            .challenge_write(&ChallengeWrite {
-                challenge_id: id,
-                stages: vec!["notice".into()],
-                op: ChallengeOp::Resolve {
+            .change(
+                actor,
+                id,
+                vec!["notice".into()],
+                ChallengeOp::Resolve {
                     objection_id: objection,
                     status: req.status.clone(),
                     resolution: text.into(),
                     by: actor.user_id,
                 },
-                actor: actor.username.clone(),
-                action: "objection_resolve".into(),
-                detail: format!("objection #{objection} {}", req.status),
-                notify: vec![],
-            })
+                (
+                    "objection_resolve",
+                    format!("objection #{objection} {}", req.status),
+                ),
+                vec![],
+            )
             .await?;
         match w {
             Written::Missing => Err(EngineError::NotFound(format!(
@@ -256,23 +258,24 @@ impl Board {
             vec!["notice".to_string(), "contracted".into()]
         };
         let w = self
-            .store
-            .challenge_write(&ChallengeWrite {
-                challenge_id: id,
+            .change(
+                actor,
+                id,
                 stages,
-                op: ChallengeOp::SetMilestones {
+                ChallengeOp::SetMilestones {
                     application_id: req.application_id,
                     list,
                 },
-                actor: actor.username.clone(),
-                action: "milestones_set".into(),
-                detail: format!(
-                    "{} milestones for application #{}",
-                    req.milestones.len(),
-                    req.application_id
+                (
+                    "milestones_set",
+                    format!(
+                        "{} milestones for application #{}",
+                        req.milestones.len(),
+                        req.application_id
+                    ),
                 ),
-                notify: vec![],
-            })
+                vec![],
+            )
             .await?;
         written(w, id, "setting milestones")?;
         self.show(Some(actor), id).await
@@ -338,19 +341,20 @@ impl Board {
             )
             .await?;
         let w = self
-            .store
-            .challenge_write(&ChallengeWrite {
-                challenge_id: id,
-                stages: vec![stage.into()],
-                op: ChallengeOp::Report {
+            .change(
+                actor,
+                id,
+                vec![stage.into()],
+                ChallengeOp::Report {
                     milestone_id: milestone,
                     report: report.into(),
                 },
-                actor: actor.username.clone(),
-                action: "milestone_report".into(),
-                detail: format!("milestone #{milestone} reported"),
+                (
+                    "milestone_report",
+                    format!("milestone #{milestone} reported"),
+                ),
                 notify,
-            })
+            )
             .await?;
         match w {
             Written::Missing => Err(EngineError::Conflict(format!(
@@ -405,30 +409,27 @@ impl Board {
             .notices(&orgs, &[], actor.user_id, "challenge_milestone")
             .await?;
         let w = self
-            .store
-            .challenge_write(&ChallengeWrite {
-                challenge_id: id,
-                stages: vec![stage.into()],
-                op: ChallengeOp::Decide {
+            .change(
+                actor,
+                id,
+                vec![stage.into()],
+                ChallengeOp::Decide {
                     milestone_id: milestone,
-                    status: if accept {
-                        "accepted".into()
-                    } else {
-                        "rejected".into()
-                    },
+                    status: if accept { "accepted" } else { "rejected" }.into(),
                     note: note.trim().into(),
                     by: actor.user_id,
                     stop,
                 },
-                actor: actor.username.clone(),
-                action: "milestone_decide".into(),
-                detail: format!(
-                    "milestone #{milestone} {}{}",
-                    if accept { "accepted" } else { "rejected" },
-                    if stop { "; team stopped" } else { "" }
+                (
+                    "milestone_decide",
+                    format!(
+                        "milestone #{milestone} {}{}",
+                        if accept { "accepted" } else { "rejected" },
+                        if stop { "; team stopped" } else { "" }
+                    ),
                 ),
                 notify,
-            })
+            )
             .await?;
         match w {
             Written::Missing => Err(EngineError::Conflict(format!(
@@ -474,24 +475,25 @@ impl Board {
         }
         check_len("note", note, 2_000)?;
         let w = self
-            .store
-            .challenge_write(&ChallengeWrite {
-                challenge_id: id,
-                stages: vec!["accepted".into(), "market_graded".into()],
-                op: ChallengeOp::Market {
+            .change(
+                actor,
+                id,
+                vec!["accepted".into(), "market_graded".into()],
+                ChallengeOp::Market {
                     months,
                     figures: serde_json::to_string(figures).expect("figures serialise"),
                     note: note.trim().into(),
                     by: actor.user_id,
                 },
-                actor: actor.username.clone(),
-                action: "market_record".into(),
-                detail: format!(
-                    "market at {months} months: {}",
-                    serde_json::to_string(figures).unwrap_or_default()
+                (
+                    "market_record",
+                    format!(
+                        "market at {months} months: {}",
+                        serde_json::to_string(figures).unwrap_or_default()
+                    ),
                 ),
-                notify: vec![],
-            })
+                vec![],
+            )
             .await?;
         written(w, id, "recording the market")?;
         self.show(Some(actor), id).await

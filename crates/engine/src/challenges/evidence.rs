@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
-use store::{ChallengeOp, ChallengeWrite, EvidenceRow};
+use store::{ChallengeOp, EvidenceRow};
 
 use super::{written, Board, ChallengeView};
 use crate::engagements::Actor;
@@ -163,11 +163,11 @@ impl Board {
             tmp.persist(&path).map_err(|e| io(e.error))?;
         }
         let w = self
-            .store
-            .challenge_write(&ChallengeWrite {
-                challenge_id: id,
+            .change(
+                actor,
+                id,
                 stages,
-                op: ChallengeOp::Evidence {
+                ChallengeOp::Evidence {
                     application_id,
                     milestone_id: milestone,
                     market_id,
@@ -177,11 +177,9 @@ impl Board {
                     size: bytes.len() as i64,
                     by: actor.user_id,
                 },
-                actor: actor.username.clone(),
-                action: "evidence_add".into(),
-                detail: format!("{name} sha256 {sha}"),
-                notify: vec![],
-            })
+                ("evidence_add", format!("{name} sha256 {sha}")),
+                vec![],
+            )
             .await?;
         written(w, id, "filing evidence")?;
         self.show(Some(actor), id).await

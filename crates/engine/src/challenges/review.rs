@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use model::{Record, RecordKind};
-use store::{ApplicationRow, ChallengeFile, ChallengeOp, ChallengeRow, ChallengeWrite};
+use store::{ApplicationRow, ChallengeFile, ChallengeOp, ChallengeRow};
 
 use super::{check_len, written, Board};
 use crate::engagements::Actor;
@@ -202,22 +202,23 @@ impl Board {
             .notices(&[], &[user.id], actor.user_id, "challenge_reviewer")
             .await?;
         let w = self
-            .store
-            .challenge_write(&ChallengeWrite {
-                challenge_id: id,
-                stages: ["published", "applications_closed", "under_review"]
+            .change(
+                actor,
+                id,
+                ["published", "applications_closed", "under_review"]
                     .map(String::from)
                     .to_vec(),
-                op: ChallengeOp::AssignReviewer {
+                ChallengeOp::AssignReviewer {
                     user_id: user.id,
                     expert_id,
                     by: actor.user_id,
                 },
-                actor: actor.username.clone(),
-                action: "challenge_reviewer".into(),
-                detail: format!("expert #{expert_id} as reviewer"),
+                (
+                    "challenge_reviewer",
+                    format!("expert #{expert_id} as reviewer"),
+                ),
                 notify,
-            })
+            )
             .await?;
         written(w, id, "assigning a reviewer")?;
         self.show(Some(actor), id).await
@@ -311,21 +312,19 @@ impl Board {
         }
         check_len("reason", reason, 500)?;
         let w = self
-            .store
-            .challenge_write(&ChallengeWrite {
-                challenge_id: c.id,
-                stages: ["published", "applications_closed", "under_review"]
+            .change(
+                actor,
+                c.id,
+                ["published", "applications_closed", "under_review"]
                     .map(String::from)
                     .to_vec(),
-                op: ChallengeOp::Recuse {
+                ChallengeOp::Recuse {
                     user_id: actor.user_id,
                     reason: reason.into(),
                 },
-                actor: actor.username.clone(),
-                action: "challenge_recusal".into(),
-                detail: reason.into(),
-                notify: vec![],
-            })
+                ("challenge_recusal", reason.into()),
+                vec![],
+            )
             .await?;
         written(w, id, "a recusal")?;
         self.show(Some(actor), id).await
@@ -381,21 +380,22 @@ impl Board {
             .map_err(|m| EngineError::Input(format!("scores: {m}")))?;
         check_len("comment", &req.comment, 2_000)?;
         let w = self
-            .store
-            .challenge_write(&ChallengeWrite {
-                challenge_id: cid,
-                stages: vec!["under_review".into()],
-                op: ChallengeOp::Score {
+            .change(
+                actor,
+                cid,
+                vec!["under_review".into()],
+                ChallengeOp::Score {
                     application_id,
                     reviewer: actor.user_id,
                     sheet: serde_json::to_string(&req.scores).expect("sheet serialises"),
                     comment: req.comment.trim().into(),
                 },
-                actor: actor.username.clone(),
-                action: "challenge_score".into(),
-                detail: format!("application #{application_id} scored"),
-                notify: vec![],
-            })
+                (
+                    "challenge_score",
+                    format!("application #{application_id} scored"),
+                ),
+                vec![],
+            )
             .await?;
         written(w, cid, "scoring")?;
         self.show(Some(actor), cid).await
@@ -514,18 +514,19 @@ impl Board {
             ));
         }
         let w = self
-            .store
-            .challenge_write(&ChallengeWrite {
-                challenge_id: id,
-                stages: ["published", "applications_closed", "under_review"]
+            .change(
+                actor,
+                id,
+                ["published", "applications_closed", "under_review"]
                     .map(String::from)
                     .to_vec(),
-                op: ChallengeOp::RemoveReviewer { user_id },
-                actor: actor.username.clone(),
-                action: "challenge_reviewer_removed".into(),
-                detail: format!("reviewer user #{user_id} removed"),
-                notify: vec![],
-            })
+                ChallengeOp::RemoveReviewer { user_id },
+                (
+                    "challenge_reviewer_removed",
+                    format!("reviewer user #{user_id} removed"),
+                ),
+                vec![],
+            )
             .await?;
         match w {
             store::Written::Missing => Err(EngineError::NotFound(format!(
