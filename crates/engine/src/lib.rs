@@ -17,6 +17,7 @@ pub mod error;
 pub mod import;
 pub mod indexing;
 pub mod matching;
+pub mod pilot;
 pub mod registry_search;
 pub mod tiers;
 pub mod whatif;

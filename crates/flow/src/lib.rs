@@ -16,6 +16,8 @@ pub const ENGAGEMENT: &str = include_str!("../../../data/workflows/engagement.to
 pub const CHALLENGE: &str = include_str!("../../../data/workflows/challenge.toml");
 /// The open application scenario (开放应用场景) workflow: the challenge's lighter path.
 pub const SCENARIO: &str = include_str!("../../../data/workflows/scenario.toml");
+/// The equipment booking workflow of pilot platforms and PoC centres.
+pub const BOOKING: &str = include_str!("../../../data/workflows/booking.toml");
 
 /// A workflow: its states, its transitions and (where it has them) the reasons it may end for.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]

@@ -43,6 +43,8 @@ pub fn notice_parts(
 ) -> (String, String) {
     let prefix = if event.starts_with("challenge_") {
         "ch_stage_"
+    } else if event.starts_with("booking_") {
+        "bk_status_"
     } else {
         "stage_"
     };
@@ -123,9 +125,22 @@ async fn deliver_due(
                 .await?
                 .map(|c| c.title)
                 .unwrap_or_default(),
-            (None, None) => String::new(),
+            (None, None) => match d.booking_id {
+                // Booking notices go to the requester and the platform's staff: the equipment's
+                // name is public in the library.
+                Some(id) => match state.store.booking(id).await? {
+                    Some(b) => state
+                        .store
+                        .equipment(b.equipment_id)
+                        .await?
+                        .map(|e| e.name)
+                        .unwrap_or_default(),
+                    None => String::new(),
+                },
+                None => String::new(),
+            },
         };
-        let subject_id = d.engagement_id.or(d.challenge_id);
+        let subject_id = d.engagement_id.or(d.challenge_id).or(d.booking_id);
         let to = d.to_stage.as_deref();
         let result = match d.channel.as_str() {
             "email" => match smtp {
@@ -139,6 +154,10 @@ async fn deliver_due(
                         (Some(base), None, Some(id)) => {
                             format!("\n\n{}/challenges/{id}", base.trim_end_matches('/'))
                         }
+                        (Some(base), None, None) => d
+                            .booking_id
+                            .map(|id| format!("\n\n{}/bookings/{id}", base.trim_end_matches('/')))
+                            .unwrap_or_default(),
                         _ => String::new(),
                     };
                     let body = format!("{zh}\n{en}{link}\n\n{}", t("notice_mail_footer", Lang::Zh));
@@ -155,6 +174,7 @@ async fn deliver_due(
                     "event": d.event,
                     "engagement_id": d.engagement_id,
                     "challenge_id": d.challenge_id,
+                    "booking_id": d.booking_id,
                     "from": d.from_stage,
                     "to": d.to_stage,
                     "at": d.at,

@@ -9,6 +9,7 @@
 mod accounts;
 mod admin;
 mod audit;
+mod bookings;
 mod chains;
 mod challenges;
 mod claims;
@@ -23,6 +24,7 @@ mod limits;
 mod notices;
 mod pages;
 mod pass;
+mod platforms;
 mod profiles;
 mod related;
 mod target;
@@ -40,6 +42,7 @@ use std::time::Duration;
 pub use accounts::{NewUser, User};
 pub use admin::Grant;
 pub use audit::{AuditCheck, AuditEntry};
+pub use bookings::{Booked, BookingEventRow, BookingMove, BookingRow, NewBooking, HOLDING};
 pub use chains::{ChainAssignmentRow, ChainOverride, Replace, MANUAL_EVIDENCE};
 pub use challenges::{
     ChallengeEventRow, ChallengeFields, ChallengeMove, ChallengeReader, ChallengeRow, Written,
@@ -61,6 +64,7 @@ pub use limits::LimitCount;
 pub use notices::{DeliveryRow, NewNotice, NoticeRow, MAX_ATTEMPTS};
 pub use pages::Pages;
 pub use pass::{CreditPass, DemandPass, DemandScope, EveryProfilePass, PassIssuer, ProfilePass};
+pub use platforms::{EquipmentFields, EquipmentRow, PlatformFields, PlatformRow, Upserted};
 pub use profiles::{AssessorRow, CreditEvaluationRow, CreditRosterRow, ProfileRow};
 pub use target::Target;
 pub use teasers::Teaser;

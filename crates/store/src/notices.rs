@@ -28,6 +28,8 @@ pub struct NoticeRow {
     pub read_at: Option<i64>,
     /// The challenge or scenario it concerns (challenge events).
     pub challenge_id: Option<i64>,
+    /// The equipment booking it concerns (booking events).
+    pub booking_id: Option<i64>,
 }
 
 /// A delivery waiting to be sent, with its notification.
@@ -45,6 +47,7 @@ pub struct DeliveryRow {
     pub from_stage: Option<String>,
     pub to_stage: Option<String>,
     pub challenge_id: Option<i64>,
+    pub booking_id: Option<i64>,
 }
 
 /// A delivery is given up after this many failed attempts.
@@ -114,7 +117,7 @@ macro_rules! insert_challenge_notices {
 pub(crate) use insert_challenge_notices;
 
 const NOTICE_COLUMNS: &str =
-    "id, user_id, at, event, engagement_id, from_stage, to_stage, read_at, challenge_id";
+    "id, user_id, at, event, engagement_id, from_stage, to_stage, read_at, challenge_id, booking_id";
 
 impl Store {
     /// A user's newest notifications, at most `limit`.
@@ -150,7 +153,7 @@ impl Store {
     /// Deliveries due at `now`, oldest first, at most `limit`.
     pub async fn due_deliveries(&self, now: i64, limit: i64) -> Result<Vec<DeliveryRow>> {
         let sql = "SELECT d.id, d.channel, d.target, d.attempts, n.id AS notification_id, n.user_id, n.at, \
-                   n.event, n.engagement_id, n.from_stage, n.to_stage, n.challenge_id \
+                   n.event, n.engagement_id, n.from_stage, n.to_stage, n.challenge_id, n.booking_id \
                    FROM deliveries d JOIN notifications n ON n.id = d.notification_id \
                    WHERE d.status = 'pending' AND d.next_at <= $1 ORDER BY d.next_at, d.id LIMIT $2";
         Ok(

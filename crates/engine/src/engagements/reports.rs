@@ -23,6 +23,8 @@ pub struct NoticeFace {
     pub engagement_id: Option<i64>,
     /// The challenge it concerns (challenge events; `item` then holds the challenge's title).
     pub challenge_id: Option<i64>,
+    /// The equipment booking it concerns (booking events; `item` then holds the equipment's name).
+    pub booking_id: Option<i64>,
     pub from: Option<String>,
     pub to: Option<String>,
     /// The engagement's supply item (public registry data; never the need's text).
@@ -155,7 +157,22 @@ impl Desk {
                         id: c.id,
                         title: c.title,
                     }),
-                    None => None,
+                    None => match n.booking_id {
+                        Some(bid) => match self.store.booking(bid).await? {
+                            Some(b) => {
+                                self.store
+                                    .equipment(b.equipment_id)
+                                    .await?
+                                    .map(|e| ItemFace {
+                                        kind: "booking".into(),
+                                        id: bid,
+                                        title: e.name,
+                                    })
+                            }
+                            None => None,
+                        },
+                        None => None,
+                    },
                 },
             };
             out.push(NoticeFace {
@@ -165,6 +182,7 @@ impl Desk {
                 event: n.event,
                 engagement_id: n.engagement_id,
                 challenge_id: n.challenge_id,
+                booking_id: n.booking_id,
                 from: n.from_stage,
                 to: n.to_stage,
                 item,

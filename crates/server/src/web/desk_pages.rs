@@ -64,7 +64,7 @@ pub(super) async fn inbox(
     let notices = list
         .iter()
         .map(|n| {
-            let subject = n.engagement_id.or(n.challenge_id);
+            let subject = n.engagement_id.or(n.challenge_id).or(n.booking_id);
             let (before, after) = notice_parts(&n.event, subject, n.to.as_deref(), l);
             (n, before, after)
         })
@@ -76,7 +76,7 @@ pub(super) async fn inbox(
             href: match (n.engagement_id, n.challenge_id) {
                 (Some(id), _) => Some(format!("/engagements/{id}")),
                 (None, Some(id)) => Some(format!("/challenges/{id}")),
-                _ => None,
+                _ => n.booking_id.map(|id| format!("/bookings/{id}")),
             },
             unread: !n.read,
         })
