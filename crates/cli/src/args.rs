@@ -125,6 +125,11 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::deal_args::EngagementCommand,
     },
+    /// Pilot platforms and PoC centres (中试平台供需资源库): import, capability search, utilisation.
+    Platforms {
+        #[command(subcommand)]
+        command: crate::pilot_args::PlatformsCommand,
+    },
     /// Technology contracts recorded at the contracted stage.
     Contracts {
         #[command(subcommand)]

@@ -7,6 +7,7 @@ mod config;
 mod deal_args;
 mod domain_args;
 mod kind_arg;
+mod pilot_args;
 mod table;
 
 use std::process::ExitCode;

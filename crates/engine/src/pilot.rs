@@ -6,8 +6,8 @@
 //! booking's requester is the organization that asked. Others see a platform's public entry and,
 //! in a calendar, only which periods are taken — never by whom or for what.
 
-mod booking;
-mod import;
+pub mod booking;
+pub mod import;
 mod search;
 
 use std::collections::BTreeSet;
@@ -304,6 +304,11 @@ impl Library {
             terms: Default::default(),
             deals: Desk::new(store.clone(), platform, email)?,
         })
+    }
+
+    /// The weekday of a Beijing midnight (0 Monday … 6 Sunday).
+    pub fn weekday(midnight: i64) -> i64 {
+        ((midnight + pilot::calendar::BEIJING).div_euclid(24 * 3600) + 3).rem_euclid(7)
     }
 
     /// Whether the actor is the platform's staff or an operator.

@@ -142,6 +142,58 @@ impl Hours {
         }
     }
 
+    /// The hours in words: `周一至周五 08:00–18:00；周六 09:00–12:00` / `Mon–Fri 08:00–18:00; Sat …`.
+    pub fn words(&self, zh: bool) -> String {
+        const ZH: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+        const EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+        let names = if zh { ZH } else { EN };
+        match self {
+            Hours::Always => (if zh {
+                "全天 24 小时开放"
+            } else {
+                "Open around the clock"
+            })
+            .into(),
+            Hours::Weekly(ws) if ws.is_empty() => (if zh { "暂不开放" } else { "Not open" }).into(),
+            Hours::Weekly(ws) => ws
+                .iter()
+                .map(|w| {
+                    // Runs of consecutive days: 周一至周五, 周六.
+                    let mut runs: Vec<String> = vec![];
+                    let mut d = 0;
+                    while d < 7 {
+                        if !w.days[d] {
+                            d += 1;
+                            continue;
+                        }
+                        let start = d;
+                        while d + 1 < 7 && w.days[d + 1] {
+                            d += 1;
+                        }
+                        runs.push(if start == d {
+                            names[d].to_string()
+                        } else {
+                            format!(
+                                "{}{}{}",
+                                names[start],
+                                if zh { "至" } else { "–" },
+                                names[d]
+                            )
+                        });
+                        d += 1;
+                    }
+                    format!(
+                        "{} {:02}:00–{:02}:00",
+                        runs.join(if zh { "、" } else { ", " }),
+                        w.from_hour,
+                        w.to_hour
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(if zh { "；" } else { "; " }),
+        }
+    }
+
     /// The open windows within `[from, to)`, merged and clipped.
     pub fn windows(&self, from: i64, to: i64) -> Vec<(i64, i64)> {
         if from >= to {

@@ -19,6 +19,7 @@ pub mod error;
 pub mod metrics;
 pub mod nda;
 pub mod openapi;
+pub mod platforms;
 pub mod search_api;
 pub mod state;
 pub mod tiers;
@@ -266,6 +267,15 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/applications/{id}/confirm", post(challenges::confirm))
         .route("/applications/{id}/scores", post(challenges::score))
         .route("/evidence/{id}", get(challenge_extras::evidence))
+        .route("/platforms", get(platforms::search))
+        .route("/platforms/{id}", get(platforms::show).put(platforms::edit))
+        .route("/platforms/{id}/equipment", post(platforms::save_equipment))
+        .route("/platforms/{id}/utilisation", get(platforms::utilisation))
+        .route("/platforms/{id}/queue", get(platforms::queue))
+        .route("/equipment/{id}/slots", get(platforms::slots))
+        .route("/bookings", get(platforms::mine).post(platforms::book))
+        .route("/bookings/{id}", get(platforms::show_booking))
+        .route("/bookings/{id}/transitions", post(platforms::transition))
         .route("/openapi.json", get(openapi::document));
     let api = if state.config.test_clock {
         api.route("/test/clock", post(challenge_extras::test_clock))

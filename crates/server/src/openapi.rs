@@ -4,7 +4,7 @@ use utoipa::OpenApi;
 
 use crate::{
     api, auth, chains, challenge_extras, challenges, claims, credit, engagements, error, nda,
-    search_api, tiers,
+    platforms, search_api, tiers,
 };
 
 #[derive(OpenApi)]
@@ -39,6 +39,9 @@ use crate::{
         challenges::resolve, challenges::set_milestones, challenges::report, challenges::decide,
         challenges::market, challenge_extras::add_evidence, challenge_extras::evidence, challenge_extras::candidates,
         challenge_extras::invite,
+        platforms::search, platforms::show, platforms::edit, platforms::save_equipment, platforms::slots,
+        platforms::book, platforms::mine, platforms::show_booking, platforms::transition,
+        platforms::utilisation, platforms::queue,
     ),
     components(schemas(
         error::ErrorBody, error::ErrorDetail, auth::LoginRequest, auth::LoginResponse, auth::UserView,
@@ -75,6 +78,15 @@ use crate::{
         challenges::ChallengeList, challenges::VersionRequest, challenges::ReviewerRequest,
         challenges::RecusalRequest, challenges::ReportRequest, challenges::DecisionRequest,
         challenges::MarketRequest,
+        platforms::PlatformList, platforms::TakenBody, platforms::TakenPeriod, platforms::BookingList,
+        engine::pilot::PlatformHit, engine::pilot::EquipmentMatch, engine::pilot::PlatformFace,
+        engine::pilot::PlatformDetail, engine::pilot::Fee, engine::pilot::Contact, engine::pilot::TrackRecord,
+        engine::pilot::PlatformInput, engine::pilot::EquipmentInput, engine::pilot::ParamInput,
+        engine::pilot::EquipmentFace, engine::pilot::ParamFace,
+        engine::pilot::booking::BookingInput, engine::pilot::booking::BookingMoveInput,
+        engine::pilot::booking::BookingFace, engine::pilot::booking::Slots, engine::pilot::booking::CalendarDay,
+        engine::pilot::booking::TakenPeriod, engine::pilot::booking::UtilisationFace,
+        engine::pilot::booking::EquipmentUse,
     )),
     tags(
         (name = "auth", description = "Sign-in and sessions"),
@@ -87,6 +99,7 @@ use crate::{
         (name = "credit", description = "Tech credit (知识价值信用): scores, stored evaluations, risk-sharing simulation"),
         (name = "engagements", description = "From match to contract (对接): engagements, NDA, brokers, inbox, technology contracts"),
         (name = "challenges", description = "揭榜挂帅 challenges and open application scenarios: post, apply, review, notice, milestones, acceptance, market grade"),
+        (name = "platforms", description = "Pilot platforms and PoC centres (中试平台供需资源库): capability search, equipment calendars and bookings, utilisation"),
     )
 )]
 pub struct ApiDoc;

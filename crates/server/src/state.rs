@@ -163,6 +163,8 @@ pub struct AppState {
     pub desk: engine::engagements::Desk,
     /// Challenges and scenarios: the workflows and their use cases (see `engine::challenges`).
     pub board: engine::challenges::Board,
+    /// Pilot platforms and PoC centres: the library, bookings, PoC seeds, the conversion path.
+    pub library: engine::pilot::Library,
     /// Wakes the delivery worker (a notification was queued).
     pub(crate) deliveries: Arc<tokio::sync::Notify>,
 }
@@ -216,6 +218,11 @@ impl AppState {
             config.smtp_url.is_some(),
             Some(config.data_dir.join("evidence")),
         )?;
+        let library = engine::pilot::Library::new(
+            store.clone(),
+            policy.platform_demand_pass(),
+            config.smtp_url.is_some(),
+        )?;
         let state = Arc::new(AppState {
             policy,
             store,
@@ -238,6 +245,7 @@ impl AppState {
             card: credit::shipped(),
             desk,
             board,
+            library,
             deliveries: Arc::new(tokio::sync::Notify::new()),
         });
         {

@@ -16,6 +16,7 @@ use crate::auth::{self, cookie, CSRF_COOKIE, SESSION_COOKIE};
 use crate::state::AppState;
 
 mod admin;
+mod bookings;
 mod broker_pages;
 mod chains;
 mod challenge_form;
@@ -34,6 +35,8 @@ mod funnel;
 mod import;
 mod labels;
 mod pages;
+mod platform_form;
+mod platforms;
 mod records;
 mod session;
 mod tiers;
@@ -250,6 +253,7 @@ fn menu(v: &Viewer) -> Vec<(&'static str, &'static str)> {
     }
     m.push(("/chains", "nav_chains"));
     m.push(("/challenges", "nav_challenges"));
+    m.push(("/platforms", "nav_platforms"));
     if v.is_official() {
         m.push(("/tiers", "nav_tiers"));
     } else if role == Some(Role::Enterprise) {
@@ -272,6 +276,9 @@ fn menu(v: &Viewer) -> Vec<(&'static str, &'static str)> {
     } else if role == Some(Role::Government) {
         m.push(("/contracts", "nav_contracts"));
         m.push(("/brokers", "nav_brokers"));
+    }
+    if matches!(role, Some(Role::Enterprise | Role::Institution)) {
+        m.push(("/bookings", "nav_bookings"));
     }
     if v.is_operator() {
         m.push(("/admin/accounts", "nav_admin"));
@@ -380,6 +387,7 @@ fn gate(c: &Ctx, heading: &str, allowed: bool, refusal_key: &str) -> Option<Resp
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
+        .merge(platforms::routes())
         .route("/", get(pages::home))
         .route("/search", get(pages::search_page))
         .route("/match", get(pages::match_page))

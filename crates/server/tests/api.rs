@@ -60,3 +60,6 @@ mod challenge_secrets;
 
 #[path = "api/challenge_forms.rs"]
 mod challenge_forms;
+
+#[path = "api/platforms.rs"]
+mod platforms;

@@ -180,6 +180,11 @@ pub async fn run(global: &Global, args: &DemoArgs) -> anyhow::Result<u8> {
         "  {:<22} {:>5} challenges and scenarios at every stage (示例数据)",
         "challenges", challenges
     );
+    let (platforms, bookings) = super::demo_pilot::seed(&store, &issuer).await?;
+    println!(
+        "  {:<22} {:>5} pilot platforms and PoC centres with equipment, {} bookings (示例数据)",
+        "platforms", platforms, bookings
+    );
     println!(
         "\ndemo accounts (password {}):",
         if given {

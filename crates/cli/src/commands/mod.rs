@@ -7,6 +7,7 @@ mod deals;
 mod demo;
 mod demo_challenges;
 mod demo_deals;
+mod demo_pilot;
 mod encode;
 mod eval;
 mod export;
@@ -14,6 +15,7 @@ mod fetch_model;
 mod gen;
 mod import;
 mod matching;
+mod pilot;
 mod reindex;
 mod serve;
 mod tier;
@@ -131,6 +133,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Grant { command } => accounts::grant(&cli.global, command).await,
         Command::Engagement { command } => deals::engagement(&cli.global, command).await,
         Command::Contracts { command } => deals::contracts(&cli.global, command).await,
+        Command::Platforms { command } => pilot::platforms(&cli.global, command).await,
         Command::Labels { command } => deals::labels(&cli.global, command).await,
         Command::Nda { command } => deals::nda(&cli.global, command).await,
         Command::Audit { command } => deals::audit(&cli.global, command).await,

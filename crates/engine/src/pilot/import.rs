@@ -73,7 +73,89 @@ fn yuan_to_fen(s: &str) -> Option<i64> {
     (v.is_finite() && v >= 0.0 && v <= 1e9).then(|| (v * 100.0).round() as i64)
 }
 
+/// Contacts written `name|role|phone|email|public(是/否); …`.
+pub fn parse_contacts(text: &str) -> Vec<super::Contact> {
+    text.split([';', '；', '\n'])
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(|line| {
+            let p: Vec<&str> = line.split('|').map(str::trim).collect();
+            super::Contact {
+                name: p.first().copied().unwrap_or_default().to_string(),
+                role: p.get(1).copied().unwrap_or_default().to_string(),
+                phone: p.get(2).copied().unwrap_or_default().to_string(),
+                email: p.get(3).copied().unwrap_or_default().to_string(),
+                public: matches!(
+                    p.get(4).copied(),
+                    Some("是" | "公开" | "yes" | "public" | "true" | "1")
+                ),
+            }
+        })
+        .collect()
+}
+
 impl Library {
+    /// A fee schedule written `item|unit|yuan[|SME yuan]; …` (unit a code or its word).
+    pub fn parse_fees(&self, text: &str) -> std::result::Result<Vec<Fee>, String> {
+        let mut fees = vec![];
+        for line in text
+            .split([';', '；', '\n'])
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+        {
+            let parts: Vec<&str> = line.split('|').map(str::trim).collect();
+            let bad = || {
+                format!("`{line}` (fix: write item|unit|price in yuan[|SME price], e.g. 设备租用|小时|800)")
+            };
+            if !(3..=4).contains(&parts.len()) {
+                return Err(bad());
+            }
+            let unit = self
+                .code_of("pl_fee_", &self.vocabulary.fee_units, parts[1])
+                .ok_or_else(bad)?;
+            fees.push(Fee {
+                item: parts[0].to_string(),
+                unit,
+                fen: yuan_to_fen(parts[2]).ok_or_else(bad)?,
+                sme_fen: match parts.get(3) {
+                    Some(x) => Some(yuan_to_fen(x).ok_or_else(bad)?),
+                    None => None,
+                },
+            });
+        }
+        Ok(fees)
+    }
+
+    /// Capability parameters written `最高温度=300°C; 容积=500L`.
+    pub fn parse_parameters(&self, text: &str) -> std::result::Result<Vec<ParamInput>, String> {
+        let mut parameters = vec![];
+        for item in text
+            .split([';', '；', '\n'])
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+        {
+            let bad =
+                |why: String| format!("`{item}`: {why} (fix: write 最高温度=300°C; 容积=500L)");
+            let (name, rest) = item
+                .split_once(['=', '：', ':'])
+                .ok_or_else(|| bad("no `=`".into()))?;
+            let rest = rest.trim();
+            let cut = rest
+                .char_indices()
+                .find(|(_, ch)| !(ch.is_ascii_digit() || matches!(ch, '.' | '-' | '+')))
+                .map_or(rest.len(), |(i, _)| i);
+            let value: f64 = rest[..cut].parse().map_err(|_| bad("no number".into()))?;
+            let unit = rest[cut..].trim().to_string();
+            self.units.measure(name, value, &unit).map_err(bad)?;
+            parameters.push(ParamInput {
+                name: name.trim().to_string(),
+                value,
+                unit,
+            });
+        }
+        Ok(parameters)
+    }
+
     /// A code of the library's vocabulary from a code or its Chinese or English word.
     pub fn code_of(&self, prefix: &str, allowed: &[String], value: &str) -> Option<String> {
         let v = value.trim();
@@ -159,50 +241,10 @@ impl Library {
                     format!("`{trl}` is not a TRL span (fix: write it as 4-7)"),
                 )
             })?;
-        let mut fees = vec![];
-        for line in get("fees")
-            .split([';', '；'])
-            .map(str::trim)
-            .filter(|x| !x.is_empty())
-        {
-            let parts: Vec<&str> = line.split('|').map(str::trim).collect();
-            let bad = || {
-                (col("fees"), format!("`{line}` (fix: write item|unit|price in yuan[|SME price], e.g. 设备租用|hour|800)"))
-            };
-            if !(3..=4).contains(&parts.len()) {
-                return Err(bad());
-            }
-            let unit = self
-                .code_of("pl_fee_", &v.fee_units, parts[1])
-                .ok_or_else(bad)?;
-            fees.push(Fee {
-                item: parts[0].to_string(),
-                unit,
-                fen: yuan_to_fen(parts[2]).ok_or_else(bad)?,
-                sme_fen: match parts.get(3) {
-                    Some(x) => Some(yuan_to_fen(x).ok_or_else(bad)?),
-                    None => None,
-                },
-            });
-        }
-        let mut contacts = vec![];
-        for line in get("contacts")
-            .split([';', '；'])
-            .map(str::trim)
-            .filter(|x| !x.is_empty())
-        {
-            let p: Vec<&str> = line.split('|').map(str::trim).collect();
-            contacts.push(super::Contact {
-                name: p.first().copied().unwrap_or_default().to_string(),
-                role: p.get(1).copied().unwrap_or_default().to_string(),
-                phone: p.get(2).copied().unwrap_or_default().to_string(),
-                email: p.get(3).copied().unwrap_or_default().to_string(),
-                public: matches!(
-                    p.get(4).copied(),
-                    Some("是" | "公开" | "yes" | "public" | "true" | "1")
-                ),
-            });
-        }
+        let fees = self
+            .parse_fees(&get("fees"))
+            .map_err(|e| (col("fees"), e))?;
+        let contacts = parse_contacts(&get("contacts"));
         let count = |f: &str| -> std::result::Result<i64, (String, String)> {
             let raw = get(f);
             if raw.is_empty() {
@@ -268,35 +310,9 @@ impl Library {
                 .map(|(h, _)| h.clone())
                 .unwrap_or_else(|| f.to_string())
         };
-        let mut parameters = vec![];
-        for item in get("parameters")
-            .split([';', '；'])
-            .map(str::trim)
-            .filter(|x| !x.is_empty())
-        {
-            let bad = |why: String| {
-                (
-                    col("parameters"),
-                    format!("`{item}`: {why} (fix: write 最高温度=300°C; 容积=500L)"),
-                )
-            };
-            let (name, rest) = item
-                .split_once(['=', '：', ':'])
-                .ok_or_else(|| bad("no `=`".into()))?;
-            let rest = rest.trim();
-            let cut = rest
-                .char_indices()
-                .find(|(_, ch)| !(ch.is_ascii_digit() || matches!(ch, '.' | '-' | '+')))
-                .map_or(rest.len(), |(i, _)| i);
-            let value: f64 = rest[..cut].parse().map_err(|_| bad("no number".into()))?;
-            let unit = rest[cut..].trim().to_string();
-            self.units.measure(name, value, &unit).map_err(bad)?;
-            parameters.push(ParamInput {
-                name: name.trim().to_string(),
-                value,
-                unit,
-            });
-        }
+        let parameters = self
+            .parse_parameters(&get("parameters"))
+            .map_err(|e| (col("parameters"), e))?;
         let fee = get("fee_per_hour");
         Ok(EquipmentInput {
             name: get("name"),
