@@ -262,6 +262,9 @@ pub struct Library {
     terms: search::TermCache,
     /// Notices go out as the engagement desk sends them (inbox, e-mail, webhook).
     pub(crate) deals: Desk,
+    /// Cluster and chain-node codes of the taxonomy in force (an entry names only known ones).
+    clusters: std::collections::HashSet<String>,
+    nodes: std::collections::HashSet<String>,
 }
 
 pub(crate) fn check_len(field: &str, text: &str, max: usize) -> Result<()> {
@@ -303,7 +306,20 @@ impl Library {
             settings: pilot::BookingSettings::shipped(),
             terms: Default::default(),
             deals: Desk::new(store.clone(), platform, email)?,
-        })
+            clusters: Default::default(),
+            nodes: Default::default(),
+        }
+        .with_taxonomy(
+            &chain::Taxonomy::shipped().map_err(|e| EngineError::Setup(e.to_string()))?,
+        ))
+    }
+
+    /// The taxonomy whose cluster and node codes entries may name (an edited one replaces the
+    /// shipped one where the server runs with it).
+    pub fn with_taxonomy(mut self, t: &chain::Taxonomy) -> Library {
+        self.clusters = t.clusters.iter().map(|c| c.code.clone()).collect();
+        self.nodes = t.nodes().map(|n| n.code.clone()).collect();
+        self
     }
 
     /// The weekday of a Beijing midnight (0 Monday … 6 Sunday).
@@ -338,6 +354,17 @@ impl Library {
             ));
         }
         check_len("cluster", &req.cluster, 40)?;
+        if !req.cluster.is_empty() && !self.clusters.contains(req.cluster.trim()) {
+            return Err(EngineError::Input(format!(
+                "cluster: `{}` is not a 33618 cluster code of the chain taxonomy (e.g. AM, BIO, EIM)",
+                req.cluster
+            )));
+        }
+        if let Some(n) = req.detail.chain_nodes.iter().find(|n| !self.nodes.contains(n.as_str())) {
+            return Err(EngineError::Input(format!(
+                "detail.chain_nodes: `{n}` is not a chain node of the taxonomy (see /chains)"
+            )));
+        }
         let d = &req.detail;
         check_len("detail.summary", &d.summary, 4_000)?;
         check_len("detail.host_org", &d.host_org, 200)?;

@@ -222,7 +222,8 @@ impl AppState {
             store.clone(),
             policy.platform_demand_pass(),
             config.smtp_url.is_some(),
-        )?;
+        )?
+        .with_taxonomy(&chains.taxonomy);
         let state = Arc::new(AppState {
             policy,
             store,

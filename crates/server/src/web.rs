@@ -277,9 +277,6 @@ fn menu(v: &Viewer) -> Vec<(&'static str, &'static str)> {
         m.push(("/contracts", "nav_contracts"));
         m.push(("/brokers", "nav_brokers"));
     }
-    if matches!(role, Some(Role::Enterprise | Role::Institution)) {
-        m.push(("/bookings", "nav_bookings"));
-    }
     if v.is_operator() {
         m.push(("/admin/accounts", "nav_admin"));
     }

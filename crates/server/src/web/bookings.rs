@@ -264,7 +264,7 @@ struct UseShow {
     booked: String,
     maintenance: String,
     share: String,
-    /// 0–100, for the bar.
+    /// 0, 10, … 100: the bar's class.
     width: i64,
 }
 
@@ -332,9 +332,11 @@ pub(super) async fn utilisation_page(
             booked: number(e.booked_hours, 1),
             maintenance: number(e.maintenance_hours, 1),
             share: e.share.map(percent).unwrap_or_else(|| "—".into()),
+            // The bar's width in tens of percent (the stylesheet's `w0` … `w100`: no inline styles
+            // under the content security policy).
             width: e
                 .share
-                .map_or(0, |s| (s * 100.0).round().clamp(0.0, 100.0) as i64),
+                .map_or(0, |s| ((s * 10.0).round().clamp(0.0, 10.0) as i64) * 10),
         })
         .collect();
     let page = UtilisationPage {

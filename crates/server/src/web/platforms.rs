@@ -98,6 +98,8 @@ struct SearchPage {
     error: Option<PageError>,
     examples: String,
     mine: Option<i64>,
+    /// Signed in as a user of an organization: a link to its bookings.
+    has_org: bool,
 }
 
 fn region_name(code: Option<&str>, l: Lang) -> String {
@@ -215,6 +217,7 @@ pub(super) async fn search_page(
         error,
         examples,
         mine,
+        has_org: a.as_ref().is_some_and(|a| a.org.is_some()),
     };
     respond(&c, status, &page)
 }
