@@ -8,6 +8,9 @@
 //! under `data/pilot` and `data/rules`, each with its source.
 
 pub mod calendar;
+pub mod ipfast;
+pub mod path;
+pub mod poc;
 pub mod units;
 
 pub use calendar::{Hours, HOUR};
