@@ -6,9 +6,13 @@
 //! booking's requester is the organization that asked. Others see a platform's public entry and,
 //! in a calendar, only which periods are taken — never by whom or for what.
 
+pub mod applications;
 pub mod booking;
+pub mod filings;
 pub mod import;
+pub mod path;
 mod search;
+pub mod seeds;
 
 use std::collections::BTreeSet;
 
@@ -259,6 +263,11 @@ pub struct Library {
     pub vocabulary: pilot::Vocabulary,
     pub booking: flow::Definition,
     pub settings: pilot::BookingSettings,
+    /// PoC seed screening (`data/rules/poc.toml`), IP fast track, the path planner, the filing flow.
+    pub poc: pilot::poc::PocRules,
+    pub fast_track: pilot::ipfast::FastTrack,
+    pub path_rules: pilot::path::PathRules,
+    pub filing: flow::Definition,
     terms: search::TermCache,
     /// Notices go out as the engagement desk sends them (inbox, e-mail, webhook).
     pub(crate) deals: Desk,
@@ -287,6 +296,13 @@ fn one_of(field: &str, value: &str, allowed: &[String]) -> Result<()> {
     )))
 }
 
+/// Today in Beijing on the store's clock.
+pub(crate) fn seeds_today(store: &Store) -> chrono::NaiveDate {
+    chrono::DateTime::from_timestamp(store.now_ts() + 8 * 3600, 0)
+        .unwrap_or_default()
+        .date_naive()
+}
+
 /// Whether a region code is in Chongqing.
 pub fn is_local(region_code: Option<&str>) -> bool {
     region_code
@@ -304,14 +320,22 @@ impl Library {
             vocabulary: pilot::Vocabulary::shipped(),
             booking,
             settings: pilot::BookingSettings::shipped(),
+            poc: pilot::poc::PocRules::shipped(),
+            fast_track: pilot::ipfast::FastTrack::shipped(),
+            path_rules: pilot::path::PathRules::shipped(),
+            filing: flow::Definition::load(
+                "ip_filing.toml",
+                flow::IP_FILING,
+                &["applicant", "operator"],
+                &["eligible"],
+            )
+            .map_err(|e| EngineError::Setup(e.to_string()))?,
             terms: Default::default(),
             deals: Desk::new(store.clone(), platform, email)?,
             clusters: Default::default(),
             nodes: Default::default(),
         }
-        .with_taxonomy(
-            &chain::Taxonomy::shipped().map_err(|e| EngineError::Setup(e.to_string()))?,
-        ))
+        .with_taxonomy(&chain::Taxonomy::shipped().map_err(|e| EngineError::Setup(e.to_string()))?))
     }
 
     /// The taxonomy whose cluster and node codes entries may name (an edited one replaces the
@@ -360,7 +384,12 @@ impl Library {
                 req.cluster
             )));
         }
-        if let Some(n) = req.detail.chain_nodes.iter().find(|n| !self.nodes.contains(n.as_str())) {
+        if let Some(n) = req
+            .detail
+            .chain_nodes
+            .iter()
+            .find(|n| !self.nodes.contains(n.as_str()))
+        {
             return Err(EngineError::Input(format!(
                 "detail.chain_nodes: `{n}` is not a chain node of the taxonomy (see /chains)"
             )));

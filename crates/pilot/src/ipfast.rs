@@ -27,7 +27,10 @@ pub struct FastTrack {
 }
 
 fn norm(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_uppercase).collect()
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect()
 }
 
 impl FastTrack {
@@ -49,7 +52,8 @@ impl FastTrack {
     }
 
     pub fn shipped() -> FastTrack {
-        FastTrack::load("ip-fast-track.toml", FAST_TRACK).expect("the shipped fast-track list loads")
+        FastTrack::load("ip-fast-track.toml", FAST_TRACK)
+            .expect("the shipped fast-track list loads")
     }
 
     /// The industry a filing's IPC symbols put it in, with the symbol that did (the longest prefix
@@ -94,9 +98,14 @@ mod tests {
         let f = FastTrack::shipped();
         let (i, s) = f.industry_of(&["H01M 10/48".into()]).unwrap();
         assert_eq!((i.code.as_str(), s.as_str()), ("automotive", "H01M 10/48"));
-        let (i, _) = f.industry_of(&["G06F 17/00".into(), "B25J 9/16".into()]).unwrap();
+        let (i, _) = f
+            .industry_of(&["G06F 17/00".into(), "B25J 9/16".into()])
+            .unwrap();
         assert_eq!(i.code, "intelligent_manufacturing");
-        assert!(f.industry_of(&["A61K 9/20".into()]).is_none(), "pharma is not served");
+        assert!(
+            f.industry_of(&["A61K 9/20".into()]).is_none(),
+            "pharma is not served"
+        );
         assert!(f.industry_of(&[]).is_none());
         // B60L (longer) wins over B60 within one industry; case and spaces do not matter.
         let (_, s) = f.industry_of(&["b60l 58/16".into()]).unwrap();

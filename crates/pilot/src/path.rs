@@ -32,7 +32,8 @@ pub struct PathRules {
 impl PathRules {
     pub fn load(file: &str, text: &str) -> Result<PathRules, DataError> {
         let r: PathRules = parse(file, text)?;
-        if !(r.poc_below <= r.pilot_below && r.pilot_below <= 10 && (1..=9).contains(&r.target_trl)) {
+        if !(r.poc_below <= r.pilot_below && r.pilot_below <= 10 && (1..=9).contains(&r.target_trl))
+        {
             return Err(DataError {
                 file: file.into(),
                 message: "poc_below ≤ pilot_below ≤ 10 and a target TRL 1–9".into(),
@@ -173,7 +174,11 @@ impl PathRules {
                     ..step(
                         "poc",
                         if best.field_fit { "ok" } else { "warn" },
-                        if best.field_fit { "poc_fit" } else { "poc_general" },
+                        if best.field_fit {
+                            "poc_fit"
+                        } else {
+                            "poc_general"
+                        },
                         vec![trl.to_string()],
                     )
                 },
@@ -185,8 +190,26 @@ impl PathRules {
         // IP.
         steps.push(match f.ip.as_str() {
             "granted" => step("ip", "ok", "ip_granted", vec![]),
-            "pending" => step("ip", "warn", if f.fast_track_eligible { "ip_pending_fast" } else { "ip_pending" }, vec![]),
-            _ => step("ip", "warn", if f.fast_track_eligible { "ip_none_fast" } else { "ip_none" }, vec![]),
+            "pending" => step(
+                "ip",
+                "warn",
+                if f.fast_track_eligible {
+                    "ip_pending_fast"
+                } else {
+                    "ip_pending"
+                },
+                vec![],
+            ),
+            _ => step(
+                "ip",
+                "warn",
+                if f.fast_track_eligible {
+                    "ip_none_fast"
+                } else {
+                    "ip_none"
+                },
+                vec![],
+            ),
         });
         // Pilot.
         let mut run_cost = None;
@@ -209,20 +232,53 @@ impl PathRules {
             };
             let s = match (local, away) {
                 (Some(l), Some(a))
-                    if days(f.now, l.earliest.unwrap_or(0)) > days(f.now, a.earliest.unwrap_or(0)) + self.late_after_days =>
+                    if days(f.now, l.earliest.unwrap_or(0))
+                        > days(f.now, a.earliest.unwrap_or(0)) + self.late_after_days =>
                 {
                     run_cost = a.cost_fen;
-                    pick(a, "warn", "pilot_local_late", vec![l.equipment.clone(), date(l.earliest.unwrap_or(0)), a.platform.clone(), date(a.earliest.unwrap_or(0))])
+                    pick(
+                        a,
+                        "warn",
+                        "pilot_local_late",
+                        vec![
+                            l.equipment.clone(),
+                            date(l.earliest.unwrap_or(0)),
+                            a.platform.clone(),
+                            date(a.earliest.unwrap_or(0)),
+                        ],
+                    )
                 }
                 (Some(l), _) => {
                     run_cost = l.cost_fen;
-                    pick(l, "ok", "pilot_local", vec![l.equipment.clone(), date(l.earliest.unwrap_or(0))])
+                    pick(
+                        l,
+                        "ok",
+                        "pilot_local",
+                        vec![l.equipment.clone(), date(l.earliest.unwrap_or(0))],
+                    )
                 }
                 (None, Some(a)) => {
                     run_cost = a.cost_fen;
-                    pick(a, "warn", "pilot_no_local", vec![a.platform.clone(), a.equipment.clone(), date(a.earliest.unwrap_or(0))])
+                    pick(
+                        a,
+                        "warn",
+                        "pilot_no_local",
+                        vec![
+                            a.platform.clone(),
+                            a.equipment.clone(),
+                            date(a.earliest.unwrap_or(0)),
+                        ],
+                    )
                 }
-                (None, None) => step("pilot", "blocked", "pilot_none", vec![self.horizon_days.to_string()]),
+                (None, None) if f.machines.is_empty() => {
+                    step("pilot", "blocked", "pilot_no_platform", vec![])
+                }
+                (None, None) => step(
+                    "pilot",
+                    "blocked",
+                    "pilot_none",
+                    vec![self.horizon_days.to_string()],
+                ),
             };
             steps.push(s);
         } else {
@@ -235,14 +291,38 @@ impl PathRules {
                 steps.push(Step {
                     choice_id: Some(a.org_id),
                     choice: Some(a.name.clone()),
-                    ..step("adopter", if a.local { "ok" } else { "warn" }, if a.local { "adopter_local" } else { "adopter_away" }, vec![])
+                    ..step(
+                        "adopter",
+                        if a.local { "ok" } else { "warn" },
+                        if a.local {
+                            "adopter_local"
+                        } else {
+                            "adopter_away"
+                        },
+                        vec![],
+                    )
                 });
                 steps.push(match &a.credit {
                     None => step("financing", "hidden", "financing_hidden", vec![]),
-                    Some(None) => step("financing", "warn", "financing_unrated", vec![a.name.clone()]),
+                    Some(None) => step(
+                        "financing",
+                        "warn",
+                        "financing_unrated",
+                        vec![a.name.clone()],
+                    ),
                     Some(Some((grade, line))) => match run_cost {
-                        Some(cost) if cost > *line => step("financing", "blocked", "financing_short", vec![grade.clone(), line.to_string(), cost.to_string()]),
-                        _ => step("financing", "ok", "financing_ok", vec![grade.clone(), line.to_string()]),
+                        Some(cost) if cost > *line => step(
+                            "financing",
+                            "blocked",
+                            "financing_short",
+                            vec![grade.clone(), line.to_string(), cost.to_string()],
+                        ),
+                        _ => step(
+                            "financing",
+                            "ok",
+                            "financing_ok",
+                            vec![grade.clone(), line.to_string()],
+                        ),
                     },
                 });
             }

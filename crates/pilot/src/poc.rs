@@ -152,10 +152,14 @@ impl PocRules {
         }
         let shares = r.ip.claims_share + r.ip.term_share;
         if !(0.0..=1.0).contains(&shares) || r.ip.claims_full == 0 || r.ip.term_full_years <= 0.0 {
-            return Err(bad("ip: claims_share + term_share within 0–1, positive full marks".into()));
+            return Err(bad(
+                "ip: claims_share + term_share within 0–1, positive full marks".into(),
+            ));
         }
         if r.market.pull_full <= 0.0 || r.market.budget_cap < 1.0 || r.market.budget_full_fen <= 0 {
-            return Err(bad("market: positive pull_full and budget_full_fen, budget_cap ≥ 1".into()));
+            return Err(bad(
+                "market: positive pull_full and budget_full_fen, budget_cap ≥ 1".into(),
+            ));
         }
         if r.team.conversions_full == 0 {
             return Err(bad("team: conversions_full must be positive".into()));
@@ -180,7 +184,9 @@ impl PocRules {
             return base;
         }
         let claims = (f64::from(f.claims) / f64::from(r.claims_full)).min(1.0);
-        let term = f.years_left.map_or(0.0, |y| (y / r.term_full_years).clamp(0.0, 1.0));
+        let term = f
+            .years_left
+            .map_or(0.0, |y| (y / r.term_full_years).clamp(0.0, 1.0));
         base * (1.0 - r.claims_share - r.term_share + r.claims_share * claims + r.term_share * term)
     }
 
@@ -196,12 +202,15 @@ impl PocRules {
                 });
                 r * b
             })
-            .sum()
+            .sum::<f64>()
+            + 0.0 // an empty sum is -0.0
     }
 
     /// Scores an outcome.
     pub fn score(&self, f: &SeedFacts) -> SeedScore {
-        let in_band = f.trl.is_some_and(|t| (self.trl_min..=self.trl_max).contains(&t));
+        let in_band = f
+            .trl
+            .is_some_and(|t| (self.trl_min..=self.trl_max).contains(&t));
         let pull = self.pull(f);
         let chain = match f.node {
             NodeStanding::Missing => self.chain.missing,
@@ -231,18 +240,26 @@ impl PocRules {
                 .to_string(),
             )
         };
-        let parts: Vec<Part> = [("ip", ip, w.ip), ("market", market, w.market), ("chain", chain, w.chain), ("team", team, w.team)]
-            .into_iter()
-            .map(|(c, factor, weight)| Part {
-                criterion: c.into(),
-                factor,
-                points: round1(factor * f64::from(weight)),
-                max: weight,
-                raise: raise(c, factor),
-            })
-            .collect();
+        let parts: Vec<Part> = [
+            ("ip", ip, w.ip),
+            ("market", market, w.market),
+            ("chain", chain, w.chain),
+            ("team", team, w.team),
+        ]
+        .into_iter()
+        .map(|(c, factor, weight)| Part {
+            criterion: c.into(),
+            factor,
+            points: round1(factor * f64::from(weight)),
+            max: weight,
+            raise: raise(c, factor),
+        })
+        .collect();
         let score = round1(
-            ip * f64::from(w.ip) + market * f64::from(w.market) + chain * f64::from(w.chain) + team * f64::from(w.team),
+            ip * f64::from(w.ip)
+                + market * f64::from(w.market)
+                + chain * f64::from(w.chain)
+                + team * f64::from(w.team),
         );
         SeedScore {
             in_band,

@@ -10,6 +10,7 @@ pub mod chains;
 pub mod challenge_extras;
 pub mod challenges;
 pub mod claims;
+pub mod conversion;
 pub mod cpu;
 pub mod credit;
 pub mod deliver;
@@ -276,6 +277,24 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/bookings", get(platforms::mine).post(platforms::book))
         .route("/bookings/{id}", get(platforms::show_booking))
         .route("/bookings/{id}/transitions", post(platforms::transition))
+        .route("/poc/seeds", get(conversion::seeds))
+        .route("/poc/seeds/{outcome}/selection", post(conversion::select))
+        .route(
+            "/poc/applications",
+            get(conversion::applications).post(conversion::send),
+        )
+        .route("/poc/applications/{id}/decision", post(conversion::decide))
+        .route(
+            "/ip/filings",
+            get(conversion::filings).post(conversion::add_filing),
+        )
+        .route("/ip/filings/{id}", get(conversion::filing))
+        .route(
+            "/ip/filings/{id}/transitions",
+            post(conversion::move_filing),
+        )
+        .route("/ip/grant-times", get(conversion::grant_times))
+        .route("/outcomes/{id}/path", get(conversion::path))
         .route("/openapi.json", get(openapi::document));
     let api = if state.config.test_clock {
         api.route("/test/clock", post(challenge_extras::test_clock))

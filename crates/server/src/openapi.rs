@@ -3,8 +3,8 @@
 use utoipa::OpenApi;
 
 use crate::{
-    api, auth, chains, challenge_extras, challenges, claims, credit, engagements, error, nda,
-    platforms, search_api, tiers,
+    api, auth, chains, challenge_extras, challenges, claims, conversion, credit, engagements,
+    error, nda, platforms, search_api, tiers,
 };
 
 #[derive(OpenApi)]
@@ -42,6 +42,9 @@ use crate::{
         platforms::search, platforms::show, platforms::edit, platforms::save_equipment, platforms::slots,
         platforms::book, platforms::mine, platforms::show_booking, platforms::transition,
         platforms::utilisation, platforms::queue,
+        conversion::seeds, conversion::select, conversion::applications, conversion::send, conversion::decide,
+        conversion::filings, conversion::add_filing, conversion::filing, conversion::move_filing,
+        conversion::grant_times, conversion::path,
     ),
     components(schemas(
         error::ErrorBody, error::ErrorDetail, auth::LoginRequest, auth::LoginResponse, auth::UserView,
@@ -87,6 +90,13 @@ use crate::{
         engine::pilot::booking::BookingFace, engine::pilot::booking::Slots, engine::pilot::booking::CalendarDay,
         engine::pilot::booking::TakenPeriod, engine::pilot::booking::UtilisationFace,
         engine::pilot::booking::EquipmentUse,
+        conversion::SeedList, conversion::SelectionRequest, conversion::ApplicationList, conversion::FilingList,
+        conversion::GrantTimesView,
+        engine::pilot::seeds::SeedFace, engine::pilot::seeds::SeedPart, engine::pilot::seeds::PullNeed,
+        engine::pilot::applications::PocApplicationFace, engine::pilot::applications::PocApplicationInput,
+        engine::pilot::applications::PocDecisionInput, engine::pilot::filings::FilingFace,
+        engine::pilot::filings::FilingInput, engine::pilot::filings::FilingMoveInput,
+        engine::pilot::filings::GrantTimes, engine::pilot::path::PathFace,
     )),
     tags(
         (name = "auth", description = "Sign-in and sessions"),

@@ -30,6 +30,8 @@ pub struct NoticeRow {
     pub challenge_id: Option<i64>,
     /// The equipment booking it concerns (booking events).
     pub booking_id: Option<i64>,
+    /// The PoC application it concerns (PoC events).
+    pub poc_application_id: Option<i64>,
 }
 
 /// A delivery waiting to be sent, with its notification.
@@ -48,6 +50,7 @@ pub struct DeliveryRow {
     pub to_stage: Option<String>,
     pub challenge_id: Option<i64>,
     pub booking_id: Option<i64>,
+    pub poc_application_id: Option<i64>,
 }
 
 /// A delivery is given up after this many failed attempts.
@@ -117,7 +120,7 @@ macro_rules! insert_challenge_notices {
 pub(crate) use insert_challenge_notices;
 
 const NOTICE_COLUMNS: &str =
-    "id, user_id, at, event, engagement_id, from_stage, to_stage, read_at, challenge_id, booking_id";
+    "id, user_id, at, event, engagement_id, from_stage, to_stage, read_at, challenge_id, booking_id, poc_application_id";
 
 impl Store {
     /// A user's newest notifications, at most `limit`.
@@ -153,7 +156,7 @@ impl Store {
     /// Deliveries due at `now`, oldest first, at most `limit`.
     pub async fn due_deliveries(&self, now: i64, limit: i64) -> Result<Vec<DeliveryRow>> {
         let sql = "SELECT d.id, d.channel, d.target, d.attempts, n.id AS notification_id, n.user_id, n.at, \
-                   n.event, n.engagement_id, n.from_stage, n.to_stage, n.challenge_id, n.booking_id \
+                   n.event, n.engagement_id, n.from_stage, n.to_stage, n.challenge_id, n.booking_id, n.poc_application_id \
                    FROM deliveries d JOIN notifications n ON n.id = d.notification_id \
                    WHERE d.status = 'pending' AND d.next_at <= $1 ORDER BY d.next_at, d.id LIMIT $2";
         Ok(

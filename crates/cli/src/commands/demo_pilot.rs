@@ -246,8 +246,150 @@ pub async fn seed(store: &Store, issuer: &PassIssuer) -> anyhow::Result<(usize, 
     )
     .await?;
     n += 7;
+    // The biomedical platform's fermenter is taken for the next two months by a long campaign, so
+    // a biomedical outcome's path names the missing local capacity and the alliance's nearest.
+    let bio_org = store
+        .org_by_name("重庆生物医药中试平台（示例）")
+        .await?
+        .context("demo bio platform")?;
+    let bio = store
+        .platform_of_org(bio_org.0)
+        .await?
+        .context("demo bio platform entry")?;
+    let fermenter = store
+        .equipment_of(bio.id)
+        .await?
+        .into_iter()
+        .find(|e| e.name.starts_with("200 L"))
+        .context("demo fermenter")?;
+    for k in 0..2 {
+        let start = d0 + k * 30 * day;
+        store
+            .book(&store::NewBooking {
+                equipment_id: fermenter.id,
+                platform_id: bio.id,
+                status: "confirmed".into(),
+                starts_at: start,
+                ends_at: start + 30 * day,
+                requester_org: ent_b.org,
+                requester_user: None,
+                purpose: "注册批连续生产（示例）".into(),
+                engagement_id: None,
+                challenge_id: None,
+                note: String::new(),
+                hold_secs: 0,
+                wait: false,
+                max_waiting: 50,
+                max_pending: 100,
+                actor: "demo".into(),
+                notify: vec![],
+            })
+            .await?;
+        n += 1;
+    }
+    seed_conversion(store, &lib, &admin).await?;
     Ok((
         s.platforms_created + s.platforms_updated + s.platforms_unchanged,
         n,
     ))
+}
+
+/// Patent filings on the fast track (granted, in progress, ordinary route), a selected PoC seed and
+/// its application to a PoC centre (示例数据).
+async fn seed_conversion(store: &Store, lib: &Library, admin: &store::User) -> anyhow::Result<()> {
+    use engine::pilot::filings::{FilingInput, FilingMoveInput};
+    let op = actor(admin, true);
+    let outcomes = store.list(model::RecordKind::Outcome, 0, 500).await?;
+    let patents: Vec<(i64, model::Outcome)> = outcomes
+        .into_iter()
+        .filter_map(|s| match s.record {
+            model::Record::Outcome(o) if o.patent_no.is_some() => Some((s.id, o)),
+            _ => None,
+        })
+        .take(12)
+        .collect();
+    let applicant = store.org_by_name("重庆示例理工大学").await?.map(|x| x.0);
+    for (i, (id, o)) in patents.iter().enumerate() {
+        let filed =
+            chrono::NaiveDate::from_ymd_opt(2025, 1 + (i as u32 % 6), 10).context("date")?;
+        let ipc: Vec<String> = o.ipc.iter().map(|c| c.as_str().to_string()).collect();
+        let f = lib
+            .add_filing(
+                &op,
+                &FilingInput {
+                    application_no: o
+                        .patent_no
+                        .as_ref()
+                        .map(|p| p.as_str().to_string())
+                        .unwrap_or_default(),
+                    kind: None,
+                    ipc,
+                    title: o.title.clone(),
+                    outcome_id: Some(*id),
+                    filed_on: filed.to_string(),
+                    claims: 6 + i as i64,
+                    applicant_org_id: applicant,
+                },
+            )
+            .await?;
+        // In turn: fast track to grant, fast track in progress, ordinary grant, just filed.
+        let steps: Vec<(&str, i64)> = match (i % 4, f.industry.is_some()) {
+            (0, true) => vec![
+                ("pre_examined", 20),
+                ("fast_track", 35),
+                ("granted", 120 + i as i64),
+            ],
+            (1, true) => vec![("pre_examined", 15), ("fast_track", 30)],
+            (2, _) | (0, false) => vec![("granted", 540 + i as i64)],
+            _ => vec![],
+        };
+        let mut version = f.version;
+        for (to, days) in steps {
+            let on = filed + chrono::Duration::days(days);
+            let g = lib
+                .move_filing(
+                    &op,
+                    f.id,
+                    &FilingMoveInput {
+                        to: to.into(),
+                        on_date: on.to_string(),
+                        version,
+                    },
+                )
+                .await?;
+            version = g.version;
+        }
+    }
+    // A selected seed sent to the university's PoC centre.
+    let seed = patents
+        .iter()
+        .find(|(_, o)| o.trl.is_some_and(|t| (3..=5).contains(&t.get())));
+    if let Some((id, _)) = seed {
+        lib.select_seed(
+            &op,
+            *id,
+            true,
+            "知识产权与本地需求俱佳，建议优先支持（示例）",
+            "{}",
+        )
+        .await?;
+        let centre = store
+            .org_by_name("重庆示例大学概念验证中心（示例）")
+            .await?
+            .context("demo PoC centre")?;
+        let centre = store
+            .platform_of_org(centre.0)
+            .await?
+            .context("demo PoC centre entry")?;
+        lib.send_to_centre(
+            &op,
+            &engine::pilot::applications::PocApplicationInput {
+                outcome_id: *id,
+                platform_id: centre.id,
+                note: "请评估原理验证与样机制作周期（示例）".into(),
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }

@@ -23,7 +23,12 @@ fn facts() -> PathFacts {
         now: NOW,
         centres: vec![],
         machines: vec![machine(1, true, Some(3), 5_000_000)],
-        adopters: vec![AdopterFact { org_id: 7, name: "重庆某药业".into(), local: true, credit: Some(Some(("B".into(), 400_000_000))) }],
+        adopters: vec![AdopterFact {
+            org_id: 7,
+            name: "重庆某药业".into(),
+            local: true,
+            credit: Some(Some(("B".into(), 400_000_000))),
+        }],
         ip: "granted".into(),
         fast_track_eligible: false,
     }
@@ -52,26 +57,65 @@ fn a_clear_path_has_no_bottleneck() {
 fn pilot_capacity_is_the_bottleneck_when_local_machines_are_booked_far_ahead() {
     let r = PathRules::shipped();
     // Local free in 95 days, the alliance machine in 10: 95 > 10 + 30 → the alliance one, named.
-    let f = PathFacts { machines: vec![machine(1, true, Some(95), 5_000_000), machine(2, false, Some(10), 6_000_000)], ..facts() };
+    let f = PathFacts {
+        machines: vec![
+            machine(1, true, Some(95), 5_000_000),
+            machine(2, false, Some(10), 6_000_000),
+        ],
+        ..facts()
+    };
     let p = r.plan(&f, date);
     let s = status(&p, "pilot");
-    assert_eq!((s.status.as_str(), s.reason.as_str()), ("warn", "pilot_local_late"));
+    assert_eq!(
+        (s.status.as_str(), s.reason.as_str()),
+        ("warn", "pilot_local_late")
+    );
     assert_eq!(s.values, ["500 L 发酵罐 1", "D+95", "平台2", "D+10"]);
     assert_eq!(s.choice_id, Some(2));
     assert_eq!(p.bottleneck.as_deref(), Some("pilot"));
     // At exactly 30 days later the local one still wins (the edge is "more than").
-    let f = PathFacts { machines: vec![machine(1, true, Some(40), 5_000_000), machine(2, false, Some(10), 6_000_000)], ..facts() };
+    let f = PathFacts {
+        machines: vec![
+            machine(1, true, Some(40), 5_000_000),
+            machine(2, false, Some(10), 6_000_000),
+        ],
+        ..facts()
+    };
     let p = r.plan(&f, date);
     assert_eq!(status(&p, "pilot").choice_id, Some(1));
     assert_eq!(p.bottleneck, None);
     // No local machine at all: the nearest alliance machine, as a warning.
-    let f = PathFacts { machines: vec![machine(1, true, None, 0), machine(2, false, Some(20), 6_000_000)], ..facts() };
+    let f = PathFacts {
+        machines: vec![
+            machine(1, true, None, 0),
+            machine(2, false, Some(20), 6_000_000),
+        ],
+        ..facts()
+    };
     let p = r.plan(&f, date);
     assert_eq!(status(&p, "pilot").reason, "pilot_no_local");
     assert_eq!(p.bottleneck.as_deref(), Some("pilot"));
-    // Nothing free within the horizon: blocked.
-    let f = PathFacts { machines: vec![machine(1, true, None, 0)], ..facts() };
-    assert_eq!(status(&r.plan(&f, date), "pilot").status, "blocked");
+    // Nothing free within the horizon: blocked; no machine that fits at all: blocked, said apart.
+    let f = PathFacts {
+        machines: vec![machine(1, true, None, 0)],
+        ..facts()
+    };
+    let s = r.plan(&f, date);
+    assert_eq!(
+        (
+            status(&s, "pilot").status.as_str(),
+            status(&s, "pilot").reason.as_str()
+        ),
+        ("blocked", "pilot_none")
+    );
+    let f = PathFacts {
+        machines: vec![],
+        ..facts()
+    };
+    assert_eq!(
+        status(&r.plan(&f, date), "pilot").reason,
+        "pilot_no_platform"
+    );
 }
 
 #[test]
@@ -80,16 +124,27 @@ fn financing_is_the_bottleneck_when_the_run_costs_more_than_the_credit_line() {
     // Grade E: ¥800,000 line; the run costs ¥900,000.
     let f = PathFacts {
         machines: vec![machine(1, true, Some(3), 90_000_000)],
-        adopters: vec![AdopterFact { org_id: 7, name: "重庆某药业".into(), local: true, credit: Some(Some(("E".into(), 80_000_000))) }],
+        adopters: vec![AdopterFact {
+            org_id: 7,
+            name: "重庆某药业".into(),
+            local: true,
+            credit: Some(Some(("E".into(), 80_000_000))),
+        }],
         ..facts()
     };
     let p = r.plan(&f, date);
     let s = status(&p, "financing");
-    assert_eq!((s.status.as_str(), s.reason.as_str()), ("blocked", "financing_short"));
+    assert_eq!(
+        (s.status.as_str(), s.reason.as_str()),
+        ("blocked", "financing_short")
+    );
     assert_eq!(s.values, ["E", "80000000", "90000000"]);
     assert_eq!(p.bottleneck.as_deref(), Some("financing"));
     // A run of exactly the line is financed.
-    let f = PathFacts { machines: vec![machine(1, true, Some(3), 80_000_000)], ..f };
+    let f = PathFacts {
+        machines: vec![machine(1, true, Some(3), 80_000_000)],
+        ..f
+    };
     assert_eq!(r.plan(&f, date).bottleneck, None);
 }
 
@@ -98,7 +153,12 @@ fn credit_the_reader_may_not_see_is_hidden_and_never_the_bottleneck() {
     let r = PathRules::shipped();
     let f = PathFacts {
         machines: vec![machine(1, true, Some(3), 90_000_000)],
-        adopters: vec![AdopterFact { org_id: 7, name: "重庆某药业".into(), local: true, credit: None }],
+        adopters: vec![AdopterFact {
+            org_id: 7,
+            name: "重庆某药业".into(),
+            local: true,
+            credit: None,
+        }],
         ..facts()
     };
     let p = r.plan(&f, date);
@@ -112,9 +172,27 @@ fn a_low_trl_starts_with_a_fitting_local_poc_centre() {
     let f = PathFacts {
         trl: Some(3),
         centres: vec![
-            CentreFact { id: 1, name: "综合中心".into(), local: true, field_fit: false, open_applications: 0 },
-            CentreFact { id: 2, name: "医药中心".into(), local: true, field_fit: true, open_applications: 4 },
-            CentreFact { id: 3, name: "成都医药中心".into(), local: false, field_fit: true, open_applications: 0 },
+            CentreFact {
+                id: 1,
+                name: "综合中心".into(),
+                local: true,
+                field_fit: false,
+                open_applications: 0,
+            },
+            CentreFact {
+                id: 2,
+                name: "医药中心".into(),
+                local: true,
+                field_fit: true,
+                open_applications: 4,
+            },
+            CentreFact {
+                id: 3,
+                name: "成都医药中心".into(),
+                local: false,
+                field_fit: true,
+                open_applications: 0,
+            },
         ],
         ip: "none".into(),
         fast_track_eligible: true,
@@ -124,6 +202,9 @@ fn a_low_trl_starts_with_a_fitting_local_poc_centre() {
     assert_eq!(status(&p, "poc").choice_id, Some(2));
     assert_eq!(status(&p, "ip").reason, "ip_none_fast");
     assert_eq!(p.bottleneck.as_deref(), Some("ip"));
-    let none = PathFacts { centres: vec![], ..f };
+    let none = PathFacts {
+        centres: vec![],
+        ..f
+    };
     assert_eq!(r.plan(&none, date).bottleneck.as_deref(), Some("poc"));
 }

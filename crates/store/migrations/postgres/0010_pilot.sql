@@ -127,6 +127,7 @@ CREATE TABLE ip_filings (
     filed_on         TEXT    NOT NULL,
     stage            TEXT    NOT NULL,
     stage_on         TEXT    NOT NULL,
+    fast_track       BIGINT  NOT NULL DEFAULT 0,
     granted_on       TEXT,
     claims           BIGINT  NOT NULL DEFAULT 0,
     version          BIGINT  NOT NULL DEFAULT 1,
@@ -146,3 +147,4 @@ CREATE TABLE ip_filing_events (
 );
 
 ALTER TABLE notifications ADD COLUMN booking_id BIGINT;
+ALTER TABLE notifications ADD COLUMN poc_application_id BIGINT;

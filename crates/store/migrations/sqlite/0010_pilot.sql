@@ -144,6 +144,7 @@ CREATE TABLE ip_filings (
     filed_on         TEXT    NOT NULL,
     stage            TEXT    NOT NULL,
     stage_on         TEXT    NOT NULL,
+    fast_track       INTEGER  NOT NULL DEFAULT 0,
     granted_on       TEXT,
     claims           INTEGER  NOT NULL DEFAULT 0,
     version          INTEGER  NOT NULL DEFAULT 1,
@@ -163,3 +164,4 @@ CREATE TABLE ip_filing_events (
 );
 
 ALTER TABLE notifications ADD COLUMN booking_id INTEGER;
+ALTER TABLE notifications ADD COLUMN poc_application_id INTEGER;
