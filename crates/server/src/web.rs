@@ -23,6 +23,7 @@ mod challenge_form;
 mod challenge_input;
 mod challenge_posts;
 mod challenges;
+mod conversion;
 mod credit;
 mod deal_form;
 mod deal_posts;
@@ -385,6 +386,7 @@ fn gate(c: &Ctx, heading: &str, allowed: bool, refusal_key: &str) -> Option<Resp
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .merge(platforms::routes())
+        .merge(conversion::routes())
         .route("/", get(pages::home))
         .route("/search", get(pages::search_page))
         .route("/match", get(pages::match_page))

@@ -55,8 +55,17 @@ impl Library {
         let trl = o.trl.map(|t| t.get());
         let now = self.store.now_ts();
         let platforms = self.store.platforms(super::MAX_PLATFORMS).await?;
+        // The outcome's clusters: declared, or those of the chain nodes the chain map put it on.
+        let mut clusters = o.clusters.clone();
+        for a in self.store.chain_assignments_of("outcome", outcome).await? {
+            if let Some(c) = a.node.split('.').next() {
+                if !clusters.iter().any(|x| x == c) {
+                    clusters.push(c.to_string());
+                }
+            }
+        }
         let fits_cluster =
-            |p: &store::PlatformRow| o.clusters.is_empty() || o.clusters.contains(&p.cluster);
+            |p: &store::PlatformRow| clusters.is_empty() || clusters.contains(&p.cluster);
         // PoC centres that take the outcome's TRL.
         let apps = self.store.poc_applications(None, None).await?;
         let centres = platforms
@@ -82,7 +91,7 @@ impl Library {
         // Machines of pilot platforms serving the field that take the outcome in and bring it to the
         // target, meeting the field's capability needs, with their earliest free run.
         let filters = r
-            .filters_for(&o.clusters)
+            .filters_for(&clusters)
             .iter()
             .filter_map(|f| self.units.filter(f).ok())
             .collect::<Vec<_>>();

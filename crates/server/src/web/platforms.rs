@@ -100,6 +100,8 @@ struct SearchPage {
     mine: Option<i64>,
     /// Signed in as a user of an organization: a link to its bookings.
     has_org: bool,
+    /// Reads the PoC seed list (officials, operators, PoC centres' staff).
+    may_poc: bool,
 }
 
 fn region_name(code: Option<&str>, l: Lang) -> String {
@@ -218,6 +220,10 @@ pub(super) async fn search_page(
         examples,
         mine,
         has_org: a.as_ref().is_some_and(|a| a.org.is_some()),
+        may_poc: match &a {
+            Some(a) => state.library.may_screen(a).await.unwrap_or(false),
+            None => false,
+        },
     };
     respond(&c, status, &page)
 }
