@@ -130,6 +130,14 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::pilot_args::PlatformsCommand,
     },
+    /// PoC seeds (概念验证"种子"清单): screening, export.
+    Poc {
+        #[command(subcommand)]
+        command: crate::pilot_args::PocCommand,
+    },
+    /// An outcome's conversion path: PoC centre, IP, pilot platform and machine, adopter, financing,
+    /// with a reason per step and the bottleneck named.
+    Path(crate::pilot_args::PathArgs),
     /// Technology contracts recorded at the contracted stage.
     Contracts {
         #[command(subcommand)]

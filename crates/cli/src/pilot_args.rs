@@ -55,3 +55,33 @@ pub enum PlatformsCommand {
         json: bool,
     },
 }
+
+#[derive(Debug, Subcommand)]
+pub enum PocCommand {
+    /// The PoC seed list: outcomes in the TRL band scored by IP, local market pull, chain priority
+    /// and team (data/rules/poc.toml), best first.
+    Seeds {
+        /// TRL band, e.g. `3-5` (default: the rules').
+        #[arg(long)]
+        trl: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Write the list as XLSX.
+        #[arg(long)]
+        export: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        encoder: crate::args::EncoderArgs,
+    },
+}
+
+/// `shuanglian path OUTCOME_ID`.
+#[derive(Debug, clap::Args)]
+pub struct PathArgs {
+    pub outcome: i64,
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub encoder: crate::args::EncoderArgs,
+}

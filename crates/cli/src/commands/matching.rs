@@ -17,7 +17,7 @@ pub fn ranking_config(data_dir: &Path, file: Option<&Path>) -> anyhow::Result<Ra
 }
 
 /// Opens the engines, loading the encoder unless `--lexical-only`.
-async fn engines(
+pub(super) async fn engines(
     store: &Store,
     data_dir: &Path,
     encoder_args: &EncoderArgs,

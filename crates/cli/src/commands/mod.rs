@@ -134,6 +134,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Engagement { command } => deals::engagement(&cli.global, command).await,
         Command::Contracts { command } => deals::contracts(&cli.global, command).await,
         Command::Platforms { command } => pilot::platforms(&cli.global, command).await,
+        Command::Poc { command } => pilot::poc(&cli.global, command).await,
+        Command::Path(args) => pilot::path(&cli.global, &args).await,
         Command::Labels { command } => deals::labels(&cli.global, command).await,
         Command::Nda { command } => deals::nda(&cli.global, command).await,
         Command::Audit { command } => deals::audit(&cli.global, command).await,
