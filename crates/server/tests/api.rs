@@ -63,3 +63,6 @@ mod challenge_forms;
 
 #[path = "api/platforms.rs"]
 mod platforms;
+
+#[path = "api/conversion.rs"]
+mod conversion;
