@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { JOURNEYS, checkPage } from './journeys.mjs';
 import { dealLoop } from './deal-loop.mjs';
 import { challengeLoop } from './challenge-loop.mjs';
+import { pilotLoop } from './pilot-loop.mjs';
 
 const BASE = process.env.BASE_URL ?? 'http://127.0.0.1:8080';
 const PASSWORD = process.env.SHUANGLIAN_DEMO_PASSWORD;
@@ -117,6 +118,10 @@ await test('from an NDA need to a contract: engagement, NDA, inbox and mail', as
 
 await test('揭榜挂帅: post, publish, apply, review, notice, milestones, acceptance, market grade', async () => {
   await challengeLoop({ browser, BASE, signIn, SHOTS, PASSWORD });
+});
+
+await test('中试: find by capability, book, confirm, utilisation; select a PoC seed, open its path', async () => {
+  await pilotLoop({ browser, BASE, signIn, SHOTS });
 });
 
 await test('a wrong password is refused with a message', async (page) => {

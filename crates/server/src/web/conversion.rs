@@ -279,7 +279,7 @@ struct StepShow {
     step: String,
     status: String,
     title: String,
-    words: String,
+    words: Vec<(String, bool)>,
     href: Option<String>,
     choice: Option<String>,
     bottleneck: bool,
@@ -295,20 +295,34 @@ struct PathPage {
     alternatives: Vec<(i64, String, String, String)>,
 }
 
-/// A reason's words with its values put in: `{0}`, `{1}` …; money values (fen) as yuan.
-fn reason_words(reason: &str, values: &[String], l: Lang) -> String {
-    let mut text = t(&format!("path_r_{reason}"), l).to_string();
-    for (i, v) in values.iter().enumerate() {
-        let shown = if reason.starts_with("financing") && i > 0 {
-            v.parse::<i64>()
-                .map(|x| fen(x, l))
-                .unwrap_or_else(|_| v.clone())
-        } else {
-            v.clone()
+/// A reason's words with its values put in, as segments: (text, is a value). Values are record
+/// data (names of platforms, machines, enterprises) and money, which pages mark as such.
+fn reason_words(reason: &str, values: &[String], l: Lang) -> Vec<(String, bool)> {
+    let key = format!("path_r_{reason}");
+    let text = t(&key, l);
+    let mut out = vec![];
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
         };
-        text = text.replace(&format!("{{{i}}}"), &shown);
+        let index: Option<usize> = rest[open + 1..open + close].parse().ok();
+        out.push((rest[..open].to_string(), false));
+        if let Some(v) = index.and_then(|i| values.get(i).map(|v| (i, v))) {
+            let (i, v) = v;
+            let shown = if reason.starts_with("financing") && i > 0 {
+                v.parse::<i64>()
+                    .map(|x| fen(x, l))
+                    .unwrap_or_else(|_| v.clone())
+            } else {
+                v.clone()
+            };
+            out.push((shown, true));
+        }
+        rest = &rest[open + close + 1..];
     }
-    text
+    out.push((rest.to_string(), false));
+    out
 }
 
 pub(super) async fn path_page(
