@@ -99,6 +99,37 @@ impl Upserted {
     }
 }
 
+/// An entry as it stands, to tell an unchanged import row from a changed one.
+#[derive(sqlx::FromRow)]
+struct Existing {
+    id: i64,
+    kind: String,
+    form: String,
+    level: String,
+    field: String,
+    cluster: String,
+    detail: String,
+    region_code: Option<String>,
+    trl_in: i64,
+    trl_out: i64,
+    search_text: String,
+}
+
+impl Existing {
+    fn same_as(&self, f: &PlatformFields) -> bool {
+        self.kind == f.kind
+            && self.form == f.form
+            && self.level == f.level
+            && self.field == f.field
+            && self.cluster == f.cluster
+            && self.detail == f.detail
+            && self.region_code == f.region_code
+            && self.trl_in == f.trl_in
+            && self.trl_out == f.trl_out
+            && self.search_text == f.search_text
+    }
+}
+
 impl Store {
     /// Creates or replaces the library entry of an organization (imports).
     pub async fn upsert_platform(
@@ -110,23 +141,16 @@ impl Store {
         let now = self.now_ts();
         dispatch_write!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let old: Option<(i64, String, String, String, String, String, String, Option<String>, i64, i64, String)> =
-                sqlx::query_as(
-                    "SELECT id, type, form, level, field, cluster, detail, region_code, trl_in, trl_out, search_text \
-                     FROM platforms WHERE org_id = $1",
-                )
-                .bind(org_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let old: Option<Existing> = sqlx::query_as(
+                "SELECT id, type AS kind, form, level, field, cluster, detail, region_code, trl_in, trl_out, \
+                 search_text FROM platforms WHERE org_id = $1",
+            )
+            .bind(org_id)
+            .fetch_optional(&mut *tx)
+            .await?;
             let done = match old {
-                Some((id, kind, form, level, field, cluster, detail, region, trl_in, trl_out, text))
-                    if kind == f.kind && form == f.form && level == f.level && field == f.field
-                        && cluster == f.cluster && detail == f.detail && region == f.region_code
-                        && trl_in == f.trl_in && trl_out == f.trl_out && text == f.search_text =>
-                {
-                    return Ok(Upserted::Unchanged(id));
-                }
-                Some((id, ..)) => {
+                Some(o) if o.same_as(f) => return Ok(Upserted::Unchanged(o.id)),
+                Some(Existing { id, .. }) => {
                     sqlx::query(
                         "UPDATE platforms SET type = $1, form = $2, level = $3, field = $4, cluster = $5, \
                          region_code = $6, trl_in = $7, trl_out = $8, detail = $9, search_text = $10, \

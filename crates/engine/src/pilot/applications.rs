@@ -76,7 +76,7 @@ impl Library {
             return Ok(false);
         };
         let name = self.deals.org_face(org).await?.name;
-        Ok(owners.iter().any(|o| *o == name))
+        Ok(owners.contains(&name))
     }
 
     async fn application_face(

@@ -94,7 +94,7 @@ pub struct BookingFace {
 /// What a booking write came to.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum BookingResult {
-    Done(BookingFace),
+    Done(Box<BookingFace>),
     /// The period overlaps a held one: only its period is told.
     Taken {
         starts_at: i64,
@@ -259,7 +259,7 @@ impl Library {
             notify,
         };
         match self.store.book(&b).await? {
-            Booked::Done { id, .. } => Ok(BookingResult::Done(self.show_booking(actor, id).await?)),
+            Booked::Done { id, .. } => Ok(BookingResult::Done(Box::new(self.show_booking(actor, id).await?))),
             Booked::Conflict { starts_at, ends_at } => Ok(BookingResult::Taken { starts_at, ends_at }),
             Booked::TooMany(n) => Err(EngineError::Limited(format!(
                 "your organization already holds {n} open requests at this platform; wait for its answers or cancel one"
@@ -446,7 +446,7 @@ impl Library {
             notify,
         };
         match self.store.move_booking(&m).await? {
-            Booked::Done { .. } => Ok(BookingResult::Done(self.show_booking(actor, id).await?)),
+            Booked::Done { .. } => Ok(BookingResult::Done(Box::new(self.show_booking(actor, id).await?))),
             Booked::Conflict { starts_at, ends_at } => Ok(BookingResult::Taken { starts_at, ends_at }),
             _ => Err(EngineError::Conflict(format!(
                 "booking #{id} changed since you read it (or its hold lapsed); reload it and try again"

@@ -70,7 +70,7 @@ fn cells(sheet: &str, row: &RawRow) -> HashMap<&'static str, (String, String)> {
 fn yuan_to_fen(s: &str) -> Option<i64> {
     let s = s.trim().trim_end_matches('元').trim();
     let v: f64 = s.parse().ok()?;
-    (v.is_finite() && v >= 0.0 && v <= 1e9).then(|| (v * 100.0).round() as i64)
+    (v.is_finite() && (0.0..=1e9).contains(&v)).then(|| (v * 100.0).round() as i64)
 }
 
 /// Contacts written `name|role|phone|email|public(是/否); …`.
