@@ -129,6 +129,14 @@ impl Store {
         Ok(dispatch!(self, pool => sqlx::query_as(&sql).bind(org).fetch_all(pool).await?))
     }
 
+    /// How many filings an organization recorded since `since` (Unix seconds).
+    pub async fn filings_recorded_since(&self, org: i64, since: i64) -> Result<i64> {
+        let sql = "SELECT COUNT(*) FROM ip_filings WHERE applicant_org = $1 AND created_at >= $2";
+        Ok(
+            dispatch!(self, pool => sqlx::query_scalar(sql).bind(org).bind(since).fetch_one(pool).await?),
+        )
+    }
+
     /// The filings linked to an outcome.
     pub async fn filings_of_outcome(&self, outcome: i64) -> Result<Vec<FilingRow>> {
         let sql = format!("SELECT {COLUMNS} FROM ip_filings WHERE outcome_id = $1 ORDER BY id");

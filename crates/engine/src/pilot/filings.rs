@@ -10,6 +10,9 @@ use super::Library;
 use crate::engagements::Actor;
 use crate::{EngineError, Result};
 
+/// Most filings one organization records in 24 hours (each is a row others count in statistics).
+pub const MAX_FILINGS_A_DAY: i64 = 200;
+
 /// What recording a filing takes.
 #[derive(Debug, Clone, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -209,6 +212,17 @@ impl Library {
             return Err(EngineError::Forbidden(
                 "you record your own organization's filings".into(),
             ));
+        }
+        let day_ago = self.store.now_ts() - 24 * 3600;
+        if self
+            .store
+            .filings_recorded_since(applicant, day_ago)
+            .await?
+            >= MAX_FILINGS_A_DAY
+        {
+            return Err(EngineError::Limited(format!(
+                "an organization records at most {MAX_FILINGS_A_DAY} filings in 24 hours; try again tomorrow or ask an operator to import them"
+            )));
         }
         if let Some(o) = req.outcome_id {
             let owners = match self.store.get(RecordKind::Outcome, o).await? {
