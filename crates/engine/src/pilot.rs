@@ -58,6 +58,7 @@ pub struct Library {
     pub fast_track: pilot::ipfast::FastTrack,
     pub path_rules: pilot::path::PathRules,
     pub filing: flow::Definition,
+    pub poc_application: flow::Definition,
     terms: search::TermCache,
     /// Notices go out as the engagement desk sends them (inbox, e-mail, webhook).
     pub(crate) deals: Desk,
@@ -118,6 +119,13 @@ impl Library {
                 flow::IP_FILING,
                 &["applicant", "operator"],
                 &["eligible"],
+            )
+            .map_err(|e| EngineError::Setup(e.to_string()))?,
+            poc_application: flow::Definition::load(
+                "poc_application.toml",
+                flow::POC_APPLICATION,
+                &["centre", "sender"],
+                &["reason_given"],
             )
             .map_err(|e| EngineError::Setup(e.to_string()))?,
             terms: Default::default(),

@@ -18,6 +18,8 @@ pub const CHALLENGE: &str = include_str!("../../../data/workflows/challenge.toml
 pub const SCENARIO: &str = include_str!("../../../data/workflows/scenario.toml");
 /// The equipment booking workflow of pilot platforms and PoC centres.
 pub const BOOKING: &str = include_str!("../../../data/workflows/booking.toml");
+/// A PoC seed's application to a proof-of-concept centre.
+pub const POC_APPLICATION: &str = include_str!("../../../data/workflows/poc_application.toml");
 /// A patent filing on the IP fast track (知识产权快速预审).
 pub const IP_FILING: &str = include_str!("../../../data/workflows/ip_filing.toml");
 

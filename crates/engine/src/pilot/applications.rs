@@ -180,29 +180,29 @@ impl Library {
         if !(staff || sender || actor.official) {
             return Err(missing());
         }
-        match req.to.as_str() {
-            "accepted" | "declined" if !staff => {
-                return Err(EngineError::Forbidden(
-                    "the PoC centre's staff accept or decline".into(),
-                ))
-            }
-            "declined" if req.answer.trim().is_empty() => {
-                return Err(EngineError::Input(
-                    "answer: say why the centre declines".into(),
-                ))
-            }
-            "withdrawn" if !sender => {
-                return Err(EngineError::Forbidden(
-                    "the sender withdraws an application".into(),
-                ))
-            }
-            "accepted" | "declined" | "withdrawn" => {}
-            other => {
-                return Err(EngineError::Input(format!(
-                    "to: `{other}`: use accepted, declined or withdrawn"
-                )))
-            }
+        let mut parties = std::collections::BTreeSet::new();
+        if staff {
+            parties.insert("centre");
         }
+        if sender {
+            parties.insert("sender");
+        }
+        let reason = !req.answer.trim().is_empty();
+        self.poc_application
+            .check(&a.status, &req.to, &parties, |g| {
+                g == "reason_given" && reason
+            })
+            .map_err(|r| match r {
+                flow::Refusal::WrongParty { .. } => EngineError::Forbidden(r.to_string()),
+                flow::Refusal::Guard(_) => {
+                    EngineError::Input("answer: say why the centre declines".into())
+                }
+                flow::Refusal::UnknownState(_) => EngineError::Input(format!(
+                    "to: `{}`: use accepted, declined or withdrawn",
+                    req.to
+                )),
+                _ => EngineError::Conflict(format!("PoC application #{id}: {r}")),
+            })?;
         let notify = self
             .deals
             .notices(&[], &[a.sent_by], actor.user_id, &format!("poc_{}", req.to))
