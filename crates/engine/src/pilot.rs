@@ -203,6 +203,16 @@ impl Library {
                 &v.construction_modes,
             )?;
         }
+        for (name, list, allowed) in [
+            ("detail.services", &d.services, &v.services),
+            ("detail.service_modes", &d.service_modes, &v.service_modes),
+            ("detail.alliances", &d.alliances, &v.alliances),
+        ] {
+            let distinct: std::collections::HashSet<&String> = list.iter().collect();
+            if distinct.len() != list.len() || list.len() > allowed.len() {
+                return Err(EngineError::Input(format!("{name}: name each code once")));
+            }
+        }
         for s in &d.services {
             one_of("detail.services", s, &v.services)?;
         }
@@ -344,9 +354,25 @@ impl Library {
                 "only the platform's own staff and the operators edit its entry".into(),
             ));
         }
-        let mut f = self.fields(req)?;
+        // Type, form, level and cluster are the recognition's: only operators change them.
+        let req = if actor.operator {
+            req.clone()
+        } else {
+            PlatformInput {
+                kind: p.kind.clone(),
+                form: p.form.clone(),
+                level: p.level.clone(),
+                cluster: p.cluster.clone(),
+                ..req.clone()
+            }
+        };
+        let mut f = self.fields(&req)?;
         f.region_code = p.region_code.clone();
-        let version = req.version.unwrap_or(p.version);
+        let Some(version) = req.version else {
+            return Err(EngineError::Input(
+                "version: give the version you read (from GET /api/v1/platforms/{id})".into(),
+            ));
+        };
         match self
             .store
             .edit_platform(id, version, &f, &actor.username)
@@ -444,10 +470,12 @@ impl Library {
         let Some(org) = actor.and_then(|a| a.org) else {
             return Ok(false);
         };
-        Ok(self.store.bookings_of_org(org, 200).await?.iter().any(|b| {
-            b.platform_id == p.id
-                && matches!(b.status.as_str(), "requested" | "proposed" | "confirmed")
-        }))
+        Ok(self
+            .store
+            .bookings_of_org(org, 200)
+            .await?
+            .iter()
+            .any(|b| b.platform_id == p.id && b.status == "confirmed"))
     }
 
     /// The entry as its reader sees it.

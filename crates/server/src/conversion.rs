@@ -70,6 +70,16 @@ pub async fn seeds(
     }))
 }
 
+/// A turn among the screenings and plans running at once, or a refusal to try again.
+fn planner_turn(state: &AppState) -> engine::Result<tokio::sync::SemaphorePermit<'_>> {
+    state.planners.try_acquire().map_err(|_| {
+        engine::EngineError::Limited(
+            "many seed lists and paths are being worked out right now; try again in a few seconds"
+                .into(),
+        )
+    })
+}
+
 /// Screens with the engines the server holds.
 pub async fn screen(
     state: &AppState,
@@ -77,6 +87,7 @@ pub async fn screen(
     band: Option<(u8, u8)>,
     limit: usize,
 ) -> engine::Result<Vec<SeedFace>> {
+    let _turn = planner_turn(state)?;
     let engines = state.engines.read().await;
     let cx = ScreenContext {
         engines: &engines,
@@ -291,6 +302,7 @@ pub async fn credit_passes(
 pub async fn plan(state: &AppState, viewer: &Viewer, outcome: i64) -> engine::Result<PathFace> {
     let a = maybe_actor(viewer);
     let passes = credit_passes(state, viewer).await?;
+    let _turn = planner_turn(state)?;
     let engines = state.engines.read().await;
     let cx = ScreenContext {
         engines: &engines,

@@ -165,6 +165,9 @@ pub struct AppState {
     pub board: engine::challenges::Board,
     /// Pilot platforms and PoC centres: the library, bookings, PoC seeds, the conversion path.
     pub library: engine::pilot::Library,
+    /// Seed screenings and path plans running at once (each runs many matches and calendar
+    /// searches): past this many, a request is told to try again (429).
+    pub planners: tokio::sync::Semaphore,
     /// Wakes the delivery worker (a notification was queued).
     pub(crate) deliveries: Arc<tokio::sync::Notify>,
 }
@@ -247,6 +250,7 @@ impl AppState {
             desk,
             board,
             library,
+            planners: tokio::sync::Semaphore::new(4),
             deliveries: Arc::new(tokio::sync::Notify::new()),
         });
         {

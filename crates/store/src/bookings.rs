@@ -9,6 +9,9 @@ use crate::audit::{append_audit, AuditEntry};
 use crate::notices::NewNotice;
 use crate::{dispatch, dispatch_write, Result, Store, WriteTx};
 
+/// Bookings one organization makes in 24 hours, whatever became of them.
+pub const MAX_A_DAY: i64 = 50;
+
 /// Statuses that hold their period (the constraint's list).
 pub const HOLDING: [&str; 4] = ["requested", "proposed", "confirmed", "blocked"];
 const HOLDING_SQL: &str = "('requested', 'proposed', 'confirmed', 'blocked')";
@@ -267,15 +270,26 @@ impl Store {
                 return Ok(Booked::Missing);
             }
             lapse_and_promote!(tx, b.equipment_id, now, b.hold_secs);
-            if b.status == "requested" {
+            // Requests and open bookings (confirmed at once) alike; maintenance blocks have no org.
+            if b.status != "blocked" {
                 if let Some(org) = b.requester_org {
+                    // Live requests only: holds not yet lapsed, waits whose period is still ahead.
                     let held: i64 = sqlx::query_scalar(
                         "SELECT COUNT(*) FROM bookings WHERE platform_id = $1 AND requester_org = $2 \
-                         AND status IN ('requested', 'proposed', 'waiting')",
+                         AND ((status IN ('requested', 'proposed') AND (hold_until IS NULL OR hold_until >= $3)) \
+                              OR (status = 'waiting' AND ends_at > $3))",
                     )
-                    .bind(b.platform_id).bind(org).fetch_one(&mut *tx).await?;
+                    .bind(b.platform_id).bind(org).bind(now).fetch_one(&mut *tx).await?;
                     if held >= b.max_pending {
                         return Ok(Booked::TooMany(held));
+                    }
+                    // And a day's bookings of any status (request-and-cancel loops notify staff).
+                    let today: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM bookings WHERE requester_org = $1 AND created_at >= $2",
+                    )
+                    .bind(org).bind(now - 24 * 3600).fetch_one(&mut *tx).await?;
+                    if today >= MAX_A_DAY {
+                        return Ok(Booked::TooMany(today));
                     }
                 }
             }
@@ -285,9 +299,9 @@ impl Store {
                     return Ok(Booked::Conflict { starts_at: s, ends_at: e });
                 }
                 let queued: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM bookings WHERE equipment_id = $1 AND status = 'waiting'",
+                    "SELECT COUNT(*) FROM bookings WHERE equipment_id = $1 AND status = 'waiting' AND ends_at > $2",
                 )
-                .bind(b.equipment_id).fetch_one(&mut *tx).await?;
+                .bind(b.equipment_id).bind(now).fetch_one(&mut *tx).await?;
                 if queued >= b.max_waiting {
                     return Ok(Booked::QueueFull);
                 }
@@ -310,7 +324,16 @@ impl Store {
                 Err(e) => return Err(e.into()),
             };
             event!(tx, id, now, b.requester_user, None::<&str>, status.as_str(), b.starts_at, b.ends_at, b.note.as_str());
-            notices!(tx, now, id, status.as_str(), b.notify);
+            // A request that went to the queue is announced as waiting, not as a request to answer.
+            let notify: Vec<NewNotice> = b
+                .notify
+                .iter()
+                .map(|n| NewNotice {
+                    event: if status == "waiting" { "booking_waiting".into() } else { n.event.clone() },
+                    ..n.clone()
+                })
+                .collect();
+            notices!(tx, now, id, status.as_str(), notify);
             let detail = format!("{status} {}–{}", b.starts_at, b.ends_at);
             append_audit!(tx, [AuditEntry::new(&b.actor, "booking_create", "booking", Some(id), &detail)]);
             tx.commit().await?;

@@ -56,13 +56,15 @@ pub struct FilingEventRow {
 }
 
 impl Store {
-    /// Records a filing at stage `filed`; `None` when the application number is recorded already.
+    /// Records a filing at stage `filed`; `None` when its applicant recorded that number already.
     pub async fn add_filing(&self, f: &NewFiling, actor: &str) -> Result<Option<i64>> {
         let now = self.now_ts();
         dispatch_write!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let dup: Option<i64> = sqlx::query_scalar("SELECT id FROM ip_filings WHERE application_no = $1")
-                .bind(&f.application_no).fetch_optional(&mut *tx).await?;
+            let dup: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM ip_filings WHERE application_no = $1 AND applicant_org = $2",
+            )
+            .bind(&f.application_no).bind(f.applicant_org).fetch_optional(&mut *tx).await?;
             if dup.is_some() {
                 return Ok(None);
             }

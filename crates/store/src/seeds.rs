@@ -161,6 +161,14 @@ impl Store {
         })
     }
 
+    /// How many applications a user sent since `since` (Unix seconds).
+    pub async fn poc_applications_sent_since(&self, user: i64, since: i64) -> Result<i64> {
+        let sql = "SELECT COUNT(*) FROM poc_applications WHERE sent_by = $1 AND sent_at >= $2";
+        Ok(
+            dispatch!(self, pool => sqlx::query_scalar(sql).bind(user).bind(since).fetch_one(pool).await?),
+        )
+    }
+
     pub async fn poc_application(&self, id: i64) -> Result<Option<PocApplicationRow>> {
         let sql = format!("SELECT {APP_COLUMNS} FROM poc_applications WHERE id = $1");
         Ok(dispatch!(self, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?))

@@ -135,6 +135,17 @@ impl Library {
                 req.platform_id
             )));
         }
+        let day_ago = self.store.now_ts() - 24 * 3600;
+        if self
+            .store
+            .poc_applications_sent_since(actor.user_id, day_ago)
+            .await?
+            >= 50
+        {
+            return Err(EngineError::Limited(
+                "at most 50 applications a day from one sender; try again tomorrow".into(),
+            ));
+        }
         let notify = self
             .deals
             .notices(&[centre.org_id], &[], actor.user_id, "poc_sent")

@@ -257,7 +257,10 @@ impl Library {
             )
             .await?
             .ok_or_else(|| {
-                EngineError::Conflict(format!("application {} is recorded already", no.as_str()))
+                EngineError::Conflict(format!(
+                    "your organization recorded application {} already",
+                    no.as_str()
+                ))
             })?;
         let row = self
             .store

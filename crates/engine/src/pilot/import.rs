@@ -85,10 +85,12 @@ pub fn parse_contacts(text: &str) -> Vec<super::Contact> {
                 role: p.get(1).copied().unwrap_or_default().to_string(),
                 phone: p.get(2).copied().unwrap_or_default().to_string(),
                 email: p.get(3).copied().unwrap_or_default().to_string(),
-                public: matches!(
-                    p.get(4).copied(),
-                    Some("是" | "公开" | "yes" | "public" | "true" | "1")
-                ),
+                public: p.get(4).is_some_and(|x| {
+                    matches!(
+                        x.to_lowercase().as_str(),
+                        "是" | "公开" | "yes" | "public" | "true" | "1"
+                    )
+                }),
             }
         })
         .collect()

@@ -100,6 +100,13 @@ impl Library {
                 "from: `{from}` is not a date; write it as YYYY-MM-DD"
             ))
         })?;
+        let today = super::seeds_today(&self.store);
+        if (date - today).num_days().abs() > self.settings.horizon_days + 31 {
+            return Err(EngineError::Input(format!(
+                "from: give a day within {} days of today",
+                self.settings.horizon_days
+            )));
+        }
         let start = calendar::midnight(date);
         let end = start + days * 24 * HOUR;
         let hours = pilot::Hours::parse(&e.hours).map_err(EngineError::Setup)?;

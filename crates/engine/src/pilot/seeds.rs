@@ -82,6 +82,17 @@ fn today(store: &store::Store) -> chrono::NaiveDate {
         .date_naive()
 }
 
+/// The IP an outcome shows the public: an application when it carries a patent number (of an
+/// invention or utility model), nothing known about claims or term.
+pub(crate) fn public_ip(o: &model::Outcome) -> (IpRight, u32, Option<f64>, bool) {
+    match &o.patent_no {
+        Some(p) if pilot::poc::patent_type(p.as_str()).is_some_and(|t| t != "design") => {
+            (IpRight::Application, 0, None, false)
+        }
+        _ => (IpRight::None, 0, None, false),
+    }
+}
+
 impl Library {
     /// Officials, operators and PoC centres' staff read the seed list.
     pub async fn may_screen(&self, actor: &Actor) -> Result<bool> {
@@ -336,8 +347,16 @@ impl Library {
             .into_iter()
             .map(|s| (s.outcome_id, s.note))
             .collect();
+        // Officials and operators read filings and every application; a centre's staff read the
+        // public patent numbers only (an unpublished filing is its applicant's) and their own
+        // centre's applications.
+        let all = actor.official || actor.operator;
+        let own_centre = match self.mine(actor).await? {
+            Some(p) if !all => Some(p.id),
+            _ => None,
+        };
         let mut apps: HashMap<i64, Vec<(i64, String, String)>> = HashMap::new();
-        for a in self.store.poc_applications(None, None).await? {
+        for a in self.store.poc_applications(own_centre, None).await? {
             let name = self
                 .store
                 .platform(a.platform_id)
@@ -350,7 +369,11 @@ impl Library {
         }
         let mut out = vec![];
         for (id, o) in candidates {
-            let (ip, claims, years_left, _) = self.ip_of(id, &o).await?;
+            let (ip, claims, years_left, _) = if all {
+                self.ip_of(id, &o).await?
+            } else {
+                public_ip(&o)
+            };
             let needs = market.get(&id).cloned().unwrap_or_default();
             let rank = |s: NodeStanding| match s {
                 NodeStanding::Missing => 0,

@@ -227,9 +227,7 @@ pub(super) async fn edit_post(
             alliances: f.all("alliances"),
             qualifications: list("qualifications"),
             fees,
-            contacts: engine::pilot::import::parse_contacts(
-                &f.get("contacts").replace(t("yes", c.lang), "是"),
-            ),
+            contacts: engine::pilot::import::parse_contacts(&f.get("contacts")),
             recognition_no: f.get("recognition_no"),
             valid_until: f.opt("valid_until"),
             ..current.detail.clone()

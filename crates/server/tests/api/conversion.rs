@@ -361,6 +361,18 @@ async fn filings_are_their_applicants_secret_and_the_fast_track_is_guarded() {
             (f["fast_track"].as_bool(), f["days_to_grant"].as_i64()),
             (Some(true), Some(120))
         );
+        // The seed list: officials read the grant from the filing; a PoC centre's staff read only
+        // what is public (the patent number), never the unpublished filing behind it.
+        let centre_user = p.login("centre").await;
+        let (_, v) = p.call("GET", "/api/v1/poc/seeds", Some(&gov), None).await;
+        assert_eq!(v["seeds"][0]["ip"], "granted_invention", "{v}");
+        let (_, v) = p
+            .call("GET", "/api/v1/poc/seeds", Some(&centre_user), None)
+            .await;
+        assert_eq!(v["seeds"][0]["ip"], "application", "{v}");
+        // Another organization recording the same number blocks nobody and learns nothing.
+        let (s, _) = add(&ent, json!({"application_no": "CN202410000001.1", "ipc": ["H01M 10/48"], "title": "同号", "filed_on": "2025-01-10"})).await;
+        assert_eq!(s, StatusCode::CREATED);
         // A field the centre does not serve cannot enter pre-examination.
         let (_, g) = add(&uni, json!({"application_no": "CN202410000009.9", "ipc": ["A61K 9/20"], "title": "缓释片", "filed_on": "2025-03-01"})).await;
         assert!(g["industry"].is_null());

@@ -469,6 +469,48 @@ async fn booking_loop_with_queue_answers_and_utilisation() {
             events.contains(&"booking_proposed") && events.contains(&"booking_promoted"),
             "{events:?}"
         );
+        // The staff edits its entry but not its recognition (type, level); a stale or missing
+        // version is refused.
+        let (_, cur) = p
+            .call(
+                "GET",
+                &format!("/api/v1/platforms/{platform}"),
+                Some(&staff),
+                None,
+            )
+            .await;
+        let edit = json!({"kind": "poc_centre", "form": "specialised", "level": "national", "trl_in": 4, "trl_out": 7,
+            "detail": {"summary": "更新的简介", "services": ["scale_up"]}, "version": cur["version"]});
+        let (s, v) = p
+            .call(
+                "PUT",
+                &format!("/api/v1/platforms/{platform}"),
+                Some(&staff),
+                Some(edit.clone()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(
+            (v["kind"].as_str(), v["level"].as_str()),
+            (Some("pilot_platform"), Some("municipal")),
+            "{v}"
+        );
+        assert_eq!(v["detail"]["summary"], "更新的简介");
+        let (s, _) = p
+            .call(
+                "PUT",
+                &format!("/api/v1/platforms/{platform}"),
+                Some(&staff),
+                Some(edit),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT, "the version read is stale now");
+        let (s, _) = p.call("PUT", &format!("/api/v1/platforms/{platform}"), Some(&a), Some(json!({"kind": "pilot_platform", "form": "specialised", "level": "municipal", "trl_in": 4, "trl_out": 7, "version": v["version"]}))).await;
+        assert_eq!(
+            s,
+            StatusCode::FORBIDDEN,
+            "an enterprise does not edit a platform"
+        );
         // Every step is on the audit chain, and it holds.
         let check = p.state.store.verify_audit().await.unwrap();
         assert!(check.broken.is_none(), "{check:?}");

@@ -135,7 +135,7 @@ CREATE UNIQUE INDEX poc_applications_open ON poc_applications (outcome_id, platf
 -- filed → pre_examined → fast_track → granted | rejected.
 CREATE TABLE ip_filings (
     id               INTEGER PRIMARY KEY,
-    application_no   TEXT    NOT NULL UNIQUE,
+    application_no   TEXT    NOT NULL,
     kind             TEXT    NOT NULL,
     ipc              TEXT    NOT NULL,
     title            TEXT    NOT NULL,
@@ -152,6 +152,8 @@ CREATE TABLE ip_filings (
     created_at       INTEGER  NOT NULL
 );
 CREATE INDEX ip_filings_outcome ON ip_filings (outcome_id);
+-- One record of a number per applicant: recording another's number blocks nobody.
+CREATE UNIQUE INDEX ip_filings_number ON ip_filings (applicant_org, application_no);
 
 CREATE TABLE ip_filing_events (
     id            INTEGER PRIMARY KEY,
