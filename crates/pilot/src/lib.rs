@@ -73,6 +73,7 @@ pub struct BookingSettings {
     pub max_hours: i64,
     pub horizon_days: i64,
     pub max_pending_per_org: i64,
+    pub max_future_hours_per_org: i64,
     pub max_waiting: i64,
 }
 

@@ -76,6 +76,9 @@ pub struct NewBooking {
     pub max_waiting: i64,
     /// Requests the requester's organization may hold on this platform at once.
     pub max_pending: i64,
+    /// Hours of this machine's future the requester's organization may hold at once (so no one
+    /// books an open-booking machine out for months).
+    pub max_future_hours: i64,
     pub actor: String,
     pub notify: Vec<NewNotice>,
 }
@@ -95,6 +98,8 @@ pub enum Booked {
     },
     /// The organization already holds this many requests on the platform.
     TooMany(i64),
+    /// The organization already holds this many hours of the machine's future.
+    TooManyHours(i64),
     /// The queue behind the period is full.
     QueueFull,
     /// The version seen is not the current one, or the booking is no longer at the stage expected.
@@ -240,6 +245,18 @@ macro_rules! lapse_and_promote {
             if let Some(u) = user {
                 notice!($tx, u, $now, "booking_promoted", id, "requested");
             }
+            // The platform's staff now have a request to answer.
+            let staff: Vec<i64> = sqlx::query_scalar(
+                "SELECT u.id FROM users u JOIN bookings b ON b.id = $1 \
+                 JOIN platforms p ON p.id = b.platform_id \
+                 WHERE u.organization_id = p.org_id AND u.disabled = 0 ORDER BY u.id LIMIT 50",
+            )
+            .bind(id)
+            .fetch_all(&mut *$tx)
+            .await?;
+            for u in staff {
+                notice!($tx, u, $now, "booking_requested", id, "requested");
+            }
         }
     }};
 }
@@ -282,6 +299,16 @@ impl Store {
                     .bind(b.platform_id).bind(org).bind(now).fetch_one(&mut *tx).await?;
                     if held >= b.max_pending {
                         return Ok(Booked::TooMany(held));
+                    }
+                    // The machine's future it already holds (requests, proposals, confirmations).
+                    let future: i64 = sqlx::query_scalar(
+                        "SELECT CAST(COALESCE(SUM(ends_at - starts_at), 0) AS BIGINT) FROM bookings \
+                         WHERE equipment_id = $1 AND requester_org = $2 AND ends_at > $3 \
+                         AND status IN ('requested', 'proposed', 'confirmed')",
+                    )
+                    .bind(b.equipment_id).bind(org).bind(now).fetch_one(&mut *tx).await?;
+                    if future + (b.ends_at - b.starts_at) > b.max_future_hours * 3600 {
+                        return Ok(Booked::TooManyHours(future / 3600));
                     }
                     // And a day's bookings of any status (request-and-cancel loops notify staff).
                     let today: i64 = sqlx::query_scalar(

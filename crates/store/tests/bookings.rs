@@ -84,6 +84,7 @@ fn request(p: i64, e: i64, org: i64, s: i64, en: i64, status: &str) -> NewBookin
         wait: false,
         max_waiting: 50,
         max_pending: 1_000,
+        max_future_hours: 1_000_000,
         actor: "t".into(),
         notify: vec![],
     }
@@ -375,6 +376,32 @@ async fn the_database_refuses_an_overlap_written_behind_the_stores_back() {
         .await
         .unwrap_err();
         assert!(err.contains("overlap"), "{}: {err}", s.backend_name());
+    }
+    cleanup(all).await;
+}
+
+#[tokio::test]
+async fn an_organization_holds_a_bounded_share_of_a_machines_future() {
+    let all = backends().await;
+    for b in &all {
+        let s = &b.store;
+        let (p, e, org) = machine(s, "份额中试平台").await;
+        let mut r = request(p, e, org, T0, T0 + 8 * H, "confirmed");
+        r.max_future_hours = 10;
+        assert!(matches!(s.book(&r).await.unwrap(), Booked::Done { .. }));
+        let mut more = request(p, e, org, T0 + 10 * H, T0 + 14 * H, "requested");
+        more.max_future_hours = 10;
+        assert_eq!(
+            s.book(&more).await.unwrap(),
+            Booked::TooManyHours(8),
+            "{}",
+            s.backend_name()
+        );
+        more.ends_at = T0 + 12 * H;
+        assert!(
+            matches!(s.book(&more).await.unwrap(), Booked::Done { .. }),
+            "exactly the share is fine"
+        );
     }
     cleanup(all).await;
 }

@@ -255,6 +255,7 @@ impl Library {
             wait: req.wait,
             max_waiting: self.settings.max_waiting,
             max_pending: self.settings.max_pending_per_org,
+            max_future_hours: self.settings.max_future_hours_per_org,
             actor: actor.username.clone(),
             notify,
         };
@@ -263,6 +264,9 @@ impl Library {
             Booked::Conflict { starts_at, ends_at } => Ok(BookingResult::Taken { starts_at, ends_at }),
             Booked::TooMany(n) => Err(EngineError::Limited(format!(
                 "your organization already holds {n} open requests at this platform; wait for its answers or cancel one"
+            ))),
+            Booked::TooManyHours(h) => Err(EngineError::Limited(format!(
+                "your organization already holds {h} hours of this machine ahead; let a booking finish or cancel one first"
             ))),
             Booked::QueueFull => Err(EngineError::Limited(
                 "the waiting queue of this equipment is full; choose another period".into(),

@@ -497,6 +497,7 @@ async fn the_path_shows_credit_only_to_readers_who_may_see_it() {
                     wait: false,
                     max_waiting: 1,
                     max_pending: 1,
+                    max_future_hours: 1,
                     actor: "t".into(),
                     notify: vec![],
                 })

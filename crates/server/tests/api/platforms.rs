@@ -405,6 +405,16 @@ async fn booking_loop_with_queue_answers_and_utilisation() {
             )
             .await;
         assert_eq!(w2["status"], "requested", "{w2}");
+        // … and the platform's staff have it to answer.
+        let (_, inbox) = p.call("GET", "/api/v1/inbox", Some(&staff), None).await;
+        assert!(
+            inbox["notices"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n["booking_id"] == w["id"] && n["event"] == "booking_requested"),
+            "{inbox}"
+        );
         // The queue shows it; the platform proposes another period; ent-b accepts it.
         let (_, q) = p
             .call(
