@@ -21,6 +21,7 @@ mod embeddings;
 mod engagements;
 mod error;
 mod filings;
+mod import_runs;
 mod limits;
 mod notices;
 mod pages;
@@ -63,6 +64,7 @@ pub use engagements::{
 };
 pub use error::StoreError;
 pub use filings::{FilingEventRow, FilingRow, NewFiling};
+pub use import_runs::ImportRun;
 pub use limits::LimitCount;
 pub use notices::{DeliveryRow, NewNotice, NoticeRow, MAX_ATTEMPTS};
 pub use pages::Pages;
@@ -186,21 +188,6 @@ impl Counts {
             RecordKind::Demand => self.demands,
         }
     }
-}
-
-/// Summary of one import run, kept in `import_runs`.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ImportRun {
-    pub kind: RecordKind,
-    pub file: String,
-    pub file_sha256: String,
-    pub started_at: DateTime<Utc>,
-    pub finished_at: DateTime<Utc>,
-    pub inserted: i64,
-    pub updated: i64,
-    pub unchanged: i64,
-    pub rejected: i64,
-    pub actor: String,
 }
 
 /// One entry of the change feed the indexers follow.
@@ -489,35 +476,6 @@ impl Store {
         let id: Option<i64> = dispatch!(self, pool =>
             sqlx::query_scalar("SELECT MAX(id) FROM outbox").fetch_one(pool).await?);
         Ok(id.unwrap_or(0))
-    }
-
-    /// Appends a finished import run.
-    pub async fn record_import_run(&self, run: &ImportRun) -> Result<()> {
-        let sql = "INSERT INTO import_runs (kind, file, file_sha256, started_at, finished_at, \
-                   inserted, updated, unchanged, rejected, actor) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
-        dispatch_write!(self, pool => {
-            sqlx::query(sql)
-                .bind(run.kind.as_str())
-                .bind(&run.file)
-                .bind(&run.file_sha256)
-                .bind(run.started_at)
-                .bind(run.finished_at)
-                .bind(run.inserted)
-                .bind(run.updated)
-                .bind(run.unchanged)
-                .bind(run.rejected)
-                .bind(&run.actor)
-                .execute(pool)
-                .await?;
-        });
-        Ok(())
-    }
-
-    /// Number of import runs recorded.
-    pub async fn import_run_count(&self) -> Result<i64> {
-        Ok(dispatch!(self, pool =>
-            sqlx::query_scalar("SELECT COUNT(*) FROM import_runs").fetch_one(pool).await?))
     }
 
     /// Checks the database: SQLite's own integrity check, then that every record is findable by its
