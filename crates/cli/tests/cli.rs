@@ -361,7 +361,8 @@ fn xlsx_import_reads_numbers_dates_and_chinese_headers() {
 
 #[test]
 fn a_killed_import_leaves_a_consistent_store_and_a_rerun_completes_it() {
-    const ROWS: usize = 20_000;
+    // Large enough that a busy two-core machine still catches the import between batches.
+    const ROWS: usize = 50_000;
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("big.jsonl");
     write_synthetic_jsonl(&file, ROWS);
@@ -617,7 +618,8 @@ fn postgres_bad_rows_reimport_and_kill_behave_as_on_sqlite() {
         text(&o)
     );
 
-    const ROWS: usize = 20_000;
+    // Large enough that a busy two-core machine still catches the import between batches.
+    const ROWS: usize = 50_000;
     let tmp = tempfile::tempdir().unwrap();
     let big = tmp.path().join("big.jsonl");
     write_synthetic_jsonl(&big, ROWS);
