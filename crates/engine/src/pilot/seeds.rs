@@ -151,15 +151,10 @@ impl Library {
     async fn market(
         &self,
         cx: &ScreenContext<'_>,
+        public: &[i64],
     ) -> Result<HashMap<i64, Vec<(PullNeed, Option<i64>)>>> {
         let mut out: HashMap<i64, Vec<(PullNeed, Option<i64>)>> = HashMap::new();
-        for id in self
-            .store
-            .public_demand_ids()
-            .await?
-            .into_iter()
-            .take(MAX_NEEDS)
-        {
+        for &id in public.iter().take(MAX_NEEDS) {
             let Some(s) = self.store.get(RecordKind::Demand, id).await? else {
                 continue;
             };
@@ -270,7 +265,9 @@ impl Library {
             trl_max: hi,
             ..self.poc.clone()
         };
-        let market = self.market(cx).await?;
+        // The public needs, read once: market pull and chain standing both count them.
+        let public_ids = self.store.public_demand_ids().await?;
+        let market = self.market(cx, &public_ids).await?;
         let converters = self.converters().await?;
         let mut candidates = vec![];
         let mut after = 0;
@@ -316,7 +313,7 @@ impl Library {
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let public: HashSet<i64> = self.store.public_demand_ids().await?.into_iter().collect();
+        let public: HashSet<i64> = public_ids.into_iter().collect();
         let region = crate::chains::analysis_region(None)?;
         let mut standing: HashMap<String, NodeStanding> = HashMap::new();
         for g in crate::chains::gaps_for(
