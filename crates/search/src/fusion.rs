@@ -38,6 +38,17 @@ pub struct FusionParams {
     pub cross_language_lexical: f32,
     /// Candidates taken from each list.
     pub depth: usize,
+    /// Language balance (see [`crate::retrieve`]): the dictionary bridge's BM25 score of a document in
+    /// another language than the query is multiplied by this before it joins the lexical list.
+    pub bridge: f32,
+    /// Language balance: added to the cosine similarity of a document in another language than the
+    /// query (multilingual encoders score same-language pairs higher; this is the per-pair offset).
+    pub cross_language_dense: f32,
+    /// A lexical candidate the dense list left out gets its own cosine rather than the list's floor.
+    pub fill_in: bool,
+    /// Language balance: each cosine less the query's mean cosine to the items of that item's language
+    /// (a per-query, per-pair offset; see [`crate::retrieve`]).
+    pub language_centering: bool,
 }
 
 impl Default for FusionParams {
@@ -49,6 +60,10 @@ impl Default for FusionParams {
             w_dense: 0.5,
             cross_language_lexical: 0.5,
             depth: 100,
+            bridge: 1.0,
+            cross_language_dense: 0.0,
+            fill_in: false,
+            language_centering: false,
         }
     }
 }
@@ -61,10 +76,17 @@ impl FusionParams {
             ("fusion.w_dense", self.w_dense),
             ("fusion.cross_language_lexical", self.cross_language_lexical),
             ("fusion.rrf_k", self.rrf_k),
+            ("fusion.bridge", self.bridge),
         ] {
             if !v.is_finite() || v < 0.0 {
                 return Err(format!("{name} = {v}: give a finite number ≥ 0"));
             }
+        }
+        if !self.cross_language_dense.is_finite() || self.cross_language_dense.abs() > 1.0 {
+            return Err(format!(
+                "fusion.cross_language_dense = {}: give a cosine offset from -1 to 1",
+                self.cross_language_dense
+            ));
         }
         if self.depth == 0 || self.depth > 10_000 {
             return Err(format!(
@@ -137,6 +159,19 @@ pub fn fuse(
 ) -> Vec<Fused> {
     let lexical = &lexical[..lexical.len().min(p.depth)];
     let dense = &dense[..dense.len().min(p.depth)];
+    fuse_ranged(lexical, dense, same_language, p, dense.len())
+}
+
+/// [`fuse`] of whole lists whose dense scores are rescaled by the range of the first `dense_range`
+/// (the list proper; entries after them were filled in for candidates it left out, see
+/// [`crate::retrieve`]).
+pub fn fuse_ranged(
+    lexical: &[Hit],
+    dense: &[VectorHit],
+    same_language: impl Fn(RecordKind, u64) -> Option<bool>,
+    p: &FusionParams,
+    dense_range: usize,
+) -> Vec<Fused> {
     let mut by_key: HashMap<(RecordKind, u64), Fused> = HashMap::new();
     fn slot<'a>(
         map: &'a mut HashMap<(RecordKind, u64), Fused>,
@@ -156,8 +191,9 @@ pub fn fuse(
     }
     let lex_scores: Vec<f32> = lexical.iter().map(|h| h.score).collect();
     let dense_scores: Vec<f32> = dense.iter().map(|h| h.similarity).collect();
+    let dense_scores = &dense_scores[..dense_scores.len().min(dense_range)];
     let lex_norm = normaliser(p.method, &lex_scores);
-    let dense_norm = normaliser(p.method, &dense_scores);
+    let dense_norm = normaliser(p.method, dense_scores);
     let value = |rank: usize, norm: f32| match p.method {
         FusionMethod::Rrf => 1.0 / (p.rrf_k + rank as f32),
         _ => norm,
@@ -192,7 +228,7 @@ pub fn fuse(
         }
     };
     let lex_floor = floor(&lex_scores, &lex_norm);
-    let dense_floor = floor(&dense_scores, &dense_norm);
+    let dense_floor = floor(dense_scores, &dense_norm);
     let mut out: Vec<Fused> = by_key
         .into_values()
         .map(|mut f| {

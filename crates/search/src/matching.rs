@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use model::{RecordKind, RegionTier};
 
+use crate::concepts::{concepts, Concept};
 use crate::fusion::{Evidence, Fused, FusionParams};
 use crate::vector::HnswParams;
 
@@ -30,6 +31,9 @@ pub struct RankingConfig {
     /// When a match is called strong, possible or weak.
     #[serde(default)]
     pub strength: crate::strength::StrengthRules,
+    /// How the dictionary bridge weights a translated query.
+    #[serde(default)]
+    pub bridge: bridge::BridgeParams,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +76,7 @@ impl RankingConfig {
             w.check().map_err(|m| bad(format!("{name}.{m}")))?;
         }
         cfg.strength.check().map_err(bad)?;
+        cfg.bridge.check().map_err(bad)?;
         Ok(cfg)
     }
 
@@ -219,8 +224,12 @@ pub struct Match {
     /// The part of `relevance` from a list that did not list the hit (its floor), so
     /// lexical + dense + absent = relevance.
     pub absent: f32,
-    /// The need's key words found in the candidate (lone Chinese characters are not words).
+    /// The need's key words found in the candidate (lone Chinese characters are not words); for a
+    /// candidate in another language, the key words whose translation it holds.
     pub matched_terms: Vec<String>,
+    /// For a candidate in another language: the need's words and the words of the candidate they
+    /// translate to ("肿瘤" → "tumor"), as the dictionary bridge matched them.
+    pub concepts: Vec<Concept>,
     /// How many key words the need has.
     pub key_terms: usize,
     /// The share of the need's key words found (see [`crate::strength::StrengthRules::coverage`]).
@@ -243,10 +252,12 @@ pub fn grade(hits: &mut [Match], rules: &crate::strength::StrengthRules) {
 
 /// Adds business signals to fused candidates and explains each; candidates without a profile (deleted
 /// since indexing, or not visible) are dropped. Best first, at most `limit`.
+#[allow(clippy::too_many_arguments)]
 pub fn rerank(
     fused: &[Fused],
     profiles: &HashMap<(RecordKind, u64), Profile>,
     query: &str,
+    translated: &[bridge::Term],
     ctx: &MatchContext,
     w: &SignalWeights,
     limit: usize,
@@ -262,8 +273,26 @@ pub fn rerank(
             let p = profiles.get(&(f.record_kind, f.id))?;
             let signals = signals(p, ctx, w);
             let business: f32 = signals.iter().map(|s| s.contribution).sum();
-            let (snippet, mut matched_terms) = highlight(&query_terms, &p.text, 160);
+            let (mut snippet, mut matched_terms) = highlight(&query_terms, &p.text, 160);
             matched_terms.retain(|t| crate::strength::is_key_term(t));
+            let mut found = vec![];
+            if f.cross_language && !translated.is_empty() {
+                // Across languages the need's words are found through their translations.
+                let terms: Vec<String> = translated.iter().map(|t| t.text.clone()).collect();
+                let (cross_snippet, _) = highlight(&terms, &p.text, 160);
+                found = concepts(translated, &p.text);
+                if !found.is_empty() {
+                    snippet = cross_snippet;
+                }
+                for c in &found {
+                    let key = distinct_terms(&c.from)
+                        .iter()
+                        .any(|t| crate::strength::is_key_term(t));
+                    if key && !matched_terms.contains(&c.from) {
+                        matched_terms.push(c.from.clone());
+                    }
+                }
+            }
             Some(Match {
                 record_kind: f.record_kind,
                 id: f.id,
@@ -277,6 +306,7 @@ pub fn rerank(
                 cross_language: f.cross_language,
                 absent: f.absent,
                 matched_terms,
+                concepts: found,
                 key_terms,
                 coverage: 0.0,
                 strength: crate::strength::Strength::Weak,

@@ -127,6 +127,9 @@ pub type Result<T> = std::result::Result<T, VectorError>;
 
 const NONE: u32 = u32::MAX;
 const MAGIC: &[u8; 8] = b"SLVEC001";
+/// Items per language whose cosines to a query estimate its background level and spread.
+pub const BACKGROUND_SAMPLE: usize = 512;
+
 /// Highest layer a node may be drawn to.
 const MAX_LEVEL: u8 = 16;
 /// Largest `m` accepted (a layer-0 list holds `2m` links).
@@ -152,6 +155,8 @@ pub struct VectorIndex {
     rng: u64,
     /// The store's outbox position the index reflects.
     outbox: i64,
+    /// An even sample of the live items of each language, drawn on first use after a change.
+    centroids: std::sync::OnceLock<HashMap<String, Vec<u32>>>,
 }
 
 /// A scored node; ordered by similarity, then by lower node number (stable results).
@@ -191,7 +196,44 @@ impl VectorIndex {
             live: 0,
             rng: 0x9E37_79B9_7F4A_7C15,
             outbox: 0,
+            centroids: Default::default(),
         }
+    }
+
+    /// The query's background per language: the mean and standard deviation of its cosines to the
+    /// language's items (over an even sample of at most [`BACKGROUND_SAMPLE`] of them). A multilingual
+    /// encoder's cosines sit at another level, with another spread, for each language pair; the
+    /// language-balanced retrieval standardises by them. The sample is drawn once per change of the
+    /// index.
+    pub fn background(&self, query: &[f32]) -> Vec<(String, f32, f32)> {
+        if query.len() != self.dim {
+            return vec![];
+        }
+        let samples = self.centroids.get_or_init(|| {
+            let mut by_lang: HashMap<String, Vec<u32>> = HashMap::new();
+            for (n, m) in self.meta.iter().enumerate() {
+                if !self.deleted[n] {
+                    by_lang.entry(m.lang.clone()).or_default().push(n as u32);
+                }
+            }
+            by_lang
+                .into_iter()
+                .map(|(lang, nodes)| {
+                    let step = nodes.len().div_ceil(BACKGROUND_SAMPLE).max(1);
+                    (lang, nodes.into_iter().step_by(step).collect())
+                })
+                .collect()
+        });
+        samples
+            .iter()
+            .map(|(lang, nodes)| {
+                let cos: Vec<f32> = nodes.iter().map(|&n| self.sim(query, n)).collect();
+                let n = cos.len().max(1) as f32;
+                let mean = cos.iter().sum::<f32>() / n;
+                let var = cos.iter().map(|c| (c - mean).powi(2)).sum::<f32>() / n;
+                (lang.clone(), mean, var.sqrt())
+            })
+            .collect()
     }
 
     pub fn dim(&self) -> usize {
@@ -317,6 +359,7 @@ impl VectorIndex {
     /// Adds or replaces the item `meta` describes. An item whose text hash is unchanged keeps its node;
     /// otherwise the old node becomes a tombstone and a new one is linked in.
     pub fn upsert(&mut self, meta: ItemMeta, vector: &[f32]) -> Result<()> {
+        self.centroids = Default::default();
         if vector.len() != self.dim {
             return Err(VectorError::Dimension {
                 got: vector.len(),
@@ -355,6 +398,7 @@ impl VectorIndex {
 
     /// Marks an item deleted; returns whether it was there.
     pub fn delete(&mut self, kind: RecordKind, id: u64) -> bool {
+        self.centroids = Default::default();
         match self.by_key.remove(&(kind, id)) {
             Some(n) => {
                 self.deleted[n as usize] = true;

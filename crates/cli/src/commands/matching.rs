@@ -163,7 +163,7 @@ fn print_answer(a: Answer, json: bool) -> anyhow::Result<u8> {
                 l.score,
                 l.rank,
                 if h.cross_language {
-                    ", other language: down-weighted"
+                    ", other language: through the dictionary bridge"
                 } else {
                     ""
                 }
@@ -187,7 +187,22 @@ fn print_answer(a: Answer, json: bool) -> anyhow::Result<u8> {
             ));
         }
         println!("    relevance {:.3} = {}", h.relevance, parts.join(" + "));
-        if !h.matched_terms.is_empty() {
+        if h.cross_language {
+            let what = match model::Lang::detect(&h.label).as_str() {
+                "en" => "英文文献 (English-language record)",
+                _ => "中文文献 (Chinese-language record)",
+            };
+            let pairs: Vec<String> = h
+                .concepts
+                .iter()
+                .map(|c| format!("{} → {}", c.from, c.to))
+                .collect();
+            if pairs.is_empty() {
+                println!("    {what}: matched by meaning");
+            } else {
+                println!("    {what}: {}", pairs.join(", "));
+            }
+        } else if !h.matched_terms.is_empty() {
             println!("    matched: {}", h.matched_terms.join(", "));
         }
         println!("    {}", h.snippet);

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{run, text, weights};
+use super::{dictionary, install_dictionary, run, text, weights};
 
 fn json(o: &std::process::Output) -> serde_json::Value {
     assert!(o.status.success(), "{:?}", text(o));
@@ -118,6 +118,53 @@ fn a_need_finds_explained_solutions_and_an_outcome_finds_adopters() {
         "{first}"
     );
     assert_eq!(signal(first, "related_need")["value"], 1.0);
+}
+
+#[test]
+fn a_chinese_clinical_need_finds_english_outcomes_and_says_they_are_english() {
+    let (Some(model), Some(dict)) = (weights(), dictionary()) else {
+        return;
+    };
+    let m = model.to_str().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    demo(&dir, Some(m));
+    install_dictionary(&dir, &dict);
+    // The demo holds Chinese and English outcomes; the answer to this need is an English paper.
+    let need = "医院希望用单导联心电贴片早期筛查房颤患者";
+    let v = json(&run(
+        &dir,
+        &["match", need, "--kind", "outcome", "--json", "--model", m],
+    ));
+    let english: Vec<&serde_json::Value> = hits(&v)
+        .iter()
+        .take(5)
+        .filter(|h| h["cross_language"] == true)
+        .collect();
+    let af = english
+        .iter()
+        .find(|h| h["label"].as_str().unwrap().contains("Atrial fibrillation"))
+        .unwrap_or_else(|| panic!("no English AF paper in the top 5: {v}"));
+    let concepts: Vec<String> = af["concepts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{} → {}",
+                c["from"].as_str().unwrap(),
+                c["to"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        concepts.iter().any(|c| c.starts_with("房颤 → ")),
+        "{concepts:?}"
+    );
+    // The text answer says it is an English-language record and what it was matched through.
+    let o = run(&dir, &["match", need, "--kind", "outcome", "--model", m]);
+    let out = text(&o).0;
+    assert!(out.contains("英文文献") && out.contains("房颤 →"), "{out}");
 }
 
 #[test]

@@ -201,6 +201,60 @@ pub fn load(dir: &Path, split: &str) -> Result<BeirSet, BeirError> {
     Ok(set)
 }
 
+/// Mixes more documents into a loaded set (a mixed registry: Chinese papers among English abstracts,
+/// or the other way round): `path` is a BEIR directory (its `corpus.jsonl`) or a JSONL file whose objects
+/// have `_id` or `id`, `title`, and `text` or `abstract`. A document whose id the set already holds is
+/// skipped when its title is the same (the same document) and refused otherwise. Returns how many were
+/// added.
+pub fn add_corpus(set: &mut BeirSet, path: &Path) -> Result<usize, BeirError> {
+    let file = if path.is_dir() {
+        path.join("corpus.jsonl")
+    } else {
+        path.to_path_buf()
+    };
+    let text = read(
+        &file,
+        " (--add-corpus takes a BEIR directory or a JSONL file of documents)".into(),
+    )?;
+    let known: HashMap<String, usize> = set
+        .corpus
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.id.clone(), i))
+        .collect();
+    let mut added: Vec<Doc> = vec![];
+    let mut seen = HashSet::new();
+    each_object(&file, &text, |_, obj| {
+        let id = field(obj, "_id")
+            .or_else(|| field(obj, "id"))
+            .ok_or("missing \"_id\" (or \"id\")")?;
+        let title = field(obj, "title").unwrap_or_default();
+        let body = field(obj, "text")
+            .or_else(|| field(obj, "abstract"))
+            .unwrap_or_default();
+        if let Some(&i) = known.get(&id) {
+            if set.corpus[i].title == title {
+                return Ok(());
+            }
+            return Err(format!(
+                "document id {id} is already in the set with another title; give the added documents other ids"
+            ));
+        }
+        if !seen.insert(id.clone()) {
+            return Err(format!("document id {id} appears twice"));
+        }
+        added.push(Doc {
+            id,
+            title,
+            text: body,
+        });
+        Ok(())
+    })?;
+    let n = added.len();
+    set.corpus.extend(added);
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,6 +290,33 @@ mod tests {
         assert_eq!(s.warnings.len(), 2, "{:?}", s.warnings);
         assert!(s.warnings[0].contains("1 judgements name documents not in corpus"));
         assert!(s.warnings[1].contains("1 judged query ids"));
+    }
+
+    #[test]
+    fn added_documents_join_the_corpus_and_clashing_ids_are_refused() {
+        let t = tempfile::tempdir().unwrap();
+        write(
+            t.path(),
+            CORPUS,
+            "{\"_id\":\"q1\",\"text\":\"alpha?\"}\n",
+            "q1\td1\t1\n",
+        );
+        let mut s = load(t.path(), "test").unwrap();
+        let extra = t.path().join("papers.jsonl");
+        std::fs::write(
+            &extra,
+            "{\"id\":\"c1\",\"title\":\"锂电池\",\"abstract\":\"热失控\"}\n{\"_id\":\"d1\",\"title\":\"A\"}\n",
+        )
+        .unwrap();
+        assert_eq!(add_corpus(&mut s, &extra).unwrap(), 1);
+        assert_eq!(s.corpus.len(), 3);
+        assert_eq!(s.corpus[2].text, "热失控");
+        std::fs::write(&extra, "{\"id\":\"d2\",\"title\":\"other\"}\n").unwrap();
+        let e = add_corpus(&mut s, &extra).unwrap_err().to_string();
+        assert!(
+            e.contains("papers.jsonl:1: document id d2 is already in the set"),
+            "{e}"
+        );
     }
 
     #[test]

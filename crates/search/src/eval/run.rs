@@ -196,47 +196,56 @@ pub fn vector_index(
     Ok(index)
 }
 
-/// Evaluates hybrid retrieval through the product's path: the lexical index and the vector index
-/// (graph search above its exact threshold), fused with `fusion`. The query time covers the lexical
-/// search, query encoding, vector search and fusion.
+/// Embeds query texts (one unit vector each).
+pub type QueryEmbedder<'a> = &'a dyn Fn(&[&str]) -> Vec<Vec<f32>>;
+
+/// What hybrid and bridged evaluation rank with besides the lexical index.
+pub struct HybridInputs<'a> {
+    /// The vector index with the query embedder, or `None` for lexical (+ bridge) only.
+    pub dense: Option<(&'a crate::VectorIndex, QueryEmbedder<'a>)>,
+    pub bridge: Option<&'a bridge::Dictionary>,
+    pub bridge_params: bridge::BridgeParams,
+    pub fusion: crate::FusionParams,
+}
+
+/// Evaluates retrieval through the product's path ([`crate::retrieve::Retriever`]): the lexical
+/// index with the dictionary bridge, the vector index (graph search above its exact threshold) and
+/// language-balanced fusion. The query time covers lexical and bridge search, query encoding, vector
+/// search and fusion.
 pub fn evaluate_hybrid(
     set: &BeirSet,
     index: &LexicalIndex,
     params: &Bm25Params,
-    vectors: &crate::VectorIndex,
-    embed_queries: impl Fn(&[&str]) -> Vec<Vec<f32>>,
-    fusion: &crate::FusionParams,
+    inputs: &HybridInputs,
     k: usize,
 ) -> Result<EvalReport> {
     let index_s = index_corpus(set, index)?;
     let started = Instant::now();
-    let depth = fusion.depth.max(k);
-    let lexical = lexical_rankings(set, index, params, depth)?;
+    let mut fusion = inputs.fusion;
+    fusion.depth = fusion.depth.max(k);
+    if inputs.dense.is_none() {
+        fusion.w_lexical += fusion.w_dense;
+        fusion.w_dense = 0.0;
+    }
     let texts: Vec<&str> = set.queries.iter().map(|q| q.text.as_str()).collect();
-    let qv = embed_queries(&texts);
-    let q_langs: Vec<Lang> = texts.iter().map(|t| Lang::detect(t)).collect();
+    let qv = inputs
+        .dense
+        .map(|(_, embed)| embed(&texts))
+        .unwrap_or_default();
+    let retriever = crate::retrieve::Retriever {
+        lexical: index,
+        vectors: inputs.dense.map(|(v, _)| v),
+        bridge: inputs.bridge,
+        bm25: *params,
+        fusion,
+        bridge_params: inputs.bridge_params,
+    };
+    let filters = Filters::default();
     let mut rankings = Vec::with_capacity(set.queries.len());
-    for (qi, lex) in lexical.iter().enumerate() {
-        let lex: Vec<crate::Hit> = lex
-            .iter()
-            .map(|&(i, s)| crate::Hit {
-                record_kind: model::RecordKind::Outcome,
-                id: i as u64,
-                score: s,
-            })
-            .collect();
-        let dense = vectors
-            .search(&qv[qi], &Filters::default(), depth)
-            .expect("query vectors have the index's dimension");
-        let q_lang = q_langs[qi].as_str();
-        let fused = crate::fuse(
-            &lex,
-            &dense,
-            |kind, id| vectors.meta(kind, id).map(|m| m.lang == q_lang),
-            fusion,
-        );
+    for (qi, text) in texts.iter().enumerate() {
+        let got = retriever.retrieve(text, qv.get(qi).map(Vec::as_slice), &filters)?;
         rankings.push(
-            fused
+            got.fused
                 .into_iter()
                 .take(k.max(100))
                 .map(|f| f.id as usize)

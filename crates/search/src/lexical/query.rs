@@ -27,6 +27,18 @@ impl LexicalIndex {
         self.scored(&q_terms, None, filters, params, limit)
     }
 
+    /// Ranks the items by BM25 over given index terms with their weights (a translated query: the
+    /// terms are already in the index's form, so no analysis happens here).
+    pub fn search_terms(
+        &self,
+        terms: &[(String, f32)],
+        filters: &Filters,
+        params: &Bm25Params,
+        limit: usize,
+    ) -> Result<Vec<Hit>> {
+        self.scored(terms, None, filters, params, limit)
+    }
+
     /// Search as a person types it into a search box: the query's words must match as words — a
     /// document counts for a word only when it holds every term of it ("热失控" needs 热 and 失控,
     /// not 热 alone), and it must match every word of a short query (up to three) or two thirds of

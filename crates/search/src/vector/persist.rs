@@ -197,6 +197,7 @@ impl VectorIndex {
             live,
             rng,
             outbox: outbox as i64,
+            centroids: Default::default(),
         }))
     }
 }

@@ -37,6 +37,7 @@ fn params(method: FusionMethod) -> FusionParams {
         w_dense: 0.5,
         cross_language_lexical: 0.5,
         depth: 100,
+        ..FusionParams::default()
     }
 }
 
@@ -165,7 +166,7 @@ fn business_signals_add_their_weighted_values_and_say_why() {
         ((RecordKind::Outcome, 1), far.clone()),
         ((RecordKind::Outcome, 2), local.clone()),
     ]);
-    let hits = rerank(&fused, &profiles, "电池", &ctx, w, 10);
+    let hits = rerank(&fused, &profiles, "电池", &[], &ctx, w, 10);
     for h in &hits {
         let sum: f32 = h.signals.iter().map(|s| s.contribution).sum();
         assert!((h.score - h.relevance - sum).abs() < 1e-6);

@@ -139,11 +139,40 @@ fn with_names(state: &AppState, text: &str, l: Lang) -> String {
     out
 }
 
+/// What a hit in another language than the need is, and the need's words it holds in translation
+/// ("英文文献，按词典对照匹配：肿瘤 → tumor、转移 → metastasis").
+fn other_language(h: &search::Match, l: Lang) -> Vec<(bool, String)> {
+    let english = model::Lang::detect(&h.label).as_str() == "en";
+    if h.concepts.is_empty() {
+        let key = if english {
+            "why_in_english_meaning"
+        } else {
+            "why_cross_language"
+        };
+        return vec![(false, t(key, l).to_string())];
+    }
+    let key = if english {
+        "why_in_english"
+    } else {
+        "why_in_chinese"
+    };
+    let pairs: Vec<String> = h
+        .concepts
+        .iter()
+        .map(|c| format!("{} → {}", c.from, c.to))
+        .collect();
+    vec![
+        (false, t(key, l).to_string()),
+        (true, pairs.join(super::labels::sep(l))),
+    ]
+}
+
 /// The hit's reasons in words: the key words it shares, how close it is in meaning, and what its
 /// place, stage and owner add. Each is runs of (record data?, text).
 fn reasons(state: &AppState, h: &search::Match, l: Lang) -> Vec<Vec<(bool, String)>> {
     let mut why = vec![];
-    if !h.matched_terms.is_empty() {
+    // Across languages the words are shown with their translations (below), not as shared words.
+    if !h.matched_terms.is_empty() && h.concepts.is_empty() {
         let words = h.matched_terms.join(super::labels::sep(l));
         let n = h.matched_terms.len();
         why.push(vec![
@@ -168,7 +197,7 @@ fn reasons(state: &AppState, h: &search::Match, l: Lang) -> Vec<Vec<(bool, Strin
         why.push(vec![(false, t(key, l).to_string())]);
     }
     if h.cross_language {
-        why.push(vec![(false, t("why_cross_language", l).to_string())]);
+        why.push(other_language(h, l));
     }
     for s in h.signals.iter().filter(|s| s.contribution > 0.0) {
         let text = if l == Lang::Zh {

@@ -1,0 +1,277 @@
+//! Language-balanced retrieval: the one path from a query to fused candidates, used by matching and
+//! by `shuanglian eval` alike.
+//!
+//! A registry holds Chinese and English records in one index. Ranked naively, a Chinese need never
+//! reaches an English outcome: BM25 on Chinese terms cannot see English text, and the multilingual
+//! encoder scores same-language pairs higher (the right English abstract sits at cosine 0.80–0.84 to
+//! a need whose Chinese neighbours sit at 0.87–0.91). So each side is retrieved per language and
+//! calibrated per language pair before the two lists are fused:
+//!
+//! - lexical: the query's own terms over every record, plus the dictionary bridge — the query
+//!   translated into the other language's terms ([`bridge`]) — over the records in that language;
+//!   a record in the other language scores `bridge × its bridge BM25 + cross_language_lexical × its
+//!   native BM25` (the native part is what names and numbers share);
+//! - dense: nearest neighbours over every record and, separately, over the records in the other
+//!   language (so they are not crowded out of the candidates), a cross-language cosine raised by
+//!   `cross_language_dense` (the per-pair offset);
+//!
+//! then [`crate::fuse`] as before. Both factors are data (`[fusion]` in the ranking file), chosen on
+//! the mixed dev sets (BENCHMARKS.md).
+
+use std::collections::HashMap;
+
+use model::{Lang, RecordKind};
+
+use crate::fusion::{fuse_ranged, Fused, FusionParams};
+use crate::lexical::{Bm25Params, Filters, Hit, LexicalIndex};
+use crate::vector::{VectorHit, VectorIndex};
+
+/// What retrieval works with.
+pub struct Retriever<'a> {
+    pub lexical: &'a LexicalIndex,
+    /// The vector index, when the dense side can run.
+    pub vectors: Option<&'a VectorIndex>,
+    /// The dictionary, when it was fetched (without it there is no bridge list).
+    pub bridge: Option<&'a bridge::Dictionary>,
+    pub bm25: Bm25Params,
+    pub fusion: FusionParams,
+    pub bridge_params: bridge::BridgeParams,
+}
+
+/// Fused candidates with what an explanation needs.
+#[derive(Debug, Clone)]
+pub struct Retrieved {
+    pub fused: Vec<Fused>,
+    /// The query's language (`zh` or `en`).
+    pub lang: String,
+    /// The other language the bridge searched, if it ran.
+    pub other: Option<String>,
+    /// The query's translation into the other language (empty without the dictionary).
+    pub translated: Vec<bridge::Term>,
+}
+
+/// The other language of the bridge: Chinese ↔ English.
+fn other_language(lang: &str) -> Option<&'static str> {
+    match lang {
+        "zh" => Some("en"),
+        "en" => Some("zh"),
+        _ => None,
+    }
+}
+
+/// `filters` restricted to one language, or `None` when they exclude it.
+fn only(filters: &Filters, lang: &str) -> Option<Filters> {
+    if !filters.langs.is_empty() && !filters.langs.iter().any(|l| l == lang) {
+        return None;
+    }
+    Some(Filters {
+        langs: vec![lang.to_string()],
+        ..filters.clone()
+    })
+}
+
+impl Retriever<'_> {
+    /// Retrieves and fuses the candidates of `text` under `filters`. `query_vector` is the query's
+    /// embedding when the dense side runs (ignored without a vector index).
+    pub fn retrieve(
+        &self,
+        text: &str,
+        query_vector: Option<&[f32]>,
+        filters: &Filters,
+    ) -> Result<Retrieved, crate::lexical::LexicalError> {
+        let p = &self.fusion;
+        let lang = Lang::detect(text).as_str().to_string();
+        let other = other_language(&lang);
+        let native = self.lexical.search(text, filters, &self.bm25, p.depth)?;
+
+        // The bridge: the query in the other language's terms, over the records in that language.
+        let mut translated = vec![];
+        let mut bridged: Vec<Hit> = vec![];
+        if let (Some(dict), Some(o)) = (self.bridge, other) {
+            if let Some(f) = only(filters, o) {
+                translated = match o {
+                    "en" => dict.to_english(text, &self.bridge_params),
+                    _ => dict.to_chinese(text, &self.bridge_params),
+                };
+                let terms: Vec<(String, f32)> = translated
+                    .iter()
+                    .map(|t| (t.text.clone(), t.weight))
+                    .collect();
+                if !terms.is_empty() {
+                    bridged = self.lexical.search_terms(&terms, &f, &self.bm25, p.depth)?;
+                }
+            }
+        }
+
+        // Dense: every record, and the other language's records on their own.
+        let mut dense: Vec<VectorHit> = vec![];
+        if let (Some(vi), Some(q)) = (self.vectors, query_vector) {
+            if q.len() == vi.dim() {
+                dense = vi.search(q, filters, p.depth).unwrap_or_default();
+                if let Some(f) = other.and_then(|o| only(filters, o)) {
+                    let seen: std::collections::HashSet<(RecordKind, u64)> =
+                        dense.iter().map(|h| (h.record_kind, h.id)).collect();
+                    for h in vi.search(q, &f, p.depth).unwrap_or_default() {
+                        if !seen.contains(&(h.record_kind, h.id)) {
+                            dense.push(h);
+                        }
+                    }
+                }
+            }
+        }
+
+        // A candidate's language: the vector index knows it; without it, a bridge hit is in the other
+        // language and anything else counts as the query's.
+        let bridged_keys: std::collections::HashSet<(RecordKind, u64)> =
+            bridged.iter().map(|h| (h.record_kind, h.id)).collect();
+        let cross = |kind: RecordKind, id: u64| -> bool {
+            match self.vectors.and_then(|v| v.meta(kind, id)) {
+                Some(m) => m.lang != lang,
+                None => bridged_keys.contains(&(kind, id)),
+            }
+        };
+
+        // The lexical list, calibrated per language pair.
+        let mut lex: HashMap<(RecordKind, u64), f32> = HashMap::new();
+        for h in &native {
+            let f = if cross(h.record_kind, h.id) {
+                p.cross_language_lexical
+            } else {
+                1.0
+            };
+            *lex.entry((h.record_kind, h.id)).or_default() += f * h.score;
+        }
+        for h in &bridged {
+            *lex.entry((h.record_kind, h.id)).or_default() += p.bridge * h.score;
+        }
+        let mut lexical: Vec<Hit> = lex
+            .into_iter()
+            .filter(|(_, s)| *s > 0.0)
+            .map(|((record_kind, id), score)| Hit {
+                record_kind,
+                id,
+                score,
+            })
+            .collect();
+        sort_hits(&mut lexical);
+        lexical.truncate(p.depth);
+
+        // The dense list calibrated per language pair: each cosine standardised by the query's
+        // background for the item's language (the mean and spread of its cosines to that language's
+        // items), and cross-language scores raised by the per-pair offset.
+        let background = self.backgrounds(query_vector);
+        let calibrate = |kind: RecordKind, id: u64, cos: f32| -> f32 {
+            let lang = self
+                .vectors
+                .and_then(|v| v.meta(kind, id))
+                .map(|m| m.lang.as_str());
+            let standard = lang
+                .and_then(|l| background.iter().find(|(x, _, _)| x == l))
+                .filter(|(_, _, sd)| *sd > 1e-6)
+                .map_or(cos, |(_, mean, sd)| (cos - mean) / sd);
+            standard
+                + if cross(kind, id) {
+                    p.cross_language_dense
+                } else {
+                    0.0
+                }
+        };
+        for h in &mut dense {
+            h.similarity = calibrate(h.record_kind, h.id, h.similarity);
+        }
+        dense.sort_by(|a, b| {
+            b.similarity
+                .total_cmp(&a.similarity)
+                .then(a.record_kind.as_str().cmp(b.record_kind.as_str()))
+                .then(a.id.cmp(&b.id))
+        });
+        // Each calibrated list keeps its best `depth`, so its score range (what min-max fusion rescales
+        // by) is that of the candidates that compete, as with one language.
+        dense.truncate(p.depth);
+        let dense_range = dense.len();
+        if p.fill_in {
+            self.fill_in(&lexical, &mut dense, query_vector, &calibrate);
+        }
+
+        // The calibration is done: fuse the calibrated lists.
+        let mut params = *p;
+        params.cross_language_lexical = 1.0;
+        params.depth = lexical.len().max(dense.len()).max(1);
+        let mut fused = fuse_ranged(
+            &lexical,
+            &dense,
+            |k, id| Some(!cross(k, id)),
+            &params,
+            dense_range,
+        );
+        // The dense evidence shows the cosine itself, not the calibrated one.
+        if let (Some(vi), Some(q)) = (self.vectors, query_vector) {
+            for f in &mut fused {
+                if let (Some(d), Some(v)) = (&mut f.dense, vi.vector(f.record_kind, f.id)) {
+                    d.score = v.iter().zip(q).map(|(a, b)| a * b).sum();
+                }
+            }
+        }
+        Ok(Retrieved {
+            fused,
+            lang,
+            other: other.filter(|_| self.bridge.is_some()).map(str::to_string),
+            translated,
+        })
+    }
+}
+
+impl Retriever<'_> {
+    /// Gives a lexical candidate the dense list left out its own cosine (from its stored vector,
+    /// calibrated like the others) instead of the list's floor; the range the list is rescaled by
+    /// stays that of its own best `depth`, so a filled-in cosine below it counts below the floor.
+    fn fill_in(
+        &self,
+        lexical: &[Hit],
+        dense: &mut Vec<VectorHit>,
+        query_vector: Option<&[f32]>,
+        calibrate: &dyn Fn(RecordKind, u64, f32) -> f32,
+    ) {
+        let (Some(vi), Some(q)) = (self.vectors, query_vector) else {
+            return;
+        };
+        if dense.is_empty() {
+            return;
+        }
+        let listed: std::collections::HashSet<(RecordKind, u64)> =
+            dense.iter().map(|h| (h.record_kind, h.id)).collect();
+        for h in lexical {
+            if listed.contains(&(h.record_kind, h.id)) {
+                continue;
+            }
+            if let Some(v) = vi.vector(h.record_kind, h.id) {
+                let cos: f32 = v.iter().zip(q).map(|(a, b)| a * b).sum();
+                dense.push(VectorHit {
+                    record_kind: h.record_kind,
+                    id: h.id,
+                    similarity: calibrate(h.record_kind, h.id, cos),
+                });
+            }
+        }
+    }
+}
+
+impl Retriever<'_> {
+    /// The query's background per language (mean and spread of its cosines to that language's
+    /// items), when `fusion.language_centering` is on; empty otherwise.
+    fn backgrounds(&self, query_vector: Option<&[f32]>) -> Vec<(String, f32, f32)> {
+        match (self.vectors, query_vector, self.fusion.language_centering) {
+            (Some(vi), Some(q), true) => vi.background(q),
+            _ => vec![],
+        }
+    }
+}
+
+fn sort_hits(hits: &mut [Hit]) {
+    hits.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.record_kind.as_str().cmp(b.record_kind.as_str()))
+            .then(a.id.cmp(&b.id))
+    });
+}
