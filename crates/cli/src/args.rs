@@ -315,6 +315,12 @@ pub struct EvalArgs {
     /// Rank without the dictionary bridge (as before it existed).
     #[arg(long)]
     pub no_bridge: bool,
+    /// Rank without the English encoder (bge-small-en) even when it was fetched.
+    #[arg(long)]
+    pub no_english: bool,
+    /// The English encoder's weight in an English record's dense score (default: the tuned value).
+    #[arg(long)]
+    pub english_dense: Option<f32>,
     /// Hybrid: the k of reciprocal-rank fusion.
     #[arg(long)]
     pub rrf_k: Option<f32>,

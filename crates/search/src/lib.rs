@@ -15,6 +15,6 @@ pub use fusion::{fuse, Fused, FusionMethod, FusionParams};
 pub use item::SearchItem;
 pub use lexical::{Bm25Params, Filters, Hit, LexicalIndex, LexicalWriter};
 pub use matching::{Match, MatchContext, Profile, RankingConfig, Signal, SignalWeights};
-pub use retrieve::{Retrieved, Retriever};
+pub use retrieve::{QueryVectors, Retrieved, Retriever};
 pub use strength::{Strength, StrengthRules};
 pub use vector::{HnswParams, ItemMeta, VectorHit, VectorIndex};

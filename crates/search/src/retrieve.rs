@@ -17,6 +17,12 @@
 //!
 //! then [`crate::fuse`] as before. Both factors are data (`[fusion]` in the ranking file), chosen on
 //! the mixed dev sets (BENCHMARKS.md).
+//!
+//! Where English is read on both sides — an English query, English records — a second encoder trained
+//! for English retrieval (bge-small-en, [`Retriever::english`]) joins the dense side: its nearest
+//! English records join the candidates, and an English record's dense score becomes
+//! `(z_e5 + english_dense · z_bge) / (1 + english_dense)`, each cosine standardised by the query's own
+//! background for that model, so the blend stays on the scale of the other records' scores.
 
 use std::collections::HashMap;
 
@@ -36,6 +42,16 @@ pub struct Retriever<'a> {
     pub bm25: Bm25Params,
     pub fusion: FusionParams,
     pub bridge_params: bridge::BridgeParams,
+    /// The English records' vectors from the English encoder, when it was fetched.
+    pub english: Option<&'a VectorIndex>,
+}
+
+/// The query's vectors: from the multilingual encoder, and from the English encoder when the query is
+/// English and that encoder is loaded.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct QueryVectors<'q> {
+    pub multilingual: Option<&'q [f32]>,
+    pub english: Option<&'q [f32]>,
 }
 
 /// Fused candidates with what an explanation needs.
@@ -79,6 +95,21 @@ impl Retriever<'_> {
         query_vector: Option<&[f32]>,
         filters: &Filters,
     ) -> Result<Retrieved, crate::lexical::LexicalError> {
+        let vectors = QueryVectors {
+            multilingual: query_vector,
+            english: None,
+        };
+        self.retrieve_with(text, vectors, filters)
+    }
+
+    /// As [`retrieve`](Self::retrieve), with the English encoder's query vector too.
+    pub fn retrieve_with(
+        &self,
+        text: &str,
+        vectors: QueryVectors,
+        filters: &Filters,
+    ) -> Result<Retrieved, crate::lexical::LexicalError> {
+        let query_vector = vectors.multilingual;
         let p = &self.fusion;
         let lang = Lang::detect(text).as_str().to_string();
         let other = other_language(&lang);
@@ -179,6 +210,9 @@ impl Retriever<'_> {
         for h in &mut dense {
             h.similarity = calibrate(h.record_kind, h.id, h.similarity);
         }
+        if lang == "en" {
+            self.blend_english(&mut dense, vectors, filters, &calibrate);
+        }
         dense.sort_by(|a, b| {
             b.similarity
                 .total_cmp(&a.similarity)
@@ -218,6 +252,65 @@ impl Retriever<'_> {
             other: other.filter(|_| self.bridge.is_some()).map(str::to_string),
             translated,
         })
+    }
+}
+
+impl Retriever<'_> {
+    /// Blends the English encoder into the (calibrated) dense list of an English query: its nearest
+    /// English records join, and every English record's score becomes the weighted mean of the two
+    /// standardised cosines (see the module notes). Records without an English vector keep theirs.
+    fn blend_english(
+        &self,
+        dense: &mut Vec<VectorHit>,
+        vectors: QueryVectors,
+        filters: &Filters,
+        calibrate: &dyn Fn(RecordKind, u64, f32) -> f32,
+    ) {
+        let a = self.fusion.english_dense;
+        let (Some(en), Some(q)) = (self.english, vectors.english) else {
+            return;
+        };
+        let Some(f) = only(filters, "en") else {
+            return;
+        };
+        if a <= 0.0 || q.len() != en.dim() {
+            return;
+        }
+        let (mean, sd) = en
+            .background(q)
+            .into_iter()
+            .find(|(l, _, _)| l == "en")
+            .map_or((0.0, 1.0), |(_, m, s)| (m, s.max(1e-6)));
+        let z = |kind: RecordKind, id: u64| -> Option<f32> {
+            let v = en.vector(kind, id)?;
+            let cos: f32 = v.iter().zip(q).map(|(x, y)| x * y).sum();
+            Some((cos - mean) / sd)
+        };
+        let listed: std::collections::HashSet<(RecordKind, u64)> =
+            dense.iter().map(|h| (h.record_kind, h.id)).collect();
+        // Its own nearest records join with their multilingual score (from the stored vector).
+        for h in en.search(q, &f, self.fusion.depth).unwrap_or_default() {
+            if listed.contains(&(h.record_kind, h.id)) {
+                continue;
+            }
+            let multi = self.vectors.zip(vectors.multilingual).and_then(|(vi, mq)| {
+                let v = vi.vector(h.record_kind, h.id)?;
+                let cos: f32 = v.iter().zip(mq).map(|(x, y)| x * y).sum();
+                Some(calibrate(h.record_kind, h.id, cos))
+            });
+            if let Some(m) = multi {
+                dense.push(VectorHit {
+                    record_kind: h.record_kind,
+                    id: h.id,
+                    similarity: m,
+                });
+            }
+        }
+        for h in dense.iter_mut() {
+            if let Some(zb) = z(h.record_kind, h.id) {
+                h.similarity = (h.similarity + a * zb) / (1.0 + a);
+            }
+        }
     }
 }
 

@@ -208,20 +208,33 @@ pub fn match_latency(args: &BenchMatchArgs, data_dir: &Path) -> anyhow::Result<u
     };
     let (mut recall_found, mut recall_total) = (0usize, 0usize);
     let mut kth_gap = 0f64;
+    // The product's retrieval path: lexical + dictionary bridge + language-balanced dense lists.
+    let dict = engine::matching::shared_dictionary(data_dir).ok();
+    let english = super::english::load(data_dir, cfg.fusion.english_dense <= 0.0);
     for (n, need) in needs.iter().enumerate() {
         let t0 = Instant::now();
         let q = encoder.embed(&[need.as_str()], encoder::Kind::Query)[0];
+        // Every encoder the query's language uses runs inside the timed call.
+        let q_en = english
+            .as_ref()
+            .filter(|e| model::Lang::detect(need).as_str() == "en" && e.spec().reads(need))
+            .map(|e| e.embed(&[need.as_str()], encoder::Kind::Query)[0]);
         let t1 = Instant::now();
-        let depth = cfg.fusion.depth;
-        let lex = lexical.search(need, &filters, &search::Bm25Params::default(), depth)?;
-        let dense = vectors.search(&q, &filters, depth)?;
-        let q_lang = model::Lang::detect(need).to_string();
-        let mut fused = search::fuse(
-            &lex,
-            &dense,
-            |k, id| vectors.meta(k, id).map(|m| m.lang == q_lang),
-            &cfg.fusion,
-        );
+        let retriever = search::Retriever {
+            lexical: &lexical,
+            vectors: Some(&vectors),
+            bridge: dict.as_deref(),
+            bm25: search::Bm25Params::default(),
+            fusion: cfg.fusion,
+            bridge_params: cfg.bridge,
+            english: None,
+        };
+        let query = search::QueryVectors {
+            multilingual: Some(&q),
+            english: q_en.as_ref().map(|v| v.as_slice()),
+        };
+        let got = retriever.retrieve_with(need, query, &filters)?;
+        let mut fused = got.fused;
         fused.truncate(30);
         let profiles: HashMap<(RecordKind, u64), Profile> = fused
             .iter()
@@ -234,7 +247,7 @@ pub fn match_latency(args: &BenchMatchArgs, data_dir: &Path) -> anyhow::Result<u
             &fused,
             &profiles,
             need,
-            &[],
+            &got.translated,
             &MatchContext {
                 trl: Some(6),
                 ..MatchContext::default()
@@ -273,6 +286,7 @@ pub fn match_latency(args: &BenchMatchArgs, data_dir: &Path) -> anyhow::Result<u
             "queries_timed": total.len(),
             "threads": encoder.threads(),
             "kernel": encoder.kernel().name(),
+            "dictionary_bridge": dict.is_some(),
             "hybrid_match": ms(&mut total),
             "retrieval_only": ms(&mut retrieval),
             "query_embedding": ms(&mut embed_t),

@@ -98,7 +98,24 @@ pub fn status(data_dir: &Path, args: &EncoderArgs, json: bool) -> anyhow::Result
     };
     let dict_path = bridge::default_path(data_dir);
     let dict_problem = dictionary_problem(&dict_path);
+    let english = super::english::status(data_dir);
+    let english_ok = english.iter().all(|(_, _, p)| p.is_none());
     if json {
+        let english_json: Vec<serde_json::Value> = english
+            .iter()
+            .map(|(spec, path, problem)| {
+                serde_json::json!({
+                    "model": spec.id,
+                    "name": spec.name,
+                    "licence": spec.licence,
+                    "path": path.display().to_string(),
+                    "present": path.exists(),
+                    "ok": problem.is_none(),
+                    "sha256": spec.sha256,
+                    "problem": problem,
+                })
+            })
+            .collect();
         println!(
             "{}",
             serde_json::json!({
@@ -118,6 +135,7 @@ pub fn status(data_dir: &Path, args: &EncoderArgs, json: bool) -> anyhow::Result
                     "sha256": bridge::DICTIONARY_SHA256,
                     "problem": dict_problem,
                 },
+                "english": english_json,
             })
         );
     } else {
@@ -141,8 +159,20 @@ pub fn status(data_dir: &Path, args: &EncoderArgs, json: bool) -> anyhow::Result
             None => println!("status      ok (SHA-256 verified)"),
             Some(p) => println!("status      missing or not usable: {p}"),
         }
+        for (spec, path, problem) in &english {
+            println!("\nEnglish     {} ({})", spec.name, spec.licence);
+            println!("file        {}", path.display());
+            match problem {
+                None => println!("status      ok (SHA-256 verified)"),
+                Some(p) => println!("status      missing or not usable: {p}"),
+            }
+        }
     }
-    Ok(if ok && dict_problem.is_none() { 0 } else { 1 })
+    Ok(if ok && dict_problem.is_none() && english_ok {
+        0
+    } else {
+        1
+    })
 }
 
 /// Why the dictionary cannot be used, with the fix; `None` when it checks out.

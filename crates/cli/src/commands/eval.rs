@@ -132,6 +132,7 @@ fn fusion_params(args: &EvalArgs, data_dir: &Path) -> anyhow::Result<FusionParam
         (args.rrf_k, &mut p.rrf_k),
         (args.bridge, &mut p.bridge),
         (args.cross_dense, &mut p.cross_language_dense),
+        (args.english_dense, &mut p.english_dense),
     ] {
         if let Some(v) = arg {
             *field = v;
@@ -151,6 +152,7 @@ fn fusion_params(args: &EvalArgs, data_dir: &Path) -> anyhow::Result<FusionParam
                 .replace("fusion.depth", "--depth")
                 .replace("fusion.bridge", "--bridge")
                 .replace("fusion.cross_language_dense", "--cross-dense")
+                .replace("fusion.english_dense", "--english-dense")
         )
     })?;
     Ok(p)
@@ -184,11 +186,27 @@ fn hybrid(set: &BeirSet, args: &EvalArgs, data_dir: &Path) -> anyhow::Result<Eva
     let index = LexicalIndex::open_or_create(tmp.path())?;
     let dict = dictionary(args, data_dir);
     let embed = query_embedder(&encoder);
+    let english = super::english::load(data_dir, args.no_english || fusion.english_dense <= 0.0);
+    let cache_dir = args
+        .cache_dir
+        .clone()
+        .unwrap_or_else(|| data_dir.join("cache").join("embeddings"));
+    let english_index = match &english {
+        Some(e) => Some(super::english::corpus_index(
+            set, &cache_dir, e, cfg.vector,
+        )?),
+        None => None,
+    };
+    let embed_en = english.as_ref().map(super::english::query_embedder);
     let inputs = HybridInputs {
         dense: Some((&vectors, &embed)),
         bridge: dict.as_ref(),
         bridge_params: cfg.bridge,
         fusion,
+        english: english_index
+            .as_ref()
+            .zip(embed_en.as_ref())
+            .map(|(i, e)| (i, e as search::eval::run::QueryEmbedder)),
     };
     let mut report = evaluate_hybrid(set, &index, &bm25_params(args), &inputs, args.k)?;
     // Both indexes are built: the lexical one from the texts, the vector one from cached vectors.
@@ -229,6 +247,7 @@ fn lexical(set: &BeirSet, args: &EvalArgs, data_dir: &Path) -> anyhow::Result<Ev
         bridge: dict.as_ref(),
         bridge_params: cfg.bridge,
         fusion: fusion_params(args, data_dir)?,
+        english: None,
     };
     Ok(evaluate_hybrid(set, &index, &params, &inputs, args.k)?)
 }

@@ -9,6 +9,7 @@ mod demo_challenges;
 mod demo_deals;
 mod demo_pilot;
 mod encode;
+mod english;
 mod eval;
 mod export;
 mod fetch_model;

@@ -187,8 +187,20 @@ pub fn vector_index(
     params: crate::HnswParams,
 ) -> std::result::Result<crate::VectorIndex, crate::vector::VectorError> {
     assert_eq!(docs.len(), set.corpus.len(), "one vector per document");
+    let all: Vec<usize> = (0..docs.len()).collect();
+    vector_index_of(set, &all, docs, params)
+}
+
+/// The vector index of the documents at `rows` (corpus positions), one vector each.
+pub fn vector_index_of(
+    set: &BeirSet,
+    rows: &[usize],
+    docs: &[Vec<f32>],
+    params: crate::HnswParams,
+) -> std::result::Result<crate::VectorIndex, crate::vector::VectorError> {
+    assert_eq!(docs.len(), rows.len(), "one vector per document");
     let mut index = crate::VectorIndex::new(docs.first().map_or(384, Vec::len), params);
-    for (i, v) in docs.iter().enumerate() {
+    for (&i, v) in rows.iter().zip(docs) {
         let item =
             SearchItem::from_record(i as u64, &doc_record(&set.corpus[i])).expect("outcomes index");
         index.upsert(crate::ItemMeta::of(&item, String::new()), v)?;
@@ -206,6 +218,9 @@ pub struct HybridInputs<'a> {
     pub bridge: Option<&'a bridge::Dictionary>,
     pub bridge_params: bridge::BridgeParams,
     pub fusion: crate::FusionParams,
+    /// The English documents' index from the English encoder, with its query embedder (asked only for
+    /// English queries).
+    pub english: Option<(&'a crate::VectorIndex, QueryEmbedder<'a>)>,
 }
 
 /// Evaluates retrieval through the product's path ([`crate::retrieve::Retriever`]): the lexical
@@ -232,6 +247,17 @@ pub fn evaluate_hybrid(
         .dense
         .map(|(_, embed)| embed(&texts))
         .unwrap_or_default();
+    // The English encoder reads English queries only.
+    let english_rows: Vec<usize> = (0..texts.len())
+        .filter(|&i| model::Lang::detect(texts[i]).as_str() == "en")
+        .collect();
+    let mut qv_en: Vec<Option<Vec<f32>>> = vec![None; texts.len()];
+    if let Some((_, embed)) = inputs.english {
+        let en_texts: Vec<&str> = english_rows.iter().map(|&i| texts[i]).collect();
+        for (&i, v) in english_rows.iter().zip(embed(&en_texts)) {
+            qv_en[i] = Some(v);
+        }
+    }
     let retriever = crate::retrieve::Retriever {
         lexical: index,
         vectors: inputs.dense.map(|(v, _)| v),
@@ -239,11 +265,16 @@ pub fn evaluate_hybrid(
         bm25: *params,
         fusion,
         bridge_params: inputs.bridge_params,
+        english: inputs.english.map(|(v, _)| v),
     };
     let filters = Filters::default();
     let mut rankings = Vec::with_capacity(set.queries.len());
     for (qi, text) in texts.iter().enumerate() {
-        let got = retriever.retrieve(text, qv.get(qi).map(Vec::as_slice), &filters)?;
+        let vectors = crate::QueryVectors {
+            multilingual: qv.get(qi).map(Vec::as_slice),
+            english: qv_en[qi].as_deref(),
+        };
+        let got = retriever.retrieve_with(text, vectors, &filters)?;
         rankings.push(
             got.fused
                 .into_iter()

@@ -69,6 +69,7 @@ fn the_bridge_brings_the_english_answer_to_a_chinese_need_and_names_it_cross_lan
         bm25: Bm25Params::default(),
         fusion,
         bridge_params: bridge::BridgeParams::default(),
+        english: None,
     };
     let got = without.retrieve(query, None, &Filters::default()).unwrap();
     assert!(
@@ -131,6 +132,7 @@ fn dense_scores_are_standardised_per_language_so_the_other_language_is_not_crowd
             bm25: Bm25Params::default(),
             fusion,
             bridge_params: bridge::BridgeParams::default(),
+            english: None,
         }
         .retrieve("某个中文需求", Some(&q), &Filters::default())
         .unwrap()
