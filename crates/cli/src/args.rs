@@ -321,6 +321,12 @@ pub struct EvalArgs {
     /// The English encoder's weight in an English record's dense score (default: the tuned value).
     #[arg(long)]
     pub english_dense: Option<f32>,
+    /// Lexical weight of an English query when the English encoder ran (default: the tuned value).
+    #[arg(long)]
+    pub english_w_lexical: Option<f32>,
+    /// Dense weight of an English query when the English encoder ran (default: the tuned value).
+    #[arg(long)]
+    pub english_w_dense: Option<f32>,
     /// Hybrid: the k of reciprocal-rank fusion.
     #[arg(long)]
     pub rrf_k: Option<f32>,
@@ -400,6 +406,10 @@ pub struct BenchMatchArgs {
     pub seed: u64,
     #[arg(long)]
     pub ranking: Option<PathBuf>,
+    /// Time these needs (one per line, UTF-8, at most 1 MB) instead of synthetic Chinese ones: English
+    /// needs run the English encoder inside the timed call too.
+    #[arg(long)]
+    pub needs_file: Option<PathBuf>,
     #[command(flatten)]
     pub encoder: EncoderArgs,
 }

@@ -885,6 +885,28 @@ fn dictionary() -> Option<PathBuf> {
     None
 }
 
+/// The converted English encoder (bge-small-en), beside the e5 weights; `None` (with a note) when
+/// absent, a failure under `SHUANGLIAN_REQUIRE_MODEL=1`.
+fn english_encoder() -> Option<PathBuf> {
+    let dir = std::env::var_os("SHUANGLIAN_MODEL")
+        .map(PathBuf::from)
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shuanglian-data/models")
+        });
+    let p = dir.join(encoder::registry::BGE_SMALL_EN.file);
+    if p.exists() {
+        return Some(p);
+    }
+    assert!(
+        std::env::var("SHUANGLIAN_REQUIRE_MODEL").as_deref() != Ok("1"),
+        "SHUANGLIAN_REQUIRE_MODEL=1 but no English encoder at {}",
+        p.display()
+    );
+    eprintln!("skipped: no English encoder at {}", p.display());
+    None
+}
+
 /// Puts the dictionary into `data_dir/models/`, where the product looks for it.
 fn install_dictionary(data_dir: &Path, dict: &Path) {
     let models = data_dir.join("models");

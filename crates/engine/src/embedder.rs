@@ -14,11 +14,18 @@ pub trait Embedder: Send + Sync {
     fn model(&self) -> &str;
     /// One vector per text, in order; queries and passages may be embedded differently.
     fn embed(&self, texts: &[&str], kind: Kind) -> Vec<Vec<f32>>;
+    /// Whether the model may read `text` (an English-only model reads no Chinese).
+    fn reads(&self, _text: &str) -> bool {
+        true
+    }
 }
 
 impl Embedder for encoder::Encoder {
     fn model(&self) -> &str {
-        DEFAULT_MODEL
+        self.spec().id
+    }
+    fn reads(&self, text: &str) -> bool {
+        self.spec().reads(text)
     }
     fn embed(&self, texts: &[&str], kind: Kind) -> Vec<Vec<f32>> {
         encoder::Encoder::embed(self, texts, kind)

@@ -25,6 +25,36 @@ pub fn vector_path(data_dir: &Path) -> PathBuf {
     data_dir.join("index").join("vectors").join("hnsw.bin")
 }
 
+/// Where the English encoder's vector index (English records only) lives inside a data directory.
+pub fn english_vector_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("index").join("vectors-en").join("hnsw.bin")
+}
+
+/// Which records a vector index holds: every searchable one, or (for an English-only encoder) the
+/// English ones whose text has no Chinese character — such a model maps Chinese to [UNK], so it must
+/// never see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Space {
+    All,
+    English,
+}
+
+impl Space {
+    pub fn holds(self, item: &SearchItem, text: &str) -> bool {
+        match self {
+            Space::All => true,
+            Space::English => item.lang == "en" && encoder::registry::BGE_SMALL_EN.reads(text),
+        }
+    }
+
+    pub fn path(self, data_dir: &Path) -> PathBuf {
+        match self {
+            Space::All => vector_path(data_dir),
+            Space::English => english_vector_path(data_dir),
+        }
+    }
+}
+
 /// The record kind an outbox entry names (`None` for a kind this build does not know).
 pub fn outbox_kind(s: &str) -> Option<RecordKind> {
     RecordKind::ALL.into_iter().find(|k| k.as_str() == s)
@@ -169,6 +199,17 @@ pub async fn rebuild_vectors(
     params: search::HnswParams,
     model: &str,
 ) -> Result<(usize, usize)> {
+    rebuild_space(store, data_dir, params, model, Space::All).await
+}
+
+/// [`rebuild_vectors`] for one space's index.
+pub async fn rebuild_space(
+    store: &Store,
+    data_dir: &Path,
+    params: search::HnswParams,
+    model: &str,
+    space: Space,
+) -> Result<(usize, usize)> {
     let key = crate::embedder::passage_key(model);
     let head = store.outbox_head().await?;
     let mut index = VectorIndex::new(encoder::DIM, params);
@@ -180,8 +221,11 @@ pub async fn rebuild_vectors(
             let mut items = vec![];
             for s in &page {
                 if let Some(item) = resolver.item(store, s.id, &s.record).await? {
-                    let hash = store::text_hash(&item.all_text());
-                    items.push((item, hash));
+                    let text = item.all_text();
+                    if space.holds(&item, &text) {
+                        let hash = store::text_hash(&text);
+                        items.push((item, hash));
+                    }
                 }
             }
             let hashes: Vec<String> = items.iter().map(|(_, h)| h.clone()).collect();
@@ -198,7 +242,7 @@ pub async fn rebuild_vectors(
         }
     }
     index.set_outbox_position(head);
-    index.save(&vector_path(data_dir))?;
+    index.save(&space.path(data_dir))?;
     Ok((indexed, missing))
 }
 
@@ -225,8 +269,19 @@ pub async fn sync_vectors(
     encoder: Option<&dyn Embedder>,
     embed_budget: usize,
 ) -> Result<Synced> {
+    sync_space(store, data_dir, encoder, embed_budget, Space::All).await
+}
+
+/// [`sync_vectors`] for one space's index (a record that leaves the space leaves the index).
+pub async fn sync_space(
+    store: &Store,
+    data_dir: &Path,
+    encoder: Option<&dyn Embedder>,
+    embed_budget: usize,
+    space: Space,
+) -> Result<Synced> {
     let key = crate::embedder::passage_key(crate::embedder::model_of(encoder));
-    let path = vector_path(data_dir);
+    let path = space.path(data_dir);
     let Some(mut index) = VectorIndex::load(&path)? else {
         return Ok(Synced {
             index: None,
@@ -265,11 +320,13 @@ pub async fn sync_vectors(
                 Some(s) => resolver.item(store, s.id, &s.record).await?,
                 None => None,
             };
-            let item = item.map(|i| {
-                let text = i.all_text();
-                let hash = store::text_hash(&text);
-                (i, text, hash)
-            });
+            let item = item
+                .map(|i| {
+                    let text = i.all_text();
+                    let hash = store::text_hash(&text);
+                    (i, text, hash)
+                })
+                .filter(|(i, text, _)| space.holds(i, text));
             work.push((e.id, Some((kind, e.record_id, item))));
         }
         let hashes: Vec<String> = work
@@ -363,6 +420,16 @@ pub struct Embedded {
 pub async fn embed_registry(
     store: &Store,
     encoder: &dyn Embedder,
+    progress: impl FnMut(usize, usize),
+) -> Result<Embedded> {
+    embed_space(store, encoder, Space::All, progress).await
+}
+
+/// [`embed_registry`] for the records of one space.
+pub async fn embed_space(
+    store: &Store,
+    encoder: &dyn Embedder,
+    space: Space,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Embedded> {
     let key = crate::embedder::passage_key(encoder.model());
@@ -387,7 +454,9 @@ pub async fn embed_registry(
             let texts: Vec<String> = page
                 .iter()
                 .filter_map(|s| SearchItem::from_record(s.id as u64, &s.record))
-                .map(|i| i.all_text())
+                .map(|i| (i.all_text(), i))
+                .filter(|(t, i)| space.holds(i, t))
+                .map(|(t, _)| t)
                 .collect();
             let hashes: Vec<String> = texts.iter().map(|t| store::text_hash(t)).collect();
             current.extend(hashes.iter().cloned());

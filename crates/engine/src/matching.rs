@@ -14,7 +14,11 @@ use crate::embedder::Embedder;
 use crate::indexing::{self, Resolver};
 use crate::{EngineError, Result};
 
+mod dictionary;
+mod english;
 mod filters;
+
+pub use dictionary::shared_dictionary;
 pub use filters::*;
 
 /// Longest query text used; longer needs are cut (and the answer says so).
@@ -55,6 +59,9 @@ pub struct Engines {
     /// The Chinese–English dictionary bridge, when it was fetched.
     pub bridge: Option<std::sync::Arc<bridge::Dictionary>>,
     pub notes: Vec<String>,
+    /// The English records' index from the English encoder, and that encoder ([`Engines::with_english`]).
+    pub english: Option<VectorIndex>,
+    pub english_encoder: Option<std::sync::Arc<dyn Embedder>>,
 }
 
 impl Engines {
@@ -140,28 +147,10 @@ impl Engines {
             encoder: if ready { encoder } else { None },
             bridge,
             notes,
+            english: None,
+            english_encoder: None,
         })
     }
-}
-
-/// The dictionary of `data_dir`, read once per process (about a second) and shared by every answer.
-pub fn shared_dictionary(
-    data_dir: &Path,
-) -> std::result::Result<std::sync::Arc<bridge::Dictionary>, String> {
-    use std::sync::{Arc, Mutex, OnceLock};
-    type Loaded = std::collections::HashMap<std::path::PathBuf, Arc<bridge::Dictionary>>;
-    static LOADED: OnceLock<Mutex<Loaded>> = OnceLock::new();
-    let path = bridge::default_path(data_dir);
-    let mut loaded = LOADED
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if let Some(d) = loaded.get(&path) {
-        return Ok(d.clone());
-    }
-    let d = Arc::new(bridge::Dictionary::load(&path).map_err(|e| e.to_string())?);
-    loaded.insert(path, d.clone());
-    Ok(d)
 }
 
 /// A ranked, explained answer.
@@ -173,6 +162,9 @@ pub struct Answer {
     pub ranking: String,
     pub notes: Vec<String>,
     pub hits: Vec<search::Match>,
+    /// The models that read the query (the multilingual encoder in hybrid mode; the English encoder
+    /// too for an English query when it is installed).
+    pub encoders: Vec<String>,
 }
 
 /// A need to match: its text, the asking side's stage and chain position, and restrictions.
@@ -271,12 +263,14 @@ pub async fn match_need(
     if hits.is_empty() {
         notes.push("no candidate matches the query under these filters".to_string());
     }
+    let encoders = e.encoders_for(&text, mode);
     Ok(Answer {
         query: text,
         mode,
         ranking: cfg.version.clone(),
         notes,
         hits,
+        encoders,
     })
 }
 
@@ -339,12 +333,14 @@ pub async fn adopters(
     if hits.is_empty() {
         notes.push("no registered enterprise fits this outcome under these filters".to_string());
     }
+    let encoders = e.encoders_for(&o.title, mode);
     Ok(Answer {
         query: format!("#{outcome} {}", o.title),
         mode,
         ranking: cfg.version.clone(),
         notes,
         hits,
+        encoders,
     })
 }
 
@@ -390,9 +386,18 @@ async fn run_match(
         bm25: search::Bm25Params::default(),
         fusion,
         bridge_params: cfg.bridge,
-        english: None,
+        english: e.english.as_ref(),
     };
-    let got = retriever.retrieve(text, q.as_deref(), filters)?;
+    let q_en = if mode == Mode::Hybrid {
+        e.english_query(text)
+    } else {
+        None
+    };
+    let vectors = search::QueryVectors {
+        multilingual: q.as_deref(),
+        english: q_en.as_deref(),
+    };
+    let got = retriever.retrieve_with(text, vectors, filters)?;
     let mut fused = got.fused;
     fused.retain(|f| Some((f.record_kind, f.id)) != exclude);
     // Business signals reorder the best candidates; profiles are loaded for a few times the limit.

@@ -52,6 +52,10 @@ pub struct FusionParams {
     /// The English encoder's weight against the multilingual one in an English record's dense score
     /// for an English query (0: not used; see [`crate::retrieve`]).
     pub english_dense: f32,
+    /// The lexical and dense weights of an English query when the English encoder ran (its dense list
+    /// reads English better, so it earns a larger share); `None`: `w_lexical` and `w_dense`.
+    pub english_w_lexical: Option<f32>,
+    pub english_w_dense: Option<f32>,
 }
 
 impl Default for FusionParams {
@@ -68,6 +72,8 @@ impl Default for FusionParams {
             fill_in: false,
             language_centering: false,
             english_dense: 0.0,
+            english_w_lexical: None,
+            english_w_dense: None,
         }
     }
 }
@@ -82,6 +88,14 @@ impl FusionParams {
             ("fusion.rrf_k", self.rrf_k),
             ("fusion.bridge", self.bridge),
             ("fusion.english_dense", self.english_dense),
+            (
+                "fusion.english_w_lexical",
+                self.english_w_lexical.unwrap_or(0.0),
+            ),
+            (
+                "fusion.english_w_dense",
+                self.english_w_dense.unwrap_or(0.0),
+            ),
         ] {
             if !v.is_finite() || v < 0.0 {
                 return Err(format!("{name} = {v}: give a finite number ≥ 0"));

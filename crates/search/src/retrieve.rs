@@ -210,9 +210,7 @@ impl Retriever<'_> {
         for h in &mut dense {
             h.similarity = calibrate(h.record_kind, h.id, h.similarity);
         }
-        if lang == "en" {
-            self.blend_english(&mut dense, vectors, filters, &calibrate);
-        }
+        let blended = lang == "en" && self.blend_english(&mut dense, vectors, filters, &calibrate);
         dense.sort_by(|a, b| {
             b.similarity
                 .total_cmp(&a.similarity)
@@ -230,6 +228,10 @@ impl Retriever<'_> {
         // The calibration is done: fuse the calibrated lists.
         let mut params = *p;
         params.cross_language_lexical = 1.0;
+        if blended {
+            params.w_lexical = p.english_w_lexical.unwrap_or(p.w_lexical);
+            params.w_dense = p.english_w_dense.unwrap_or(p.w_dense);
+        }
         params.depth = lexical.len().max(dense.len()).max(1);
         let mut fused = fuse_ranged(
             &lexical,
@@ -259,22 +261,23 @@ impl Retriever<'_> {
     /// Blends the English encoder into the (calibrated) dense list of an English query: its nearest
     /// English records join, and every English record's score becomes the weighted mean of the two
     /// standardised cosines (see the module notes). Records without an English vector keep theirs.
+    /// Returns whether it ran.
     fn blend_english(
         &self,
         dense: &mut Vec<VectorHit>,
         vectors: QueryVectors,
         filters: &Filters,
         calibrate: &dyn Fn(RecordKind, u64, f32) -> f32,
-    ) {
+    ) -> bool {
         let a = self.fusion.english_dense;
         let (Some(en), Some(q)) = (self.english, vectors.english) else {
-            return;
+            return false;
         };
         let Some(f) = only(filters, "en") else {
-            return;
+            return false;
         };
-        if a <= 0.0 || q.len() != en.dim() {
-            return;
+        if a <= 0.0 || q.len() != en.dim() || en.is_empty() {
+            return false;
         }
         let (mean, sd) = en
             .background(q)
@@ -311,6 +314,7 @@ impl Retriever<'_> {
                 h.similarity = (h.similarity + a * zb) / (1.0 + a);
             }
         }
+        true
     }
 }
 

@@ -112,6 +112,10 @@ async fn run(state: &AppState, encoder: Arc<dyn engine::Embedder>) -> engine::Re
         .notes
         .retain(|n| !n.contains("embeddings are computed"));
     drop(engines);
+    // The English encoder's index of the English records, when it was fetched (never fatal).
+    if let Err(e) = english(state).await {
+        tracing::warn!(error = %e, "the English encoder is not used");
+    }
     // With every vector cached, chain assignment adds semantic similarity (a full run, once).
     let _guard = state.sync_lock.lock().await;
     let engines = state.engines.read().await;
@@ -130,5 +134,55 @@ async fn run(state: &AppState, encoder: Arc<dyn engine::Embedder>) -> engine::Re
     );
     drop(engines);
     state.embedding.set_state("ready");
+    Ok(())
+}
+
+/// Embeds the English records with the English encoder (bge-small-en, when fetched and used by the
+/// ranking file), builds their index and hands both to matching.
+async fn english(state: &AppState) -> engine::Result<()> {
+    use engine::indexing::{embed_space, rebuild_space, Space};
+    if state.ranking.fusion.english_dense <= 0.0 {
+        return Ok(());
+    }
+    let spec = &encoder::registry::BGE_SMALL_EN;
+    let data_dir = &state.config.data_dir;
+    let path = encoder::default_path_for(spec, data_dir);
+    if !path.exists() {
+        tracing::info!(
+            "no English encoder (scripts/fetch-model fetches it): English text is matched by the multilingual encoder alone"
+        );
+        return Ok(());
+    }
+    let options = encoder::Options {
+        threads: state.config.embed_threads.max(1),
+        kernel: None,
+        verify_checksum: true,
+    };
+    let loaded = encoder::Encoder::load_model(spec, &path, &options)
+        .map_err(|e| engine::EngineError::Setup(e.to_string()))?;
+    let enc: Arc<dyn engine::Embedder> = Arc::new(loaded);
+    let done = embed_space(&state.store, enc.as_ref(), Space::English, |_, _| {}).await?;
+    rebuild_space(
+        &state.store,
+        data_dir,
+        state.ranking.vector,
+        enc.model(),
+        Space::English,
+    )
+    .await?;
+    let Some(mut index) = search::VectorIndex::load(&Space::English.path(data_dir))? else {
+        return Ok(());
+    };
+    index.set_params(state.ranking.vector);
+    tracing::info!(
+        records = index.len(),
+        encoded = done.encoded,
+        "English encoder ready"
+    );
+    let mut engines = state.engines.write().await;
+    if !index.is_empty() {
+        engines.english = Some(index);
+        engines.english_encoder = Some(enc);
+    }
     Ok(())
 }

@@ -191,7 +191,10 @@ pub fn match_latency(args: &BenchMatchArgs, data_dir: &Path) -> anyhow::Result<u
         .map(|(pos, (it, _))| (it.id, pos))
         .collect();
 
-    let needs = need_texts(args.queries, args.seed);
+    let needs = match &args.needs_file {
+        Some(path) => needs_from_file(path, args.queries)?,
+        None => need_texts(args.queries, args.seed),
+    };
     let filters = Filters {
         record_kinds: vec![
             RecordKind::Outcome,
@@ -211,6 +214,8 @@ pub fn match_latency(args: &BenchMatchArgs, data_dir: &Path) -> anyhow::Result<u
     // The product's retrieval path: lexical + dictionary bridge + language-balanced dense lists.
     let dict = engine::matching::shared_dictionary(data_dir).ok();
     let english = super::english::load(data_dir, cfg.fusion.english_dense <= 0.0);
+    let mut english_queries = 0usize;
+    let mut parts = [0f64; 5];
     for (n, need) in needs.iter().enumerate() {
         let t0 = Instant::now();
         let q = encoder.embed(&[need.as_str()], encoder::Kind::Query)[0];
@@ -219,6 +224,7 @@ pub fn match_latency(args: &BenchMatchArgs, data_dir: &Path) -> anyhow::Result<u
             .as_ref()
             .filter(|e| model::Lang::detect(need).as_str() == "en" && e.spec().reads(need))
             .map(|e| e.embed(&[need.as_str()], encoder::Kind::Query)[0]);
+        english_queries += q_en.is_some() as usize;
         let t1 = Instant::now();
         let retriever = search::Retriever {
             lexical: &lexical,
@@ -257,6 +263,41 @@ pub fn match_latency(args: &BenchMatchArgs, data_dir: &Path) -> anyhow::Result<u
         );
         let t2 = Instant::now();
         hits_seen += hits.len();
+        // Where retrieval's time goes (measured again, outside the timed call).
+        if n >= 5 {
+            let depth = cfg.fusion.depth;
+            let t = Instant::now();
+            lexical.search(need, &filters, &search::Bm25Params::default(), depth)?;
+            parts[0] += t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            if let Some(d) = dict.as_deref() {
+                let terms: Vec<(String, f32)> = d
+                    .to_english(need, &cfg.bridge)
+                    .into_iter()
+                    .map(|t| (t.text, t.weight))
+                    .collect();
+                let en = Filters {
+                    langs: vec!["en".into()],
+                    ..filters.clone()
+                };
+                lexical.search_terms(&terms, &en, &search::Bm25Params::default(), depth)?;
+            }
+            parts[1] += t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            vectors.search(&q, &filters, depth)?;
+            parts[2] += t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            let en = Filters {
+                langs: vec!["en".into()],
+                ..filters.clone()
+            };
+            vectors.search(&q, &en, depth)?;
+            parts[3] += t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            vectors.background(&q);
+            parts[4] += t.elapsed().as_secs_f64();
+        }
+
         // Graph recall@10 at this scale, unfiltered and with the kind filter used above (not timed).
         vectors.set_params(exact_params);
         let truth = vectors.search(&q, &filters, 10)?;
@@ -290,6 +331,17 @@ pub fn match_latency(args: &BenchMatchArgs, data_dir: &Path) -> anyhow::Result<u
             "hybrid_match": ms(&mut total),
             "retrieval_only": ms(&mut retrieval),
             "query_embedding": ms(&mut embed_t),
+            "english_encoder_queries": english_queries,
+            "english_items": vectors
+                .search(&needs_probe(&vectors), &Filters { langs: vec!["en".into()], ..Filters::default() }, vectors.len())?
+                .len(),
+            "retrieval_parts_mean_ms": {
+                "lexical": parts[0] * 1000.0 / total.len().max(1) as f64,
+                "bridge_translate_and_search": parts[1] * 1000.0 / total.len().max(1) as f64,
+                "dense": parts[2] * 1000.0 / total.len().max(1) as f64,
+                "dense_other_language": parts[3] * 1000.0 / total.len().max(1) as f64,
+                "background": parts[4] * 1000.0 / total.len().max(1) as f64,
+            },
             "mean_hits": hits_seen as f64 / needs.len().max(1) as f64,
             "graph_recall@10": recall_found as f64 / recall_total.max(1) as f64,
             // How much worse the graph's 10th hit is than the true 10th (cosine): near zero means the
@@ -344,6 +396,37 @@ fn parts(r: &Record) -> Vec<String> {
 }
 
 /// Need texts in the shape enterprises write them, from the generator's vocabulary.
+/// At most `n` needs from a file of one per line (1 MB cap; a bad line is named).
+fn needs_from_file(path: &Path, n: usize) -> anyhow::Result<Vec<String>> {
+    use anyhow::Context;
+    let len = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .len();
+    if len > 1 << 20 {
+        anyhow::bail!(
+            "{}: {len} bytes; give at most 1 MB of needs",
+            path.display()
+        );
+    }
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: not UTF-8 text; save it as UTF-8", path.display()))?;
+    let needs: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take(n)
+        .map(str::to_string)
+        .collect();
+    if needs.len() < 6 {
+        anyhow::bail!(
+            "{}: {} needs; give at least 6 (5 warm the caches)",
+            path.display(),
+            needs.len()
+        );
+    }
+    Ok(needs)
+}
+
 fn need_texts(n: usize, seed: u64) -> Vec<String> {
     let sets = super::gen::synthetic(20 * n.max(5), seed.wrapping_add(7));
     sets.into_iter()
@@ -370,4 +453,11 @@ impl Noise {
         }
         s
     }
+}
+
+/// A unit vector for counting (any direction does: the count is what is read).
+fn needs_probe(v: &VectorIndex) -> Vec<f32> {
+    let mut q = vec![0f32; v.dim()];
+    q[0] = 1.0;
+    q
 }

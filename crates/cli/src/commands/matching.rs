@@ -33,7 +33,17 @@ pub(super) async fn engines(
             format!("lexical only: the encoder is not available ({err:#}); run scripts/fetch-model ./shuanglian-data")
         })
     };
-    Ok(Engines::open(store, data_dir, encoder, cfg, engine::SYNC_EMBED_BUDGET).await?)
+    let english = if lexical_only {
+        None
+    } else {
+        super::english::for_matching(data_dir, cfg)
+    };
+    Ok(
+        Engines::open(store, data_dir, encoder, cfg, engine::SYNC_EMBED_BUDGET)
+            .await?
+            .with_english(store, data_dir, english, cfg, engine::SYNC_EMBED_BUDGET)
+            .await?,
+    )
 }
 
 /// `shuanglian match`.

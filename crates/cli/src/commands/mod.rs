@@ -98,6 +98,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
                     }
                 );
             }
+            if args.dense {
+                english::reindex(&store, &dir).await?;
+            }
             Ok(code)
         }
         Command::Embed(args) => encode::embed(&data_dir(&cli.global), &args),

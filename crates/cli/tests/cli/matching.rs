@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{dictionary, install_dictionary, run, text, weights};
+use super::{dictionary, english_encoder, install_dictionary, run, text, weights};
 
 fn json(o: &std::process::Output) -> serde_json::Value {
     assert!(o.status.success(), "{:?}", text(o));
@@ -165,6 +165,72 @@ fn a_chinese_clinical_need_finds_english_outcomes_and_says_they_are_english() {
     let o = run(&dir, &["match", need, "--kind", "outcome", "--model", m]);
     let out = text(&o).0;
     assert!(out.contains("英文文献") && out.contains("房颤 →"), "{out}");
+}
+
+#[test]
+fn an_english_need_is_read_by_the_english_encoder_too_and_a_chinese_one_never() {
+    let (Some(model), Some(bge)) = (weights(), english_encoder()) else {
+        return;
+    };
+    let m = model.to_str().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    demo(&dir, Some(m));
+    let models = dir.join("models");
+    std::fs::create_dir_all(&models).unwrap();
+    std::fs::copy(&bge, models.join(encoder::registry::BGE_SMALL_EN.file)).unwrap();
+    // reindex --dense embeds the English records with it and builds their index.
+    let o = run(&dir, &["reindex", "--dense", "--model", m]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(
+        text(&o).0.contains("English vector index"),
+        "{:?}",
+        text(&o)
+    );
+    let bge_id = encoder::registry::BGE_SMALL_EN.id;
+    let v = json(&run(
+        &dir,
+        &[
+            "match",
+            "early screening of atrial fibrillation with a single-lead ECG patch",
+            "--kind",
+            "outcome",
+            "--json",
+            "--model",
+            m,
+        ],
+    ));
+    let encoders: Vec<&str> = v["encoders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect();
+    assert!(encoders.contains(&bge_id), "{v}");
+    assert!(
+        hits(&v)
+            .iter()
+            .take(3)
+            .any(|h| h["label"].as_str().unwrap().contains("Atrial fibrillation")),
+        "{v}"
+    );
+    let v = json(&run(
+        &dir,
+        &[
+            "match",
+            "早期筛查房颤的心电贴片",
+            "--kind",
+            "outcome",
+            "--json",
+            "--model",
+            m,
+        ],
+    ));
+    let encoders = v["encoders"].as_array().unwrap();
+    assert!(
+        !encoders.is_empty() && !encoders.iter().any(|x| x == bge_id),
+        "{v}"
+    );
 }
 
 #[test]

@@ -151,3 +151,62 @@ fn dense_scores_are_standardised_per_language_so_the_other_language_is_not_crowd
     let cos = hit.dense.unwrap().score;
     assert!((cos - vecs[2][0]).abs() < 1e-5, "{cos}");
 }
+
+#[test]
+fn the_english_encoder_reorders_english_records_for_an_english_query_only() {
+    let (index, items) = registry();
+    let q = unit(&[1.0, 0.0, 0.0, 0.0]);
+    // The multilingual encoder prefers paper 4; the English encoder, clearly, paper 3.
+    let multi = [
+        unit(&[0.5, 0.86, 0.0, 0.0]),
+        unit(&[0.5, 0.0, 0.86, 0.0]),
+        unit(&[0.80, 0.0, 0.0, 0.6]),
+        unit(&[0.85, 0.0, 0.53, 0.0]),
+    ];
+    let mut vi = VectorIndex::new(4, HnswParams::default());
+    for (i, v) in items.iter().zip(&multi) {
+        vi.upsert(ItemMeta::of(i, String::new()), v).unwrap();
+    }
+    let mut en = VectorIndex::new(4, HnswParams::default());
+    en.upsert(
+        ItemMeta::of(&items[2], String::new()),
+        &unit(&[0.95, 0.31, 0.0, 0.0]),
+    )
+    .unwrap();
+    en.upsert(
+        ItemMeta::of(&items[3], String::new()),
+        &unit(&[0.30, 0.0, 0.95, 0.0]),
+    )
+    .unwrap();
+    let rank = |text: &str, english_dense: f32| -> Vec<u64> {
+        let fusion = FusionParams {
+            w_lexical: 0.0,
+            w_dense: 1.0,
+            english_dense,
+            ..FusionParams::default()
+        };
+        let r = Retriever {
+            lexical: &index,
+            vectors: Some(&vi),
+            bridge: None,
+            bm25: Bm25Params::default(),
+            fusion,
+            bridge_params: bridge::BridgeParams::default(),
+            english: Some(&en),
+        };
+        let vectors = search::QueryVectors {
+            multilingual: Some(&q),
+            english: Some(&q),
+        };
+        let got = r.retrieve_with(text, vectors, &Filters::default()).unwrap();
+        got.fused.iter().map(|f| f.id).collect()
+    };
+    let pos = |ids: &[u64], id: u64| ids.iter().position(|&x| x == id).unwrap();
+    let off = rank("small molecule inhibitors", 0.0);
+    assert!(pos(&off, 4) < pos(&off, 3), "{off:?}");
+    let on = rank("small molecule inhibitors", 2.0);
+    assert!(pos(&on, 3) < pos(&on, 4), "{on:?}");
+    // A Chinese query never reaches the English encoder, whatever its weight.
+    let zh = rank("小分子抑制剂", 2.0);
+    assert!(pos(&zh, 4) < pos(&zh, 3), "{zh:?}");
+}
