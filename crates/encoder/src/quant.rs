@@ -38,30 +38,8 @@ impl PackedWeights {
         cols: usize,
         bias: Vec<f32>,
     ) -> Result<PackedWeights, EncoderError> {
-        check_shape(name, rows, cols, &bias)?;
-        let nb = cols / BLOCK;
-        let tiles = rows / TILE;
-        let mut q = vec![0u8; tiles * nb * TILE_BLOCK_BYTES];
-        let mut d = vec![0f32; tiles * nb * TILE];
-        for row in 0..rows {
-            let (tile, r) = (row / TILE, row % TILE);
-            for b in 0..nb {
-                let blk = &raw[(row * nb + b) * 34..(row * nb + b + 1) * 34];
-                d[(tile * nb + b) * TILE + r] = half::f16::from_le_bytes([blk[0], blk[1]]).to_f32();
-                let base = (tile * nb + b) * TILE_BLOCK_BYTES;
-                for (e, &v) in blk[2..].iter().enumerate() {
-                    let (g, k) = (e / 4, e % 4);
-                    q[base + g * 64 + r * 4 + k] = ((v as i8).max(-127) as i32 + 128) as u8;
-                }
-            }
-        }
-        Ok(PackedWeights {
-            rows,
-            cols,
-            q,
-            d,
-            bias,
-            zero: 128,
+        Self::repack(name, raw, rows, cols, bias, 34, 128, |blk, e| {
+            ((blk[2 + e] as i8).max(-127) as i32 + 128) as u8
         })
     }
 
@@ -74,6 +52,29 @@ impl PackedWeights {
         cols: usize,
         bias: Vec<f32>,
     ) -> Result<PackedWeights, EncoderError> {
+        Self::repack(name, raw, rows, cols, bias, 18, 8, |blk, e| {
+            let byte = blk[2 + e % 16];
+            if e < 16 {
+                byte & 0x0f
+            } else {
+                byte >> 4
+            }
+        })
+    }
+
+    /// The tiled layout from ggml rows of `block_bytes`-byte blocks (an f16 scale first); `value(block,
+    /// e)` is element `e` of a block as the unsigned stored value whose zero point is `zero`.
+    #[allow(clippy::too_many_arguments)]
+    fn repack(
+        name: &str,
+        raw: &[u8],
+        rows: usize,
+        cols: usize,
+        bias: Vec<f32>,
+        block_bytes: usize,
+        zero: i32,
+        value: impl Fn(&[u8], usize) -> u8,
+    ) -> Result<PackedWeights, EncoderError> {
         check_shape(name, rows, cols, &bias)?;
         let nb = cols / BLOCK;
         let tiles = rows / TILE;
@@ -82,15 +83,12 @@ impl PackedWeights {
         for row in 0..rows {
             let (tile, r) = (row / TILE, row % TILE);
             for b in 0..nb {
-                let blk = &raw[(row * nb + b) * 18..(row * nb + b + 1) * 18];
+                let blk = &raw[(row * nb + b) * block_bytes..(row * nb + b + 1) * block_bytes];
                 d[(tile * nb + b) * TILE + r] = half::f16::from_le_bytes([blk[0], blk[1]]).to_f32();
                 let base = (tile * nb + b) * TILE_BLOCK_BYTES;
-                for j in 0..16 {
-                    let byte = blk[2 + j];
-                    for (e, v) in [(j, byte & 0x0f), (j + 16, byte >> 4)] {
-                        let (g, k) = (e / 4, e % 4);
-                        q[base + g * 64 + r * 4 + k] = v;
-                    }
+                for e in 0..BLOCK {
+                    let (g, k) = (e / 4, e % 4);
+                    q[base + g * 64 + r * 4 + k] = value(blk, e);
                 }
             }
         }
@@ -100,7 +98,7 @@ impl PackedWeights {
             q,
             d,
             bias,
-            zero: 8,
+            zero,
         })
     }
 
