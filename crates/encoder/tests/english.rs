@@ -67,6 +67,15 @@ fn ids(v: &serde_json::Value) -> Vec<u32> {
         .collect()
 }
 
+/// The side of the search a reference row was embedded as.
+fn kind_of(r: &serde_json::Value) -> Kind {
+    if r["kind"] == "query" {
+        Kind::Query
+    } else {
+        Kind::Passage
+    }
+}
+
 #[test]
 fn bge_tokenizes_like_the_reference_and_its_vectors_agree() {
     let Some(e) = load(&BGE_SMALL_EN, None) else {
@@ -75,11 +84,7 @@ fn bge_tokenizes_like_the_reference_and_its_vectors_agree() {
     let rows = rows("bge_reference.jsonl");
     assert_eq!(rows.len(), 13);
     for r in &rows {
-        let kind = if r["kind"] == "query" {
-            Kind::Query
-        } else {
-            Kind::Passage
-        };
+        let kind = kind_of(r);
         let text = r["text"].as_str().unwrap();
         let mut got = e.tokenize(text, kind);
         got.truncate(510);
@@ -90,11 +95,7 @@ fn bge_tokenizes_like_the_reference_and_its_vectors_agree() {
         let e = load(&BGE_SMALL_EN, Some(kernel)).unwrap();
         let mut lowest = f32::MAX;
         for r in &rows {
-            let kind = if r["kind"] == "query" {
-                Kind::Query
-            } else {
-                Kind::Passage
-            };
+            let kind = kind_of(r);
             let text = r["text"].as_str().unwrap();
             let want: Vec<f32> = r["embedding"]
                 .as_array()
