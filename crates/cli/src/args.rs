@@ -143,6 +143,11 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::deal_args::ContractsCommand,
     },
+    /// Learn ranking weights from the relevance labels engagements left.
+    Rank {
+        #[command(subcommand)]
+        command: crate::deal_args::RankCommand,
+    },
     /// Relevance labels left by engagements, for the matching engine.
     Labels {
         #[command(subcommand)]
@@ -425,6 +430,11 @@ pub struct GenArgs {
     /// Write JSON Lines here instead of importing into the store.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Also write a synthetic engagement history over the imported records to this file (relevance
+    /// labels in the `labels export --format jsonl` format, each marked synthetic), and post some
+    /// public needs again later, for `shuanglian rank fit`.
+    #[arg(long)]
+    pub history: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

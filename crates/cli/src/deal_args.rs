@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 
 #[derive(Debug, Subcommand)]
 pub enum EngagementCommand {
@@ -82,4 +82,36 @@ pub enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RankCommand {
+    /// Learn from the relevance labels engagements left: split the labelled needs by time, fit the
+    /// lexical/dense weights and the not-relevant weight on the earlier part, and report nDCG@10 on
+    /// the held-out part with and without what was learnt.
+    Fit(RankFitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RankFitArgs {
+    /// Labels as `shuanglian labels export --format jsonl` (or `gen --history`) writes them.
+    #[arg(long)]
+    pub labels: PathBuf,
+    /// Share of the labelled needs held out: those first labelled last.
+    #[arg(long, default_value_t = 0.3)]
+    pub holdout: f64,
+    /// Ranking configuration to start from (default: DATA_DIR/config/ranking.toml, else built in).
+    #[arg(long)]
+    pub ranking: Option<PathBuf>,
+    /// Write the fitted ranking configuration here.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Do not use the encoder.
+    #[arg(long)]
+    pub lexical_only: bool,
+    #[command(flatten)]
+    pub encoder: crate::args::EncoderArgs,
+    /// One JSON document instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }

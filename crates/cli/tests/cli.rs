@@ -1075,3 +1075,6 @@ fn embed_names_the_line_of_a_file_that_is_not_utf8() {
         "{err}"
     );
 }
+
+#[path = "cli/rank.rs"]
+mod rank;

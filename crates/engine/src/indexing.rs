@@ -64,7 +64,7 @@ pub fn outbox_kind(s: &str) -> Option<RecordKind> {
 /// Owner lookups are cached for the life of one indexing run.
 #[derive(Default)]
 pub struct Resolver {
-    owners: HashMap<String, Option<model::Organization>>,
+    owners: HashMap<String, Option<(i64, model::Organization)>>,
 }
 
 impl Resolver {
@@ -75,6 +75,16 @@ impl Resolver {
         name: &str,
         uscc: Option<&str>,
     ) -> Result<Option<model::Organization>> {
+        Ok(self.owner_with_id(store, name, uscc).await?.map(|(_, o)| o))
+    }
+
+    /// [`Resolver::owner`] with the organization's store id.
+    pub async fn owner_with_id(
+        &mut self,
+        store: &Store,
+        name: &str,
+        uscc: Option<&str>,
+    ) -> Result<Option<(i64, model::Organization)>> {
         let key = format!("{name}\u{1}{}", uscc.unwrap_or(""));
         if let Some(o) = self.owners.get(&key) {
             return Ok(o.clone());
@@ -83,7 +93,7 @@ impl Resolver {
             .find_organization(name, uscc)
             .await?
             .and_then(|s| match s.record {
-                Record::Organization(o) => Some(o),
+                Record::Organization(o) => Some((s.id, o)),
                 _ => None,
             });
         self.owners.insert(key, found.clone());
@@ -96,14 +106,23 @@ impl Resolver {
         store: &Store,
         o: &model::Outcome,
     ) -> Result<Option<model::Organization>> {
+        Ok(self.outcome_owner_with_id(store, o).await?.map(|(_, o)| o))
+    }
+
+    /// [`Resolver::outcome_owner`] with the organization's store id.
+    pub async fn outcome_owner_with_id(
+        &mut self,
+        store: &Store,
+        o: &model::Outcome,
+    ) -> Result<Option<(i64, model::Organization)>> {
         let uscc = o.owner_uscc.as_ref().map(|u| u.to_string());
         for name in &o.owners {
-            if let Some(org) = self.owner(store, name, uscc.as_deref()).await? {
+            if let Some(org) = self.owner_with_id(store, name, uscc.as_deref()).await? {
                 return Ok(Some(org));
             }
         }
         if let Some(u) = &uscc {
-            return self.owner(store, "", Some(u)).await;
+            return self.owner_with_id(store, "", Some(u)).await;
         }
         Ok(None)
     }

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use model::{Confidentiality, Record, RecordKind, Region};
-use search::matching::{rerank, MatchContext, Profile, RankingConfig, SignalWeights};
+use model::{Confidentiality, Record, RecordKind};
+use search::matching::{rerank, MatchContext, RankingConfig, SignalWeights};
 use search::{Filters, LexicalIndex, VectorIndex};
 use store::Store;
 
@@ -14,10 +14,15 @@ use crate::embedder::Embedder;
 use crate::indexing::{self, Resolver};
 use crate::{EngineError, Result};
 
+mod deals;
 mod dictionary;
 mod english;
 mod filters;
+mod profiles;
 
+use profiles::profile;
+
+pub use deals::{DealCache, DealMemory, OwnVerdicts};
 pub use dictionary::shared_dictionary;
 pub use filters::*;
 
@@ -62,6 +67,8 @@ pub struct Engines {
     /// The English records' index from the English encoder, and that encoder ([`Engines::with_english`]).
     pub english: Option<VectorIndex>,
     pub english_encoder: Option<std::sync::Arc<dyn Embedder>>,
+    /// The verdicts and contracts the business signals read ([`DealCache`]).
+    pub deals: DealCache,
 }
 
 impl Engines {
@@ -149,6 +156,7 @@ impl Engines {
             notes,
             english: None,
             english_encoder: None,
+            deals: DealCache::default(),
         })
     }
 }
@@ -174,6 +182,8 @@ pub struct Need {
     pub filters: Filters,
     pub ctx: MatchContext,
     pub limit: usize,
+    /// When the need is a stored demand the asker may see: the verdicts engagements left on it.
+    pub own: Option<OwnVerdicts>,
 }
 
 /// A public or visible demand as a need: its searchable text, stage, clusters and chain nodes. The
@@ -258,6 +268,7 @@ pub async fn match_need(
         need.limit,
         None,
         &HashMap::new(),
+        need.own.as_ref(),
     )
     .await?;
     if hits.is_empty() {
@@ -328,6 +339,7 @@ pub async fn adopters(
         limit,
         exclude_owner,
         &related,
+        None,
     )
     .await?;
     if hits.is_empty() {
@@ -359,6 +371,7 @@ async fn run_match(
     limit: usize,
     exclude: Option<(RecordKind, u64)>,
     related: &HashMap<(RecordKind, u64), String>,
+    own: Option<&OwnVerdicts>,
 ) -> Result<(Vec<search::Match>, Mode)> {
     let mut fusion = cfg.fusion;
     fusion.depth = fusion.depth.max(limit);
@@ -404,11 +417,30 @@ async fn run_match(
     fused.truncate((limit * 3).max(30));
     let mut profiles = HashMap::new();
     let mut resolver = Resolver::default();
+    // What deals taught, read only when a weight uses it.
+    let memory = if weights.not_relevant > 0.0 || weights.contract_prior > 0.0 {
+        Some(e.deals.current(store).await?)
+    } else {
+        None
+    };
+    let rejected = match &memory {
+        Some(m) if weights.not_relevant > 0.0 => m.verdicts.rejected_for(
+            text,
+            own.map(|o| (o.demand_id, o.rejected.as_slice())),
+            &cfg.feedback,
+        ),
+        _ => HashMap::new(),
+    };
     for f in &fused {
         if let Some(s) = store.get(f.record_kind, f.id as i64).await? {
-            if let Some(mut p) = profile(store, &mut resolver, &s.record).await? {
-                p.related_need = related.get(&(f.record_kind, f.id)).cloned();
-                profiles.insert((f.record_kind, f.id), p);
+            if let Some((mut p, org)) = profile(store, &mut resolver, s.id, &s.record).await? {
+                let key = (f.record_kind, f.id);
+                p.related_need = related.get(&key).cloned();
+                p.rejected = rejected.get(&key).cloned();
+                if weights.contract_prior > 0.0 {
+                    p.contracts = memory.as_ref().and_then(|m| m.prior(org, ctx));
+                }
+                profiles.insert(key, p);
             }
         }
     }
@@ -423,99 +455,6 @@ async fn run_match(
     );
     search::matching::grade(&mut hits, &cfg.strength);
     Ok((hits, mode))
-}
-
-/// A candidate's profile for the business signals, from its stored record; `None` for a record that
-/// must not be shown to everyone (a registered or NDA demand), which drops it from the answer even if
-/// an index still listed it.
-async fn profile(
-    store: &Store,
-    resolver: &mut Resolver,
-    record: &Record,
-) -> Result<Option<Profile>> {
-    let text = search_text(record);
-    let region_of = |r: &Option<Region>| r.as_ref().map(|r| (r.name_zh().to_string(), r.tier()));
-    Ok(Some(match record {
-        Record::Outcome(o) => {
-            let owner = resolver.outcome_owner(store, o).await?;
-            let region = owner.as_ref().and_then(|org| region_of(&org.region));
-            Profile {
-                label: o.title.clone(),
-                kind: o.kind.to_string(),
-                text,
-                region: region.as_ref().map(|r| r.0.clone()),
-                region_tier: region.map(|r| r.1),
-                trl: o.trl.map(|t| t.get()),
-                clusters: o.clusters.clone(),
-                chain_nodes: o.chain_nodes.clone(),
-                owner_kind: owner.map(|org| org.kind.to_string()),
-                ..Profile::default()
-            }
-        }
-        Record::Organization(o) => {
-            let region = region_of(&o.region);
-            Profile {
-                label: o.name.clone(),
-                kind: o.kind.to_string(),
-                text,
-                region: region.as_ref().map(|r| r.0.clone()),
-                region_tier: region.map(|r| r.1),
-                clusters: o.clusters.clone(),
-                chain_nodes: o.chain_nodes.clone(),
-                owner_kind: Some(o.kind.to_string()),
-                capacity: capacity(o),
-                ..Profile::default()
-            }
-        }
-        Record::Person(p) => {
-            let mut region = region_of(&p.region);
-            if region.is_none() {
-                if let Some(aff) = &p.affiliation {
-                    if let Some(org) = resolver.owner(store, aff, None).await? {
-                        region = region_of(&org.region);
-                    }
-                }
-            }
-            Profile {
-                label: match &p.affiliation {
-                    Some(a) => format!("{}（{a}）", p.name),
-                    None => p.name.clone(),
-                },
-                kind: p.kind.to_string(),
-                text,
-                region: region.as_ref().map(|r| r.0.clone()),
-                region_tier: region.map(|r| r.1),
-                clusters: p.clusters.clone(),
-                owner_kind: Some(p.kind.to_string()),
-                ..Profile::default()
-            }
-        }
-        Record::Demand(d) if d.confidentiality != Confidentiality::Public => return Ok(None),
-        Record::Demand(d) => {
-            let region = region_of(&d.region);
-            Profile {
-                label: d.title.clone(),
-                kind: d.confidentiality.to_string(),
-                text,
-                region: region.as_ref().map(|r| r.0.clone()),
-                region_tier: region.map(|r| r.1),
-                trl: d.trl_needed.map(|t| t.get()),
-                clusters: d.clusters.clone(),
-                chain_nodes: d.chain_nodes.clone(),
-                owner_kind: Some("enterprise".to_string()),
-                ..Profile::default()
-            }
-        }
-    }))
-}
-
-/// An enterprise's capacity to adopt, 0..1: headcount when the record gives it (`extra.employees`,
-/// 1,000 or more counts as full), else the breadth of its product list (five or more as full).
-fn capacity(o: &model::Organization) -> Option<f32> {
-    if let Some(n) = o.extra.get("employees").and_then(|v| v.as_f64()) {
-        return Some(((1.0 + n.max(0.0)).ln() / 1001f64.ln()).min(1.0) as f32);
-    }
-    (!o.products.is_empty()).then(|| (o.products.len() as f32 / 5.0).min(1.0))
 }
 
 /// The text a record is searched by (empty for records kept out of the shared index).
@@ -567,6 +506,7 @@ async fn related_needs(
         5,
         None,
         &HashMap::new(),
+        None,
     )
     .await?;
     let w = &cfg.outcome_to_adopter;

@@ -133,6 +133,18 @@ pub struct Evidence {
     pub contribution: f32,
 }
 
+/// What each retrieval list added to a candidate's relevance: the query's own words, their dictionary
+/// translation into the other language, the multilingual encoder and the English encoder.
+/// `words + bridge` is the lexical evidence's contribution and `multilingual + english` the dense one's
+/// (the English encoder's part is its weight in the blend of the two cosines).
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct Lists {
+    pub words: f32,
+    pub bridge: f32,
+    pub multilingual: f32,
+    pub english: f32,
+}
+
 /// One fused candidate.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Fused {
@@ -146,6 +158,8 @@ pub struct Fused {
     /// What the score holds from a list that did not list the candidate (that list's floor: its lowest
     /// normalised score under score fusion, nothing under rank fusion), so the parts add up to `score`.
     pub absent: f32,
+    /// Each list's part of `score − absent`.
+    pub lists: Lists,
 }
 
 /// Per-list rescaling of scores to what the weighted sum adds.
@@ -206,6 +220,7 @@ pub fn fuse_ranged(
             dense: None,
             cross_language: same_language(kind, id) == Some(false),
             absent: 0.0,
+            lists: Lists::default(),
         })
     }
     let lex_scores: Vec<f32> = lexical.iter().map(|h| h.score).collect();
@@ -258,6 +273,11 @@ pub fn fuse_ranged(
             f.absent =
                 f.lexical.map_or(lex_absent, |_| 0.0) + f.dense.map_or(dense_absent, |_| 0.0);
             f.score = lex + den;
+            f.lists = Lists {
+                words: f.lexical.map_or(0.0, |e| e.contribution),
+                multilingual: f.dense.map_or(0.0, |e| e.contribution),
+                ..Lists::default()
+            };
             f
         })
         .collect();

@@ -3,15 +3,17 @@
 
 pub mod concepts;
 pub mod eval;
+pub mod feedback;
 pub mod fusion;
 pub mod item;
 pub mod lexical;
 pub mod matching;
 pub mod retrieve;
+pub mod signals;
 pub mod strength;
 pub mod vector;
 
-pub use fusion::{fuse, Fused, FusionMethod, FusionParams};
+pub use fusion::{fuse, Fused, FusionMethod, FusionParams, Lists};
 pub use item::SearchItem;
 pub use lexical::{Bm25Params, Filters, Hit, LexicalIndex, LexicalWriter};
 pub use matching::{Match, MatchContext, Profile, RankingConfig, Signal, SignalWeights};

@@ -172,9 +172,15 @@ impl Retriever<'_> {
             };
             *lex.entry((h.record_kind, h.id)).or_default() += f * h.score;
         }
+        let mut through_bridge: HashMap<(RecordKind, u64), f32> = HashMap::new();
         for h in &bridged {
             *lex.entry((h.record_kind, h.id)).or_default() += p.bridge * h.score;
+            *through_bridge.entry((h.record_kind, h.id)).or_default() += p.bridge * h.score;
         }
+        let bridge_share: HashMap<(RecordKind, u64), f32> = through_bridge
+            .into_iter()
+            .filter_map(|(k, b)| lex.get(&k).filter(|t| **t > 0.0).map(|t| (k, b / t)))
+            .collect();
         let mut lexical: Vec<Hit> = lex
             .into_iter()
             .filter(|(_, s)| *s > 0.0)
@@ -210,7 +216,12 @@ impl Retriever<'_> {
         for h in &mut dense {
             h.similarity = calibrate(h.record_kind, h.id, h.similarity);
         }
-        let blended = lang == "en" && self.blend_english(&mut dense, vectors, filters, &calibrate);
+        let english_read = if lang == "en" {
+            self.blend_english(&mut dense, vectors, filters, &calibrate)
+        } else {
+            None
+        };
+        let blended = english_read.is_some();
         dense.sort_by(|a, b| {
             b.similarity
                 .total_cmp(&a.similarity)
@@ -240,6 +251,23 @@ impl Retriever<'_> {
             &params,
             dense_range,
         );
+        // Each list's part: the bridge's share of the lexical sum, the English encoder's weight in the
+        // blend of an English record's cosines.
+        let english_share = self.fusion.english_dense / (1.0 + self.fusion.english_dense);
+        for f in &mut fused {
+            let key = (f.record_kind, f.id);
+            if let Some(share) = bridge_share.get(&key) {
+                f.lists.bridge = f.lists.words * share;
+                f.lists.words -= f.lists.bridge;
+            }
+            if english_read
+                .as_ref()
+                .is_some_and(|read| read.contains(&key))
+            {
+                f.lists.english = f.lists.multilingual * english_share;
+                f.lists.multilingual -= f.lists.english;
+            }
+        }
         // The dense evidence shows the cosine itself, not the calibrated one.
         if let (Some(vi), Some(q)) = (self.vectors, query_vector) {
             for f in &mut fused {
@@ -261,23 +289,21 @@ impl Retriever<'_> {
     /// Blends the English encoder into the (calibrated) dense list of an English query: its nearest
     /// English records join, and every English record's score becomes the weighted mean of the two
     /// standardised cosines (see the module notes). Records without an English vector keep theirs.
-    /// Returns whether it ran.
+    /// Returns the records the English encoder read, or `None` when it did not run.
     fn blend_english(
         &self,
         dense: &mut Vec<VectorHit>,
         vectors: QueryVectors,
         filters: &Filters,
         calibrate: &dyn Fn(RecordKind, u64, f32) -> f32,
-    ) -> bool {
+    ) -> Option<std::collections::HashSet<(RecordKind, u64)>> {
         let a = self.fusion.english_dense;
         let (Some(en), Some(q)) = (self.english, vectors.english) else {
-            return false;
+            return None;
         };
-        let Some(f) = only(filters, "en") else {
-            return false;
-        };
+        let f = only(filters, "en")?;
         if a <= 0.0 || q.len() != en.dim() || en.is_empty() {
-            return false;
+            return None;
         }
         let (mean, sd) = en
             .background(q)
@@ -309,12 +335,14 @@ impl Retriever<'_> {
                 });
             }
         }
+        let mut read = std::collections::HashSet::new();
         for h in dense.iter_mut() {
             if let Some(zb) = z(h.record_kind, h.id) {
                 h.similarity = (h.similarity + a * zb) / (1.0 + a);
+                read.insert((h.record_kind, h.id));
             }
         }
-        true
+        Some(read)
     }
 }
 

@@ -66,3 +66,6 @@ mod platforms;
 
 #[path = "api/conversion.rs"]
 mod conversion;
+
+#[path = "api/verdicts.rs"]
+mod verdicts;

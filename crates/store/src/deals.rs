@@ -130,6 +130,8 @@ pub struct LabelRow {
     pub grade: i64,
     pub engagement_id: i64,
     pub confidentiality: String,
+    /// When the label was last set (Unix seconds): `rank fit` splits by it.
+    pub updated_at: i64,
 }
 
 /// SHA-256 of a text, hex.
@@ -307,7 +309,7 @@ impl Store {
 
     /// Every relevance label with its demand's confidentiality, by demand then item.
     pub async fn relevance_labels(&self) -> Result<Vec<LabelRow>> {
-        let sql = "SELECT l.demand_id, l.item_kind, l.item_id, l.grade, l.engagement_id, d.confidentiality \
+        let sql = "SELECT l.demand_id, l.item_kind, l.item_id, l.grade, l.engagement_id, d.confidentiality, l.updated_at \
                    FROM relevance_labels l JOIN demands d ON d.id = l.demand_id \
                    ORDER BY l.demand_id, l.item_kind, l.item_id";
         Ok(dispatch!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?))

@@ -32,6 +32,7 @@ mod related;
 mod seeds;
 mod target;
 mod teasers;
+mod verdicts;
 mod write;
 
 use chrono::{DateTime, Utc};
@@ -74,6 +75,7 @@ pub use profiles::{AssessorRow, CreditEvaluationRow, CreditRosterRow, ProfileRow
 pub use seeds::{PocApplicationRow, SeedRow};
 pub use target::Target;
 pub use teasers::Teaser;
+pub use verdicts::{item_record_kind, ContractParty, MAX_CONTRACT_ROWS, MAX_VERDICT_ROWS};
 pub use write::WriteOutcome;
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -44,6 +44,17 @@ struct Places {
     elsewhere: Vec<String>,
 }
 
+/// Each English word of the vocabulary → its Chinese counterpart (the lists are parallel).
+pub fn english_to_chinese() -> std::collections::HashMap<String, String> {
+    let v: Vocabulary = toml::from_str(VOCABULARY).expect("the vocabulary file parses");
+    let mut out = std::collections::HashMap::new();
+    for c in v.cluster {
+        out.extend(c.terms_en.into_iter().zip(c.terms));
+        out.extend(c.objects_en.into_iter().zip(c.objects));
+    }
+    out
+}
+
 /// SplitMix64: small, fast and the same on every platform.
 struct Rng(u64);
 
@@ -281,6 +292,11 @@ pub fn synthetic(outcomes: usize, seed: u64) -> Vec<(RecordKind, Vec<Record>)> {
 pub async fn run(global: &Global, args: &GenArgs) -> anyhow::Result<u8> {
     let started = std::time::Instant::now();
     let sets = synthetic(args.outcomes, args.seed);
+    if args.history.is_some() && args.out.is_some() {
+        anyhow::bail!(
+            "--history labels the records in the store by their ids: drop --out (import into the store)"
+        );
+    }
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir)?;
         for (kind, records) in &sets {
@@ -306,11 +322,18 @@ pub async fn run(global: &Global, args: &GenArgs) -> anyhow::Result<u8> {
         return Ok(0);
     }
     let store = super::open_store(global).await?;
+    let mut ids: std::collections::HashMap<RecordKind, Vec<i64>> = Default::default();
     for (kind, records) in &sets {
         for chunk in records.chunks(1000) {
-            store.write_batch(chunk, "gen").await?;
+            let written = store.write_batch(chunk, "gen").await?;
+            ids.entry(*kind)
+                .or_default()
+                .extend(written.into_iter().map(store::WriteOutcome::id));
         }
         println!("{} synthetic {}", records.len(), kind.plural());
+    }
+    if let Some(path) = &args.history {
+        super::gen_history::write(&store, &sets, &ids, args.seed, path).await?;
     }
     println!(
         "done in {:.1}s (labelled 合成数据 / synthetic; seed {})",

@@ -60,6 +60,7 @@ pub async fn match_need(store: &Store, data_dir: &Path, args: &MatchArgs) -> any
         }
     }
     let mut text = args.text.clone().unwrap_or_default();
+    let mut own = None;
     if let Some(id) = args.demand {
         let all = super::issuer(store)?.demands_everything();
         let Some(s) = store.get_demand(id, &all).await? else {
@@ -79,6 +80,7 @@ pub async fn match_need(store: &Store, data_dir: &Path, args: &MatchArgs) -> any
         }
         let (demand_text, demand_ctx) =
             matching::need_of_demand(&s.record).expect("a demand record");
+        own = matching::OwnVerdicts::read(store, id, &all).await?;
         if text.trim().is_empty() {
             text = demand_text;
         }
@@ -107,6 +109,7 @@ pub async fn match_need(store: &Store, data_dir: &Path, args: &MatchArgs) -> any
         filters,
         ctx,
         limit: args.limit.into(),
+        own,
     };
     print_answer(
         matching::match_need(store, &e, &cfg, &need).await?,
@@ -197,6 +200,20 @@ fn print_answer(a: Answer, json: bool) -> anyhow::Result<u8> {
             ));
         }
         println!("    relevance {:.3} = {}", h.relevance, parts.join(" + "));
+        let l = h.lists;
+        let lists: Vec<String> = [
+            ("own words", l.words),
+            ("dictionary translation", l.bridge),
+            ("multilingual model", l.multilingual),
+            ("English model", l.english),
+        ]
+        .iter()
+        .filter(|(_, v)| *v > 0.0)
+        .map(|(name, v)| format!("{name} {v:.3}"))
+        .collect();
+        if lists.len() > 1 {
+            println!("    by list: {}", lists.join(", "));
+        }
         if h.cross_language {
             let what = match model::Lang::detect(&h.label).as_str() {
                 "en" => "英文文献 (English-language record)",

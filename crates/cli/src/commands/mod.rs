@@ -14,9 +14,11 @@ mod eval;
 mod export;
 mod fetch_model;
 mod gen;
+mod gen_history;
 mod import;
 mod matching;
 mod pilot;
+mod rank_fit;
 mod reindex;
 mod serve;
 mod tier;
@@ -140,6 +142,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Platforms { command } => pilot::platforms(&cli.global, command).await,
         Command::Poc { command } => pilot::poc(&cli.global, command).await,
         Command::Path(args) => pilot::path(&cli.global, &args).await,
+        Command::Rank { command } => match command {
+            crate::deal_args::RankCommand::Fit(args) => rank_fit::fit(&cli.global, &args).await,
+        },
         Command::Labels { command } => deals::labels(&cli.global, command).await,
         Command::Nda { command } => deals::nda(&cli.global, command).await,
         Command::Audit { command } => deals::audit(&cli.global, command).await,

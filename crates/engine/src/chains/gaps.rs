@@ -425,6 +425,7 @@ pub async fn node_fillers(
             filters: crate::matching::supply_filters(Some("any"))?,
             ctx: search::MatchContext::default(),
             limit: 60,
+            own: None,
         };
         let answer = crate::matching::match_need(store, e, cfg, &need).await?;
         notes.extend(answer.notes.iter().cloned());

@@ -194,6 +194,7 @@ impl Library {
                     ..Default::default()
                 },
                 limit: 30,
+                own: None,
             };
             let answer =
                 crate::matching::match_need(&self.store, cx.engines, cx.ranking, &need).await?;

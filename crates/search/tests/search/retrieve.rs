@@ -83,6 +83,12 @@ fn the_bridge_brings_the_english_answer_to_a_chinese_need_and_names_it_cross_lan
     let got = with.retrieve(query, None, &Filters::default()).unwrap();
     assert_eq!(got.fused[0].id, 3, "{:?}", got.fused);
     assert!(got.fused[0].cross_language);
+    // Its relevance came through the dictionary, and the explanation's shares say so.
+    let l = got.fused[0].lists;
+    let lexical = got.fused[0].lexical.unwrap().contribution;
+    assert!(l.bridge > 0.5 * lexical, "{l:?}");
+    assert!((l.words + l.bridge - lexical).abs() < 1e-5, "{l:?}");
+    assert_eq!(l.english, 0.0);
     assert_eq!(got.other.as_deref(), Some("en"));
     assert!(got
         .translated
@@ -178,7 +184,7 @@ fn the_english_encoder_reorders_english_records_for_an_english_query_only() {
         &unit(&[0.30, 0.0, 0.95, 0.0]),
     )
     .unwrap();
-    let rank = |text: &str, english_dense: f32| -> Vec<u64> {
+    let rank = |text: &str, english_dense: f32| -> Vec<(u64, search::Lists)> {
         let fusion = FusionParams {
             w_lexical: 0.0,
             w_dense: 1.0,
@@ -199,14 +205,19 @@ fn the_english_encoder_reorders_english_records_for_an_english_query_only() {
             english: Some(&q),
         };
         let got = r.retrieve_with(text, vectors, &Filters::default()).unwrap();
-        got.fused.iter().map(|f| f.id).collect()
+        got.fused.iter().map(|f| (f.id, f.lists)).collect()
     };
-    let pos = |ids: &[u64], id: u64| ids.iter().position(|&x| x == id).unwrap();
+    let pos = |ids: &[(u64, search::Lists)], id: u64| ids.iter().position(|x| x.0 == id).unwrap();
     let off = rank("small molecule inhibitors", 0.0);
     assert!(pos(&off, 4) < pos(&off, 3), "{off:?}");
+    assert!(off.iter().all(|(_, l)| l.english == 0.0));
     let on = rank("small molecule inhibitors", 2.0);
     assert!(pos(&on, 3) < pos(&on, 4), "{on:?}");
+    // The English model's share of an English record's dense part is its weight in the blend: 2/3.
+    let l = on[pos(&on, 3)].1;
+    assert!((l.english - 2.0 * l.multilingual).abs() < 1e-4, "{l:?}");
     // A Chinese query never reaches the English encoder, whatever its weight.
     let zh = rank("小分子抑制剂", 2.0);
     assert!(pos(&zh, 4) < pos(&zh, 3), "{zh:?}");
+    assert!(zh.iter().all(|(_, l)| l.english == 0.0));
 }

@@ -112,7 +112,7 @@ pub async fn demand_matches(
     };
     state.sees_own_writes(&viewer).await;
     Ok(Json(
-        matches_of(&state, &d, p.kind.as_deref(), hits_limit(p.limit)?).await?,
+        matches_of(&state, &d, &pass, p.kind.as_deref(), hits_limit(p.limit)?).await?,
     ))
 }
 
@@ -120,6 +120,7 @@ pub async fn demand_matches(
 pub async fn matches_of(
     state: &AppState,
     d: &VisibleDemand,
+    pass: &store::DemandPass,
     kind: Option<&str>,
     limit: usize,
 ) -> ApiResult<AnswerView> {
@@ -131,6 +132,8 @@ pub async fn matches_of(
         filters,
         ctx,
         limit,
+        // The verdicts engagements left on this need, read through the viewer's pass.
+        own: engine::matching::OwnVerdicts::read(&state.store, d.id(), pass).await?,
     };
     let engines = state.engines.read().await;
     let mut answer =
@@ -204,6 +207,7 @@ pub async fn match_need(
             chain_nodes: vec![],
         },
         limit: hits_limit(r.limit)?,
+        own: None,
     };
     Ok(Json(run_need(&state, &need).await?))
 }
@@ -230,6 +234,7 @@ pub async fn match_for(
             ..MatchContext::default()
         },
         limit,
+        own: None,
     };
     run_need(state, &need).await
 }

@@ -357,7 +357,7 @@ pub(super) async fn demand_page(
     let owner_view = api::owns_demand(&state, &c.viewer, &dm)
         .await
         .unwrap_or(false);
-    let answer = api::matches_of(&state, &d, None, 10).await;
+    let answer = api::matches_of(&state, &d, &pass, None, 10).await;
     if q.format.as_deref() == Some("xlsx") && owner_view {
         return export(&c, &dm, answer.ok().map(|a| AnswerShow::new(&state, a, l)));
     }

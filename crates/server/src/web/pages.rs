@@ -169,6 +169,33 @@ fn other_language(h: &search::Match, l: Lang) -> Vec<(bool, String)> {
 
 /// The hit's reasons in words: the key words it shares, how close it is in meaning, and what its
 /// place, stage and owner add. Each is runs of (record data?, text).
+/// Where the relevance came from, as shares of the lists that added to it (own words, dictionary
+/// translation, multilingual model, English model); nothing when one list carried it all.
+fn list_shares(lists: &search::Lists, l: Lang) -> Option<String> {
+    let parts: Vec<(f32, &str)> = [
+        (lists.words, "list_words"),
+        (lists.bridge, "list_bridge"),
+        (lists.multilingual, "list_multilingual"),
+        (lists.english, "list_english"),
+    ]
+    .into_iter()
+    .filter(|(v, _)| *v > 0.0)
+    .collect();
+    let total: f32 = parts.iter().map(|(v, _)| v).sum();
+    if parts.len() < 2 || total <= 0.0 {
+        return None;
+    }
+    let shares: Vec<String> = parts
+        .iter()
+        .map(|(v, key)| format!("{} {:.0}%", t(key, l), 100.0 * v / total))
+        .collect();
+    Some(format!(
+        "{}{}",
+        t("why_lists", l),
+        shares.join(super::labels::sep(l))
+    ))
+}
+
 fn reasons(state: &AppState, h: &search::Match, l: Lang) -> Vec<Vec<(bool, String)>> {
     let mut why = vec![];
     // Across languages the words are shown with their translations (below), not as shared words.
@@ -199,7 +226,11 @@ fn reasons(state: &AppState, h: &search::Match, l: Lang) -> Vec<Vec<(bool, Strin
     if h.cross_language {
         why.push(other_language(h, l));
     }
-    for s in h.signals.iter().filter(|s| s.contribution > 0.0) {
+    if let Some(line) = list_shares(&h.lists, l) {
+        why.push(vec![(false, line)]);
+    }
+    // A verdict that sank the hit is said as plainly as what lifted it.
+    for s in h.signals.iter().filter(|s| s.contribution != 0.0) {
         let text = if l == Lang::Zh {
             &s.reason_zh
         } else {
