@@ -332,6 +332,9 @@ pub struct EvalArgs {
     /// Dense weight of an English query when the English encoder ran (default: the tuned value).
     #[arg(long)]
     pub english_w_dense: Option<f32>,
+    /// Research: embed English queries for the English encoder without its query instruction.
+    #[arg(long, hide = true)]
+    pub english_query_as_passage: bool,
     /// Hybrid: the k of reciprocal-rank fusion.
     #[arg(long)]
     pub rrf_k: Option<f32>,

@@ -213,7 +213,14 @@ fn hybrid(set: &BeirSet, args: &EvalArgs, data_dir: &Path) -> anyhow::Result<Eva
         )?),
         None => None,
     };
-    let embed_en = english.as_ref().map(super::english::query_embedder);
+    let english_kind = if args.english_query_as_passage {
+        encoder::Kind::Passage
+    } else {
+        encoder::Kind::Query
+    };
+    let embed_en = english
+        .as_ref()
+        .map(|e| super::english::embedder_as(e, english_kind));
     let inputs = HybridInputs {
         dense: Some((&vectors, &embed)),
         bridge: dict.as_ref(),

@@ -78,6 +78,16 @@ async fn with_the_test_double_matching_turns_hybrid_and_explains_the_semantic_pa
             "{who}: {v}"
         );
         assert!(top["similarity"].as_f64().unwrap() > 0.3, "{who}: {v}");
+        // Each list's part of the relevance: the words and the model, adding up to it.
+        let lists = &top["lists"];
+        let part = |k: &str| lists[k].as_f64().unwrap();
+        assert!(
+            part("words") > 0.0 && part("multilingual") > 0.0,
+            "{who}: {lists}"
+        );
+        let parts = part("words") + part("bridge") + part("multilingual") + part("english");
+        let relevance = top["relevance"].as_f64().unwrap() - top["absent"].as_f64().unwrap();
+        assert!((parts - relevance).abs() < 1e-4, "{who}: {top}");
         // The dense side knows no confidential need: a hidden need's own words find nothing of it.
         let (_, v) = p
             .call(
@@ -100,9 +110,26 @@ async fn with_the_test_double_matching_turns_hybrid_and_explains_the_semantic_pa
                 None,
             )
             .await;
+        let page = String::from_utf8_lossy(&page);
+        assert!(page.contains("data-mode=\"hybrid\""), "{who}");
+        // …and names each list's share in the reader's language.
         assert!(
-            String::from_utf8_lossy(&page).contains("data-mode=\"hybrid\""),
-            "{who}"
+            page.contains("相关度来源：关键词") && page.contains("多语言语义模型"),
+            "{who}: {page}"
+        );
+        let (_, _, page) = p
+            .raw(
+                "GET",
+                "/match?lang=en&q=%E7%94%B5%E6%B1%A0%E7%83%AD%E5%A4%B1%E6%8E%A7",
+                None,
+                None,
+            )
+            .await;
+        let page = String::from_utf8_lossy(&page);
+        assert!(
+            page.contains("Where the relevance comes from: key words")
+                && !page.contains("相关度来源"),
+            "{who}: {page}"
         );
         p.close().await;
     }
