@@ -31,11 +31,6 @@ pub fn load(data_dir: &Path, off: bool) -> Option<Encoder> {
     }
 }
 
-/// Query vectors of the English encoder.
-pub fn query_embedder(e: &Encoder) -> impl Fn(&[&str]) -> Vec<Vec<f32>> + '_ {
-    embedder_as(e, Kind::Query)
-}
-
 /// Embeds texts as `kind` (an evaluation may read queries as passages: no instruction prefix).
 pub fn embedder_as(e: &Encoder, kind: Kind) -> impl Fn(&[&str]) -> Vec<Vec<f32>> + '_ {
     move |qs| e.embed(qs, kind).into_iter().map(|v| v.to_vec()).collect()
