@@ -84,8 +84,6 @@ pub fn jaccard(a: &[u64], b: &[u64]) -> f32 {
 #[derive(Debug, Clone, PartialEq)]
 pub struct JudgedNeed {
     pub demand_id: i64,
-    /// The need's public title, named in the explanation.
-    pub title: String,
     pub shingles: Vec<u64>,
     pub rejected: Vec<(RecordKind, u64)>,
 }
@@ -110,32 +108,19 @@ impl Verdicts {
         let mut out = HashMap::new();
         if let Some((_, items)) = own {
             for item in items {
-                out.insert(
-                    *item,
-                    Rejection {
-                        same_need: true,
-                        need: String::new(),
-                    },
-                );
+                out.insert(*item, Rejection { same_need: true });
             }
         }
         let own_id = own.map(|(id, _)| id);
         let mine = shingles(text);
-        let mut near: Vec<(f32, &JudgedNeed)> = self
+        let near = self
             .needs
             .iter()
             .filter(|n| Some(n.demand_id) != own_id)
-            .map(|n| (jaccard(&mine, &n.shingles), n))
-            .filter(|(j, _)| *j >= params.near_duplicate)
-            .collect();
-        // The most alike need names the reason.
-        near.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.demand_id.cmp(&b.1.demand_id)));
-        for (_, n) in near {
+            .filter(|n| jaccard(&mine, &n.shingles) >= params.near_duplicate);
+        for n in near {
             for item in &n.rejected {
-                out.entry(*item).or_insert_with(|| Rejection {
-                    same_need: false,
-                    need: n.title.clone(),
-                });
+                out.entry(*item).or_insert(Rejection { same_need: false });
             }
         }
         out
@@ -161,7 +146,6 @@ mod tests {
     fn verdicts_carry_to_near_identical_needs_and_the_own_need_wins_the_reason() {
         let judged = |id, title: &str, items: Vec<(RecordKind, u64)>| JudgedNeed {
             demand_id: id,
-            title: title.to_string(),
             shingles: shingles(title),
             rejected: items,
         };
@@ -187,9 +171,6 @@ mod tests {
         );
         assert_eq!(got.len(), 2);
         assert!(!got[&(RecordKind::Outcome, 7)].same_need);
-        assert!(got[&(RecordKind::Outcome, 7)]
-            .need
-            .contains("thermal runaway"));
         let own = [(RecordKind::Outcome, 8)];
         let got = v.rejected_for(
             "Early warning of thermal runaway in battery packs",

@@ -108,11 +108,10 @@ impl SignalWeights {
 }
 
 /// A candidate an engagement closed as not relevant for the need being matched (`same_need`) or for a
-/// near-identical public need (`need`: its public title).
+/// near-identical public need (which is not named: who engaged whom stays between them).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Rejection {
     pub same_need: bool,
-    pub need: String,
 }
 
 /// Technology contracts the candidate's organization signed on the platform: how many share a chain
@@ -270,7 +269,7 @@ pub fn signals(p: &Profile, ctx: &MatchContext, w: &SignalWeights) -> Vec<Signal
 }
 
 /// The platform's own judgement: an engagement closed this candidate as not relevant for the need
-/// (or for a near-identical public need, named by its public title).
+/// (or for a near-identical public need, not named).
 fn rejection(r: Option<&Rejection>) -> (Option<f32>, (String, String)) {
     match r {
         None => (
@@ -280,20 +279,18 @@ fn rejection(r: Option<&Rejection>) -> (Option<f32>, (String, String)) {
                 "未被对接判为不相关".into(),
             ),
         ),
-        Some(Rejection {
-            same_need: true, ..
-        }) => (
+        Some(Rejection { same_need: true }) => (
             Some(1.0),
             (
                 "an engagement on this need closed it as not relevant".into(),
                 "本需求的对接已判定其不相关".into(),
             ),
         ),
-        Some(Rejection { need, .. }) => (
+        Some(Rejection { same_need: false }) => (
             Some(1.0),
             (
-                format!("closed as not relevant for a near-identical public need “{need}”"),
-                format!("在高度相似的公开需求「{need}」的对接中被判定不相关"),
+                "closed as not relevant for a near-identical need".into(),
+                "在一项高度相似需求的对接中被判定不相关".into(),
             ),
         ),
     }

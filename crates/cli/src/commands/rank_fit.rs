@@ -101,7 +101,6 @@ struct Judged {
     rejected: Vec<(RecordKind, u64)>,
     text: String,
     ctx: MatchContext,
-    title: String,
     public: bool,
 }
 
@@ -239,7 +238,6 @@ pub async fn fit(global: &Global, args: &RankFitArgs) -> anyhow::Result<u8> {
             rejected,
             text,
             ctx,
-            title: d.title.clone(),
             public: d.confidentiality == Confidentiality::Public,
         });
     }
@@ -262,7 +260,6 @@ pub async fn fit(global: &Global, args: &RankFitArgs) -> anyhow::Result<u8> {
             .filter(|n| n.public && !n.rejected.is_empty())
             .map(|n| JudgedNeed {
                 demand_id: n.demand,
-                title: n.title.clone(),
                 shingles: shingles(&n.text),
                 rejected: n.rejected.clone(),
             })

@@ -36,10 +36,9 @@ impl DealMemory {
         let stamp = store.deals_stamp().await?;
         let mut verdicts = Verdicts::default();
         for (s, rejected) in store.public_not_relevant().await? {
-            if let (Record::Demand(d), Some((text, _))) = (&s.record, need_of_demand(&s.record)) {
+            if let Some((text, _)) = need_of_demand(&s.record) {
                 verdicts.needs.push(JudgedNeed {
                     demand_id: s.id,
-                    title: d.title.clone(),
                     shingles: shingles(&text),
                     rejected,
                 });
