@@ -274,25 +274,24 @@ pub async fn fit(global: &Global, args: &RankFitArgs) -> anyhow::Result<u8> {
     } else {
         vec![base_lexical]
     };
-    let mut best: Option<(f64, f32, f32)> = None;
+    // Training scores by grid point, kept for the report (the same ranking is never scored twice).
+    let mut trained: HashMap<(u32, u32), Score> = HashMap::new();
+    // Best training nDCG; ties keep the point closest to the ranking file's values.
+    let mut best: Option<(f64, f32, f32, f32)> = None;
     for &wl in &lexical_grid {
         for nr in [0.0f32, 0.3, 0.6, 1.2, 2.0] {
             let s = score(&store, &engines, &variant(&cfg, wl, nr), &train).await?;
-            // Ties keep the ranking file's values.
-            let closeness =
-                (wl - base_lexical).abs() + (nr - cfg.need_to_supply.not_relevant).abs();
-            if best.is_none_or(|(b, bw, bn)| {
-                s.ndcg > b + 1e-9
-                    || ((s.ndcg - b).abs() <= 1e-9
-                        && closeness
-                            < (bw - base_lexical).abs()
-                                + (bn - cfg.need_to_supply.not_relevant).abs())
-            }) {
-                best = Some((s.ndcg, wl, nr));
+            trained.insert((wl.to_bits(), nr.to_bits()), s);
+            let distance = (wl - base_lexical).abs() + (nr - cfg.need_to_supply.not_relevant).abs();
+            let better = best.is_none_or(|(b, _, _, d)| {
+                s.ndcg > b + 1e-9 || ((s.ndcg - b).abs() <= 1e-9 && distance < d)
+            });
+            if better {
+                best = Some((s.ndcg, wl, nr, distance));
             }
         }
     }
-    let (_, fit_lexical, fit_not_relevant) = best.expect("the grid is not empty");
+    let (_, fit_lexical, fit_not_relevant, _) = best.expect("the grid is not empty");
     let mut rows = vec![];
     for (name, wl, nr) in [
         (
@@ -315,7 +314,10 @@ pub async fn fit(global: &Global, args: &RankFitArgs) -> anyhow::Result<u8> {
             w_lexical,
             w_dense,
             not_relevant: nr,
-            train: score(&store, &engines, &c, &train).await?,
+            train: match trained.get(&(wl.to_bits(), nr.to_bits())) {
+                Some(s) => *s,
+                None => score(&store, &engines, &c, &train).await?,
+            },
             held_out: score(&store, &engines, &c, &test).await?,
         });
     }
